@@ -1,0 +1,3 @@
+//! Config: load YAML files, interpolate `${VAR}`, validate, and report every problem at once.
+
+pub mod model;

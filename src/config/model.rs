@@ -1,0 +1,410 @@
+//! The typed config model: what a user may write in `mcpform.yaml`.
+//!
+//! These types are the single source of truth for the config: the JSON Schema (`mcpform schema`)
+//! is generated from them, validation walks that schema, and the providers read these structs.
+//! Keys are snake_case; keys inside user maps (`headers`, `env`, `session_kwargs`) are verbatim.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// One config file (`version: 1`).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "mcpform config")]
+pub struct ConfigFile {
+    /// Config format version; must be 1.
+    pub version: ConfigVersion,
+    /// The platforms to manage, each with the resources mcpform owns there.
+    #[serde(default)]
+    pub providers: Vec<ProviderConfig>,
+}
+
+/// The only config format version so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(try_from = "u64", into = "u64")]
+#[schemars(with = "ConfigVersionSchema")]
+pub struct ConfigVersion;
+
+#[derive(JsonSchema)]
+#[schemars(transparent)]
+#[allow(dead_code)] // only its schema is used: `version` must be exactly 1
+struct ConfigVersionSchema(#[schemars(range(min = 1, max = 1))] u64);
+
+impl TryFrom<u64> for ConfigVersion {
+    type Error = String;
+    fn try_from(value: u64) -> Result<Self, Self::Error> {
+        if value == 1 {
+            Ok(ConfigVersion)
+        } else {
+            Err(format!("unsupported config version {value}; expected 1"))
+        }
+    }
+}
+
+impl From<ConfigVersion> for u64 {
+    fn from(_: ConfigVersion) -> u64 {
+        1
+    }
+}
+
+/// A platform account mcpform talks to. `platform` selects the API and the resource kinds.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(tag = "platform", rename_all = "lowercase")]
+pub enum ProviderConfig {
+    /// VMware Private AI Services: MCP servers under `/api/v1/control/mcp-servers`.
+    Pais(PaisProvider),
+    /// Idun Agent Platform (standalone): MCP servers under `/admin/api/v1/mcp-servers`.
+    Idun(IdunProvider),
+    /// HasMCP: MCP servers under `/servers`.
+    Hasmcp(HasmcpProvider),
+    /// Klavis AI: server connection instances under `/mcp-server/instance`.
+    Klavis(KlavisProvider),
+}
+
+/// Which platform a provider talks to.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    Pais,
+    Idun,
+    Hasmcp,
+    Klavis,
+}
+
+impl Platform {
+    pub const ALL: [Platform; 4] = [
+        Platform::Pais,
+        Platform::Idun,
+        Platform::Hasmcp,
+        Platform::Klavis,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Pais => "pais",
+            Platform::Idun => "idun",
+            Platform::Hasmcp => "hasmcp",
+            Platform::Klavis => "klavis",
+        }
+    }
+
+    /// The endpoint used when the provider block gives none; `None` for self-hosted platforms.
+    pub fn default_endpoint(self) -> Option<&'static str> {
+        match self {
+            Platform::Pais => None,
+            Platform::Idun => Some("http://127.0.0.1:8000"),
+            Platform::Hasmcp => Some("https://app.hasmcp.com/api/v1"),
+            Platform::Klavis => Some("https://api.klavis.ai"),
+        }
+    }
+}
+
+impl std::fmt::Display for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Platform {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Platform::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| format!("unknown platform `{s}`; expected one of pais, idun, hasmcp, klavis"))
+    }
+}
+
+/// Bearer-token authentication (`Authorization: Bearer <token>`).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BearerAuth {
+    /// The token; normally `${ENV_VAR}` so it stays out of git.
+    pub bearer: String,
+}
+
+/// Idun's admin password login (omit `auth` when the platform runs with auth mode `none`).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordAuth {
+    /// The admin password; normally `${ENV_VAR}`.
+    pub password: String,
+}
+
+/// A PAIS deployment.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaisProvider {
+    /// Unique provider name; the first part of every address.
+    pub name: String,
+    /// Base URL of the PAIS deployment, e.g. `https://pais.example.internal`.
+    #[schemars(url)]
+    pub endpoint: String,
+    pub auth: Option<BearerAuth>,
+    /// Client-side request limit in requests per second (none by default).
+    #[schemars(range(min = 0.1))]
+    pub rate_limit: Option<f64>,
+    /// The MCP servers mcpform manages on this deployment.
+    #[serde(default)]
+    pub servers: Vec<PaisServer>,
+}
+
+/// A PAIS MCP server (`McpServerUpdateRequest`).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaisServer {
+    /// The server's UUID; when given, the server is matched by id instead of by name.
+    #[schemars(extend("format" = "uuid"))]
+    pub id: Option<String>,
+    /// Name of the MCP server (matches the live server when no `id` is given).
+    pub name: Option<String>,
+    /// Base URL of the MCP server.
+    #[schemars(url)]
+    pub url: String,
+    /// Transport protocol to the MCP server.
+    pub transport: PaisTransport,
+    pub description: Option<String>,
+    /// Where the MCP server's API documentation lives.
+    #[schemars(url)]
+    pub documentation_url: Option<String>,
+    /// HTTP headers mcpform sends to the MCP server. Write-only: PAIS never returns them, so
+    /// mcpform tracks a salted fingerprint in the state file. Omit to leave them alone.
+    pub headers: Option<Vec<PaisHeader>>,
+    /// Fields mcpform leaves to others (never diffed, never sent).
+    #[serde(default)]
+    pub ignore: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PaisTransport {
+    StreamableHttp,
+    Sse,
+}
+
+/// One HTTP header of a PAIS MCP server.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaisHeader {
+    pub name: String,
+    pub value: String,
+    /// Marks the value secret on the platform (`is_secret`) and masks it in every output.
+    #[serde(default)]
+    pub secret: bool,
+}
+
+/// An Idun Agent Platform (standalone) instance.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IdunProvider {
+    pub name: String,
+    /// Base URL of the Idun instance (default `http://127.0.0.1:8000`).
+    #[schemars(url)]
+    pub endpoint: Option<String>,
+    /// Password login; omit for auth mode `none`.
+    pub auth: Option<PasswordAuth>,
+    #[schemars(range(min = 0.1))]
+    pub rate_limit: Option<f64>,
+    #[serde(default)]
+    pub servers: Vec<IdunServer>,
+}
+
+/// An Idun MCP server row (`name`, `enabled`, `mcpServer`).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IdunServer {
+    /// The row's UUID; when given, matched by id instead of by name.
+    #[schemars(extend("format" = "uuid"))]
+    pub id: Option<String>,
+    /// Display name of the row (matches the live row when no `id` is given).
+    pub name: String,
+    /// Whether the engine loads this server (default true).
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// The MCP connection; the platform replaces it whole on every change.
+    pub mcp_server: IdunMcpServer,
+    #[serde(default)]
+    pub ignore: Vec<String>,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// Idun's `MCPServer` connection settings.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IdunMcpServer {
+    pub name: String,
+    /// Default `streamable_http`.
+    #[serde(default)]
+    pub transport: IdunTransport,
+    /// Required for `sse`, `streamable_http` and `websocket`.
+    #[schemars(url)]
+    pub url: Option<String>,
+    /// Required (with `args`) for `stdio`.
+    pub command: Option<String>,
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// Header values are secret: masked in every output.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Environment values are secret: masked in every output.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    pub cwd: Option<String>,
+    pub encoding: Option<String>,
+    pub encoding_error_handler: Option<IdunEncodingErrorHandler>,
+    #[schemars(range(min = 0.0))]
+    pub timeout_seconds: Option<f64>,
+    #[schemars(range(min = 0.0))]
+    pub sse_read_timeout_seconds: Option<f64>,
+    pub terminate_on_close: Option<bool>,
+    #[serde(default)]
+    pub session_kwargs: BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IdunTransport {
+    Stdio,
+    Sse,
+    #[default]
+    StreamableHttp,
+    Websocket,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IdunEncodingErrorHandler {
+    Strict,
+    Ignore,
+    Replace,
+}
+
+/// A HasMCP account.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HasmcpProvider {
+    pub name: String,
+    /// Base URL including `/api/v1` (default `https://app.hasmcp.com/api/v1`).
+    #[schemars(url)]
+    pub endpoint: Option<String>,
+    pub auth: Option<BearerAuth>,
+    #[schemars(range(min = 0.1))]
+    pub rate_limit: Option<f64>,
+    #[serde(default)]
+    pub servers: Vec<HasmcpServer>,
+}
+
+/// A HasMCP server. The platform replaces all of it on every update.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HasmcpServer {
+    /// The server's 11-character id; when given, matched by id instead of by name.
+    #[schemars(regex(pattern = r"^[A-Za-z0-9]{11}$"))]
+    pub id: Option<String>,
+    /// 1 to 16 letters or digits.
+    #[schemars(regex(pattern = r"^[A-Za-z0-9]{1,16}$"))]
+    pub name: String,
+    #[serde(default)]
+    #[schemars(length(max = 4096))]
+    pub instructions: String,
+    #[serde(default)]
+    pub request_headers_proxy_enabled: bool,
+    /// At most one provider, with the ids of the tools the server exposes.
+    #[serde(default)]
+    #[schemars(length(max = 1))]
+    pub providers: Vec<HasmcpProviderLink>,
+    /// Resource ids (compared as a set).
+    #[serde(default)]
+    pub resources: Vec<String>,
+    /// Prompt ids (compared as a set).
+    #[serde(default)]
+    pub prompts: Vec<String>,
+    #[serde(default)]
+    pub ignore: Vec<String>,
+}
+
+/// A HasMCP provider linked to a server, with the tools it exposes there.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HasmcpProviderLink {
+    #[schemars(regex(pattern = r"^[A-Za-z0-9]{11}$"))]
+    pub id: String,
+    /// Tool ids (compared as a set).
+    #[serde(default)]
+    pub tools: Vec<String>,
+}
+
+/// A Klavis account (US by default; EU is `https://api.eu.klavis.ai`).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KlavisProvider {
+    pub name: String,
+    #[schemars(url)]
+    pub endpoint: Option<String>,
+    pub auth: Option<BearerAuth>,
+    /// Client-side request limit (default 2 per second, the platform's free-tier limit).
+    #[schemars(range(min = 0.1))]
+    pub rate_limit: Option<f64>,
+    #[serde(default)]
+    pub instances: Vec<KlavisInstance>,
+}
+
+/// A Klavis server connection instance; Klavis cannot list them, so each is named by id.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KlavisInstance {
+    #[schemars(extend("format" = "uuid"))]
+    pub id: String,
+    /// Write-only: Klavis never returns it, so mcpform tracks a fingerprint in the state file.
+    pub read_only: Option<bool>,
+    #[serde(default)]
+    pub ignore: Vec<String>,
+}
+
+impl ProviderConfig {
+    pub fn name(&self) -> &str {
+        match self {
+            ProviderConfig::Pais(p) => &p.name,
+            ProviderConfig::Idun(p) => &p.name,
+            ProviderConfig::Hasmcp(p) => &p.name,
+            ProviderConfig::Klavis(p) => &p.name,
+        }
+    }
+
+    pub fn platform(&self) -> Platform {
+        match self {
+            ProviderConfig::Pais(_) => Platform::Pais,
+            ProviderConfig::Idun(_) => Platform::Idun,
+            ProviderConfig::Hasmcp(_) => Platform::Hasmcp,
+            ProviderConfig::Klavis(_) => Platform::Klavis,
+        }
+    }
+
+    /// The configured endpoint, or the platform's default.
+    pub fn endpoint(&self) -> Option<&str> {
+        let configured = match self {
+            ProviderConfig::Pais(p) => Some(p.endpoint.as_str()),
+            ProviderConfig::Idun(p) => p.endpoint.as_deref(),
+            ProviderConfig::Hasmcp(p) => p.endpoint.as_deref(),
+            ProviderConfig::Klavis(p) => p.endpoint.as_deref(),
+        };
+        configured.or(self.platform().default_endpoint())
+    }
+
+    /// Requests per second the client allows itself (Klavis defaults to its free-tier 2/s).
+    pub fn rate_limit(&self) -> Option<f64> {
+        match self {
+            ProviderConfig::Pais(p) => p.rate_limit,
+            ProviderConfig::Idun(p) => p.rate_limit,
+            ProviderConfig::Hasmcp(p) => p.rate_limit,
+            ProviderConfig::Klavis(p) => p.rate_limit.or(Some(2.0)),
+        }
+    }
+}

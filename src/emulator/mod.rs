@@ -1,0 +1,1 @@
+//! Local, stateful emulators of each platform's admin API.

@@ -1,0 +1,9 @@
+//! mcpform: keep MCP server configurations of hosted platforms in YAML, plan and apply them.
+//!
+//! The pipeline is the module tree: `config` (load, interpolate, validate) → `provider` (fetch
+//! live objects, one module per platform) → `diff` (pure: live vs desired into a `plan::Plan`)
+//! → `render` (text, Markdown, JSON) → `apply` (concurrent, retrying executor).
+
+pub mod config;
+pub mod emulator;
+pub mod mask;
