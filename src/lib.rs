@@ -4,6 +4,13 @@
 //! live objects, one module per platform) → `diff` (pure: live vs desired into a `plan::Plan`)
 //! → `render` (text, Markdown, JSON) → `apply` (concurrent, retrying executor).
 
+pub mod apply;
 pub mod config;
+pub mod diff;
 pub mod emulator;
+pub mod http;
 pub mod mask;
+pub mod plan;
+pub mod provider;
+pub mod render;
+pub mod state;

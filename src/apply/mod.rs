@@ -1,0 +1,69 @@
+//! Apply: send the plan's requests, concurrently with a bound, and report per resource.
+//!
+//! Each resource is one request, so each ends either fully applied or untouched; retries and
+//! timeouts live in the HTTP client. A failure never stops the other resources.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::http::HttpError;
+use crate::plan::{Plan, ResourceChange};
+use crate::provider::Provider;
+use crate::state::State;
+
+/// How one resource's apply ended.
+#[derive(Debug)]
+pub struct ResourceResult {
+    pub change: ResourceChange,
+    pub outcome: Result<(), HttpError>,
+}
+
+/// Sends every planned request, at most `parallelism` at a time; `on_done` sees each result as
+/// it arrives. Results come back in plan order.
+pub async fn execute(
+    plan: &Plan,
+    providers: &BTreeMap<String, Arc<dyn Provider>>,
+    parallelism: usize,
+    on_done: &(dyn Fn(&ResourceResult) + Sync),
+) -> Vec<ResourceResult> {
+    let permits = Arc::new(Semaphore::new(parallelism.max(1)));
+    let mut tasks = JoinSet::new();
+    for (index, change) in plan.changes.iter().enumerate() {
+        let Some(request) = change.request.clone() else {
+            continue;
+        };
+        let provider = Arc::clone(&providers[&change.provider]);
+        let permits = Arc::clone(&permits);
+        tasks.spawn(async move {
+            let _permit = permits
+                .acquire_owned()
+                .await
+                .expect("the semaphore is never closed");
+            (index, provider.send(&request).await)
+        });
+    }
+    let mut results = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        let (index, outcome) = joined.expect("apply tasks do not panic");
+        let result = ResourceResult {
+            change: plan.changes[index].clone(),
+            outcome,
+        };
+        on_done(&result);
+        results.push((index, result));
+    }
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, result)| result).collect()
+}
+
+/// Records the write-only fingerprints of every resource that was applied.
+pub fn record_applied(state: &mut State, results: &[ResourceResult]) {
+    for result in results.iter().filter(|r| r.outcome.is_ok()) {
+        if let Some(record) = &result.change.state_after {
+            state.set_record(&result.change.address, record.clone());
+        }
+    }
+}

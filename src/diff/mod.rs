@@ -1,0 +1,174 @@
+//! Diff: desired resources vs live objects into plan entries.
+//!
+//! Pure functions only: no I/O, no printing. Platform specifics arrive through the
+//! `RequestBuilder` each provider implements; everything here is the same for all platforms.
+
+mod compare;
+mod identity;
+mod write_only;
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+pub use compare::values_equal;
+use compare::{Sensitivity, compare, overlay_ignored};
+pub use identity::MatchError;
+use identity::match_live;
+pub use write_only::WriteOnlyAction;
+
+use crate::config::model::Platform;
+use crate::mask::Secrets;
+use crate::plan::{Action, FieldChange, Request, ResourceChange};
+use crate::state::State;
+
+/// A configured resource, normalized into config naming.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesiredResource {
+    /// `<provider>/<collection>/<name or id>`.
+    pub address: String,
+    /// Matches the live object by id when set, else by name.
+    pub id: Option<String>,
+    pub name: Option<String>,
+    /// The readable fields, normalized like the live side (defaults filled, empties dropped).
+    pub document: Map<String, Value>,
+    /// Fields the platform accepts but never returns; `None` when the config omits them.
+    pub write_only: Vec<(String, Option<Value>)>,
+    /// Dotted paths mcpform leaves to others.
+    pub ignore: Vec<String>,
+    /// Dotted-path prefixes whose values are secret by nature.
+    pub secret_paths: &'static [&'static str],
+}
+
+/// A live object, normalized into config naming.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveObject {
+    pub id: String,
+    pub name: Option<String>,
+    pub document: Map<String, Value>,
+}
+
+/// What differs for one resource: what a provider turns into its platform's request.
+pub struct ResourceDelta<'a> {
+    pub desired: &'a DesiredResource,
+    /// The desired document with ignored fields taken from the live object.
+    pub effective: &'a Map<String, Value>,
+    /// `None` when the object does not exist yet.
+    pub live: Option<&'a LiveObject>,
+    /// Readable fields that differ.
+    pub fields: &'a [FieldChange],
+    /// Write-only fields to send or reset.
+    pub write_only: &'a [(String, WriteOnlyAction)],
+}
+
+/// The platform-specific half of planning: the exact request for a delta.
+pub trait RequestBuilder {
+    fn build_request(&self, delta: &ResourceDelta) -> Request;
+}
+
+/// Who the resources belong to, and what is known besides the live objects.
+pub struct PlanScope<'a> {
+    pub provider: &'a str,
+    pub platform: Platform,
+    pub state: &'a State,
+    pub secrets: &'a Secrets,
+}
+
+/// Plans every desired resource of one provider against that provider's live objects.
+/// Collects every matching problem rather than stopping at the first.
+pub fn plan_resources(
+    builder: &dyn RequestBuilder,
+    scope: &PlanScope,
+    desired: &[DesiredResource],
+    live: &[LiveObject],
+) -> Result<Vec<ResourceChange>, Vec<MatchError>> {
+    let mut changes = Vec::new();
+    let mut errors = Vec::new();
+    for resource in desired {
+        match match_live(resource, live) {
+            Ok(matched) => changes.push(plan_resource(builder, scope, resource, matched)),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(changes)
+    } else {
+        Err(errors)
+    }
+}
+
+fn plan_resource(
+    builder: &dyn RequestBuilder,
+    scope: &PlanScope,
+    desired: &DesiredResource,
+    live: Option<&LiveObject>,
+) -> ResourceChange {
+    let mut effective = desired.document.clone();
+    overlay_ignored(&mut effective, live.map(|l| &l.document), &desired.ignore);
+    let sensitivity = Sensitivity {
+        secret_paths: desired.secret_paths,
+        secrets: scope.secrets,
+    };
+    let empty = Map::new();
+    let mut fields = compare(
+        &effective,
+        live.map_or(&empty, |l| &l.document),
+        &sensitivity,
+    );
+
+    let recorded = scope.state.record(&desired.address);
+    let mut state_after: BTreeMap<String, String> = recorded.cloned().unwrap_or_default();
+    let mut write_only = Vec::new();
+    for (path, value) in &desired.write_only {
+        if desired.ignore.iter().any(|i| i == path) {
+            continue;
+        }
+        let fingerprint = value.as_ref().map(|v| scope.state.fingerprint(v));
+        let previous = recorded.and_then(|r| r.get(path));
+        let Some(planned) = write_only::plan(
+            path,
+            value.as_ref(),
+            fingerprint.as_deref(),
+            previous,
+            &sensitivity,
+        ) else {
+            continue;
+        };
+        match &fingerprint {
+            Some(fp) => state_after.insert(path.clone(), fp.clone()),
+            None => state_after.remove(path),
+        };
+        fields.push(planned.field);
+        write_only.push((path.clone(), planned.action));
+    }
+    fields.sort_by(|a, b| a.path.cmp(&b.path));
+
+    let action = match (live, fields.is_empty()) {
+        (None, _) => Action::Create,
+        (Some(_), false) => Action::Update,
+        (Some(_), true) => Action::NoOp,
+    };
+    let request = (action != Action::NoOp).then(|| {
+        builder.build_request(&ResourceDelta {
+            desired,
+            effective: &effective,
+            live,
+            fields: &fields,
+            write_only: &write_only,
+        })
+    });
+    let state_changed = !write_only.is_empty();
+    ResourceChange {
+        address: desired.address.clone(),
+        provider: scope.provider.to_owned(),
+        platform: scope.platform,
+        action,
+        remote_id: live.map(|l| l.id.clone()),
+        fields,
+        request,
+        state_after: state_changed.then_some(state_after),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,306 @@
+//! The HTTP client every provider uses: timeouts, retries, rate limiting, masked errors.
+//!
+//! Retry policy lives here and nowhere else. Providers supply how their platform phrases
+//! errors (`ErrorFormat`); this module never knows which platform it talks to.
+
+mod rate_limit;
+mod retry;
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{HeaderMap, HeaderValue};
+use serde_json::Value;
+
+use crate::mask::Secrets;
+pub use rate_limit::RateLimiter;
+pub use retry::RetryPolicy;
+use retry::{MAX_RETRY_AFTER, Outcome, jitter, parse_retry_after};
+
+/// How one run's clients behave (from the command line).
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    pub timeout: Duration,
+    pub retry: RetryPolicy,
+    /// Log every request and response status to stderr.
+    pub verbose: bool,
+}
+
+impl Default for ClientSettings {
+    fn default() -> Self {
+        ClientSettings {
+            timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+            verbose: false,
+        }
+    }
+}
+
+/// A platform's reading of an error response.
+pub struct PlatformError {
+    pub message: String,
+    /// The platform says re-sending cannot help (Idun's `reload_failed`: it rolled back).
+    pub final_error: bool,
+}
+
+/// Turns an error response body into the platform's own message.
+pub type ErrorFormat = fn(status: u16, body: &str) -> PlatformError;
+
+#[derive(Debug, Clone, thiserror::Error, miette::Diagnostic)]
+pub enum HttpError {
+    #[error("{method} {url} answered HTTP {status}{}: {message}", attempts_note(*.attempts))]
+    #[diagnostic(code(mcpform::http::status))]
+    Status {
+        method: String,
+        url: String,
+        status: u16,
+        message: String,
+        attempts: u32,
+    },
+    #[error("{method} {url} failed{}: {message}", attempts_note(*.attempts))]
+    #[diagnostic(
+        code(mcpform::http::transport),
+        help("check the provider's `endpoint` and your network")
+    )]
+    Transport {
+        method: String,
+        url: String,
+        message: String,
+        attempts: u32,
+    },
+    #[error("{method} {url} returned a body mcpform cannot read: {message}")]
+    #[diagnostic(code(mcpform::http::invalid_response))]
+    InvalidResponse {
+        method: String,
+        url: String,
+        message: String,
+    },
+}
+
+fn attempts_note(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" (after {attempts} attempts)")
+    } else {
+        String::new()
+    }
+}
+
+impl HttpError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            HttpError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+/// A successful response.
+#[derive(Debug, Clone)]
+pub struct HttpResponse {
+    pub status: u16,
+    /// Parsed JSON body; `Value::Null` when the body is empty.
+    pub body: Value,
+}
+
+pub struct HttpClient {
+    client: reqwest::Client,
+    base: String,
+    settings: ClientSettings,
+    limiter: Option<RateLimiter>,
+    errors: ErrorFormat,
+    secrets: Secrets,
+}
+
+impl HttpClient {
+    /// `bearer` adds `Authorization: Bearer …` to every request; cookies are always kept
+    /// (Idun's session).
+    pub fn new(
+        endpoint: &str,
+        bearer: Option<&str>,
+        rate_limit: Option<f64>,
+        errors: ErrorFormat,
+        settings: &ClientSettings,
+        secrets: &Secrets,
+    ) -> Result<HttpClient, HttpError> {
+        let mut headers = HeaderMap::new();
+        if let Some(token) = bearer {
+            let mut value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
+                HttpError::Transport {
+                    method: "-".into(),
+                    url: endpoint.into(),
+                    message: "the bearer token contains characters not allowed in an HTTP header"
+                        .into(),
+                    attempts: 0,
+                }
+            })?;
+            value.set_sensitive(true);
+            headers.insert(reqwest::header::AUTHORIZATION, value);
+        }
+        let client = reqwest::Client::builder()
+            .default_headers(headers)
+            .cookie_store(true)
+            .timeout(settings.timeout)
+            .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("mcpform/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| HttpError::Transport {
+                method: "-".into(),
+                url: endpoint.into(),
+                message: e.to_string(),
+                attempts: 0,
+            })?;
+        Ok(HttpClient {
+            client,
+            base: endpoint.trim_end_matches('/').to_owned(),
+            settings: settings.clone(),
+            limiter: rate_limit.map(RateLimiter::per_second),
+            errors,
+            secrets: secrets.clone(),
+        })
+    }
+
+    pub async fn get(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<HttpResponse, HttpError> {
+        self.send(reqwest::Method::GET, path, query, None, true)
+            .await
+    }
+
+    /// Sends a request, retrying what `RetryPolicy` allows. `idempotent` says whether
+    /// re-sending after an uncertain failure is safe.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+        idempotent: bool,
+    ) -> Result<HttpResponse, HttpError> {
+        let url = format!("{}{}", self.base, path);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            if let Some(limiter) = &self.limiter {
+                limiter.acquire().await;
+            }
+            let mut request = self.client.request(method.clone(), &url).query(query);
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let started = std::time::Instant::now();
+            let result = request.send().await;
+            let (outcome, wait, error) = match result {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    self.log(&method, &url, &status.to_string(), started);
+                    let retry_after = response
+                        .headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| parse_retry_after(v, SystemTime::now()));
+                    let text = response.text().await.unwrap_or_default();
+                    if (200..300).contains(&status) {
+                        return self.parse_body(&method, &url, status, &text);
+                    }
+                    let platform = (self.errors)(status, &text);
+                    let error = HttpError::Status {
+                        method: method.to_string(),
+                        url: url.clone(),
+                        status,
+                        message: self.secrets.mask_text(&platform.message),
+                        attempts: attempt,
+                    };
+                    let outcome = match status {
+                        429 | 503 => Outcome::Rejected,
+                        500..=599 if !platform.final_error => Outcome::ServerError,
+                        _ => return Err(error),
+                    };
+                    (outcome, retry_after, error)
+                }
+                Err(e) => {
+                    self.log(&method, &url, "failed", started);
+                    let outcome = if e.is_connect() {
+                        Outcome::ConnectFailed
+                    } else {
+                        Outcome::Interrupted
+                    };
+                    let message = if e.is_timeout() {
+                        format!(
+                            "no response within {}s",
+                            self.settings.timeout.as_secs_f64()
+                        )
+                    } else {
+                        error_chain(&e)
+                    };
+                    let error = HttpError::Transport {
+                        method: method.to_string(),
+                        url: url.clone(),
+                        message: self.secrets.mask_text(&message),
+                        attempts: attempt,
+                    };
+                    (outcome, None, error)
+                }
+            };
+            if !self
+                .settings
+                .retry
+                .should_retry(outcome, idempotent, attempt)
+            {
+                return Err(error);
+            }
+            let delay = match wait {
+                Some(wait) if wait > MAX_RETRY_AFTER => return Err(error),
+                Some(wait) => wait,
+                None => self.settings.retry.backoff(attempt, jitter()),
+            };
+            if self.settings.verbose {
+                eprintln!("retrying {method} {url} in {:.1}s", delay.as_secs_f64());
+            }
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    fn parse_body(
+        &self,
+        method: &reqwest::Method,
+        url: &str,
+        status: u16,
+        text: &str,
+    ) -> Result<HttpResponse, HttpError> {
+        if text.trim().is_empty() {
+            return Ok(HttpResponse {
+                status,
+                body: Value::Null,
+            });
+        }
+        serde_json::from_str(text)
+            .map(|body| HttpResponse { status, body })
+            .map_err(|e| HttpError::InvalidResponse {
+                method: method.to_string(),
+                url: url.to_owned(),
+                message: e.to_string(),
+            })
+    }
+
+    fn log(&self, method: &reqwest::Method, url: &str, status: &str, started: std::time::Instant) {
+        if self.settings.verbose {
+            eprintln!(
+                "{method} {url} → {status} ({} ms)",
+                started.elapsed().as_millis()
+            );
+        }
+    }
+}
+
+/// reqwest's top-level message is vague ("error sending request"); the cause says why.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}

@@ -1,0 +1,154 @@
+//! Idun Agent Platform (standalone): shallow PATCH of `name`, `enabled`, `mcpServer`.
+//!
+//! Not a merge patch: `null` is rejected or ignored, so mcpform never sends it, and
+//! `mcpServer` is replaced whole by the platform, so it is always sent whole.
+
+mod api;
+mod client;
+mod convert;
+
+use serde_json::{Map, Value};
+
+use crate::config::model::{IdunProvider as IdunConfig, Platform};
+use crate::diff::{DesiredResource, LiveObject, RequestBuilder, ResourceDelta};
+use crate::http::{ClientSettings, HttpClient, HttpError};
+use crate::mask::Secrets;
+use crate::plan::{Method, Request};
+
+use super::{BoxFuture, Provider};
+use client::IdunClient;
+
+pub struct IdunProvider {
+    name: String,
+    client: IdunClient,
+    desired: Vec<DesiredResource>,
+}
+
+impl IdunProvider {
+    pub fn new(
+        config: &IdunConfig,
+        endpoint: &str,
+        settings: &ClientSettings,
+        secrets: &Secrets,
+    ) -> Result<Self, HttpError> {
+        let http = HttpClient::new(
+            endpoint,
+            None,
+            config.rate_limit,
+            api::error_message,
+            settings,
+            secrets,
+        )?;
+        Ok(IdunProvider {
+            name: config.name.clone(),
+            client: IdunClient::new(http, config.auth.as_ref().map(|a| a.password.clone())),
+            desired: config
+                .servers
+                .iter()
+                .map(|s| convert::desired_resource(&config.name, s))
+                .collect(),
+        })
+    }
+}
+
+impl Provider for IdunProvider {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn platform(&self) -> Platform {
+        Platform::Idun
+    }
+
+    fn desired(&self) -> &[DesiredResource] {
+        &self.desired
+    }
+
+    fn fetch_live(&self) -> BoxFuture<'_, Result<Vec<LiveObject>, HttpError>> {
+        Box::pin(async move {
+            Ok(self
+                .client
+                .list_servers()
+                .await?
+                .into_iter()
+                .map(convert::live_object)
+                .collect())
+        })
+    }
+
+    fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<(), HttpError>> {
+        Box::pin(async move {
+            let method = match request.method {
+                Method::Post => reqwest::Method::POST,
+                Method::Patch => reqwest::Method::PATCH,
+            };
+            // A failed reload comes back as HTTP 500 `reload_failed` (rolled back), which the
+            // HTTP client already reports as a final error.
+            let idempotent = request.method == Method::Patch;
+            self.client
+                .send(method, &request.path, Some(&request.body), idempotent)
+                .await
+                .map(drop)
+        })
+    }
+}
+
+impl RequestBuilder for IdunProvider {
+    fn build_request(&self, delta: &ResourceDelta) -> Request {
+        let mcp_server = || {
+            let document = delta
+                .effective
+                .get("mcp_server")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
+            convert::mcp_server_wire(&document)
+        };
+        let mut body = Map::new();
+        let (method, path) = match delta.live {
+            Some(live) => {
+                let changed = |key: &str| {
+                    delta
+                        .fields
+                        .iter()
+                        .any(|f| f.path.split('.').next() == Some(key))
+                };
+                for key in ["name", "enabled"] {
+                    if changed(key) {
+                        body.insert(
+                            key.to_owned(),
+                            delta.effective.get(key).cloned().unwrap_or(Value::Null),
+                        );
+                    }
+                }
+                if changed("mcp_server") {
+                    body.insert("mcpServer".into(), mcp_server());
+                }
+                (
+                    Method::Patch,
+                    format!("{}/{}", api::COLLECTION_PATH, live.id),
+                )
+            }
+            None => {
+                for key in ["name", "enabled"] {
+                    if let Some(value) = delta.effective.get(key) {
+                        body.insert(key.to_owned(), value.clone());
+                    }
+                }
+                body.insert("mcpServer".into(), mcp_server());
+                (Method::Post, api::COLLECTION_PATH.to_owned())
+            }
+        };
+        let sensitive = if body.contains_key("mcpServer") {
+            vec!["/mcpServer/headers".to_owned(), "/mcpServer/env".to_owned()]
+        } else {
+            Vec::new()
+        };
+        Request {
+            method,
+            path,
+            body: Value::Object(body),
+            sensitive,
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! PAIS (VMware Private AI Services): a true JSON Merge Patch (RFC 7396) at the top level.
+//!
+//! Changed fields carry their new value, removed ones `null`, untouched ones are absent;
+//! `headers` is write-only and sent whole.
+
+mod api;
+mod client;
+mod convert;
+
+use serde_json::{Map, Value};
+
+use crate::config::model::{PaisProvider as PaisConfig, Platform};
+use crate::diff::{DesiredResource, LiveObject, RequestBuilder, ResourceDelta, WriteOnlyAction};
+use crate::http::{ClientSettings, HttpClient, HttpError};
+use crate::mask::Secrets;
+use crate::plan::{Method, Request};
+
+use super::{BoxFuture, Provider};
+
+pub struct PaisProvider {
+    name: String,
+    http: HttpClient,
+    desired: Vec<DesiredResource>,
+}
+
+impl PaisProvider {
+    pub fn new(
+        config: &PaisConfig,
+        endpoint: &str,
+        settings: &ClientSettings,
+        secrets: &Secrets,
+    ) -> Result<Self, HttpError> {
+        let bearer = config.auth.as_ref().map(|a| a.bearer.as_str());
+        Ok(PaisProvider {
+            name: config.name.clone(),
+            http: HttpClient::new(
+                endpoint,
+                bearer,
+                config.rate_limit,
+                api::error_message,
+                settings,
+                secrets,
+            )?,
+            desired: config
+                .servers
+                .iter()
+                .map(|s| convert::desired_resource(&config.name, s))
+                .collect(),
+        })
+    }
+}
+
+impl Provider for PaisProvider {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn platform(&self) -> Platform {
+        Platform::Pais
+    }
+
+    fn desired(&self) -> &[DesiredResource] {
+        &self.desired
+    }
+
+    fn fetch_live(&self) -> BoxFuture<'_, Result<Vec<LiveObject>, HttpError>> {
+        Box::pin(async move {
+            Ok(client::list_servers(&self.http)
+                .await?
+                .into_iter()
+                .map(convert::live_object)
+                .collect())
+        })
+    }
+
+    fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<(), HttpError>> {
+        Box::pin(async move {
+            let method = match request.method {
+                Method::Post => reqwest::Method::POST,
+                Method::Patch => reqwest::Method::PATCH,
+            };
+            // A merge patch is idempotent; a create is not.
+            let idempotent = request.method == Method::Patch;
+            self.http
+                .send(method, &request.path, &[], Some(&request.body), idempotent)
+                .await
+                .map(drop)
+        })
+    }
+}
+
+impl RequestBuilder for PaisProvider {
+    fn build_request(&self, delta: &ResourceDelta) -> Request {
+        let mut body = Map::new();
+        let (method, path) = match delta.live {
+            Some(live) => {
+                for field in delta.fields.iter().filter(|f| !f.write_only) {
+                    let key = field.path.split('.').next().unwrap_or(&field.path);
+                    body.insert(
+                        key.to_owned(),
+                        delta.effective.get(key).cloned().unwrap_or(Value::Null),
+                    );
+                }
+                (
+                    Method::Patch,
+                    format!("{}/{}", api::COLLECTION_PATH, live.id),
+                )
+            }
+            None => {
+                body = delta.effective.clone();
+                (Method::Post, api::COLLECTION_PATH.to_owned())
+            }
+        };
+        for (field, action) in delta.write_only {
+            let value = match action {
+                WriteOnlyAction::Set(value) => value.clone(),
+                // A new object has nothing to reset.
+                WriteOnlyAction::Reset if delta.live.is_none() => continue,
+                WriteOnlyAction::Reset => Value::Null,
+            };
+            body.insert(field.clone(), value);
+        }
+        Request {
+            method,
+            path,
+            body: Value::Object(body),
+            sensitive: Vec::new(),
+        }
+    }
+}

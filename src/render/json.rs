@@ -1,0 +1,64 @@
+//! The JSON plan (`plan --format json`), `format_version` 1, as documented in interface.md.
+
+use serde_json::{Value, json};
+
+use super::{masked_body, masked_values};
+use crate::mask::Secrets;
+use crate::plan::Plan;
+
+pub fn render_json(
+    plan: &Plan,
+    secrets: &Secrets,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let changes: Vec<Value> = plan
+        .changes
+        .iter()
+        .map(|change| {
+            let fields: Vec<Value> = change
+                .fields
+                .iter()
+                .map(|field| {
+                    let (before, after) = masked_values(field, secrets);
+                    let mut entry = json!({"path": field.path, "before": before, "after": after});
+                    if field.sensitive {
+                        entry["sensitive"] = json!(true);
+                    }
+                    if field.write_only {
+                        entry["write_only"] = json!(true);
+                    }
+                    if let Some(note) = &field.note {
+                        entry["note"] = json!(note);
+                    }
+                    entry
+                })
+                .collect();
+            let mut entry = json!({
+                "address": change.address,
+                "provider": change.provider,
+                "platform": change.platform.as_str(),
+                "action": change.action.as_str(),
+                "fields": fields,
+            });
+            if let Some(id) = &change.remote_id {
+                entry["id"] = json!(id);
+            }
+            if let Some(request) = &change.request {
+                entry["request"] = json!({
+                    "method": request.method.as_str(),
+                    "path": request.path,
+                    "body": masked_body(request, secrets),
+                });
+            }
+            entry
+        })
+        .collect();
+    let summary = plan.summary();
+    let document = json!({
+        "format_version": "1",
+        "changes": changes,
+        "summary": {"create": summary.create, "update": summary.update, "delete": summary.delete, "no_op": summary.no_op},
+    });
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    writeln!(out)
+}

@@ -1,0 +1,47 @@
+//! Render: the plan as text, JSON or (later) Markdown. No logic beyond presentation:
+//! everything shown is read from the `Plan`, and every value passes through `masked_*` first.
+
+mod json;
+mod text;
+
+use serde_json::Value;
+
+pub use json::render_json;
+pub use text::{TextStyle, render_text};
+
+use crate::mask::{SENSITIVE, Secrets};
+use crate::plan::{FieldChange, Request};
+
+/// A field's before/after values as they may be shown.
+fn masked_values(field: &FieldChange, secrets: &Secrets) -> (Option<Value>, Option<Value>) {
+    let mask = |value: &Option<Value>| {
+        value.as_ref().map(|v| {
+            if field.sensitive {
+                Value::String(SENSITIVE.into())
+            } else {
+                secrets.mask_json(v)
+            }
+        })
+    };
+    (mask(&field.before), mask(&field.after))
+}
+
+/// A request body as it may be shown: secret-by-nature subtrees and secret values masked.
+fn masked_body(request: &Request, secrets: &Secrets) -> Value {
+    let mut body = secrets.mask_json(&request.body);
+    for pointer in &request.sensitive {
+        if let Some(subtree) = body.pointer_mut(pointer) {
+            mask_all_strings(subtree);
+        }
+    }
+    body
+}
+
+fn mask_all_strings(value: &mut Value) {
+    match value {
+        Value::String(s) => *s = SENSITIVE.into(),
+        Value::Array(items) => items.iter_mut().for_each(mask_all_strings),
+        Value::Object(map) => map.values_mut().for_each(mask_all_strings),
+        _ => {}
+    }
+}

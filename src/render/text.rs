@@ -1,0 +1,179 @@
+//! The human plan, Terraform-style: one block per changed resource, `old → new` per field,
+//! multi-line strings as a unified diff, a summary line.
+
+use std::io::Write;
+
+use serde_json::Value;
+use similar::{ChangeTag, TextDiff};
+
+use super::masked_values;
+use crate::mask::Secrets;
+use crate::plan::{Action, FieldChange, Plan};
+
+/// Whether to colour the markers (never when `NO_COLOR` is set, output is not a terminal, or in CI).
+#[derive(Debug, Clone, Copy)]
+pub struct TextStyle {
+    pub color: bool,
+}
+
+const GREEN: &str = "\x1b[32m";
+const YELLOW: &str = "\x1b[33m";
+const RED: &str = "\x1b[31m";
+const BOLD: &str = "\x1b[1m";
+const RESET: &str = "\x1b[0m";
+
+impl TextStyle {
+    fn paint(&self, color: &str, text: &str) -> String {
+        if self.color {
+            format!("{color}{text}{RESET}")
+        } else {
+            text.to_owned()
+        }
+    }
+}
+
+pub fn render_text(
+    plan: &Plan,
+    secrets: &Secrets,
+    style: TextStyle,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let summary = plan.summary();
+    if !plan.has_changes() {
+        let count = plan.changes.len();
+        let noun = if count == 1 { "resource" } else { "resources" };
+        return writeln!(
+            out,
+            "No changes. {count} configured {noun} match the live state."
+        );
+    }
+    writeln!(out, "mcpform will perform the following actions:")?;
+    for change in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
+        let (marker, color, verb) = match change.action {
+            Action::Create => ("+", GREEN, "will be created"),
+            Action::Update => ("~", YELLOW, "will be updated in place"),
+            Action::NoOp => unreachable!("filtered above"),
+        };
+        writeln!(out)?;
+        writeln!(
+            out,
+            "  {}",
+            style.paint(BOLD, &format!("# {} {verb}", change.address))
+        )?;
+        let id = change
+            .remote_id
+            .as_deref()
+            .map(|id| format!(" (id {id})"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  {} {}{id}",
+            style.paint(color, marker),
+            change.address
+        )?;
+        let width = change
+            .fields
+            .iter()
+            .map(|f| f.path.len())
+            .max()
+            .unwrap_or(0);
+        for field in &change.fields {
+            render_field(field, width, secrets, style, out)?;
+        }
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{} {} to create, {} to update, {} to delete; {} unchanged.",
+        style.paint(BOLD, "Plan:"),
+        summary.create,
+        summary.update,
+        summary.delete,
+        summary.no_op
+    )
+}
+
+fn render_field(
+    field: &FieldChange,
+    width: usize,
+    secrets: &Secrets,
+    style: TextStyle,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let (before, after) = masked_values(field, secrets);
+    let path = format!("{:width$}", field.path);
+    if field.write_only {
+        let shown = after
+            .as_ref()
+            .map_or_else(|| "(reset to the platform default)".to_owned(), show);
+        writeln!(
+            out,
+            "      {} {path} = (write-only) → {shown}",
+            style.paint(YELLOW, "~")
+        )?;
+        if let Some(note) = &field.note {
+            writeln!(out, "          # {note}")?;
+        }
+        return Ok(());
+    }
+    match (&before, &after) {
+        (None, Some(after)) => writeln!(
+            out,
+            "      {} {path} = {}",
+            style.paint(GREEN, "+"),
+            show(after)
+        ),
+        (Some(before), None) => writeln!(
+            out,
+            "      {} {path} = {} → null",
+            style.paint(RED, "-"),
+            show(before)
+        ),
+        (Some(Value::String(old)), Some(Value::String(new)))
+            if old.contains('\n') || new.contains('\n') =>
+        {
+            writeln!(out, "      {} {path} =", style.paint(YELLOW, "~"))?;
+            render_text_diff(old, new, style, out)
+        }
+        (Some(before), Some(after)) => {
+            writeln!(
+                out,
+                "      {} {path} = {} → {}",
+                style.paint(YELLOW, "~"),
+                show(before),
+                show(after)
+            )
+        }
+        (None, None) => Ok(()),
+    }
+}
+
+fn render_text_diff(
+    old: &str,
+    new: &str,
+    style: TextStyle,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let diff = TextDiff::from_lines(old, new);
+    for change in diff.iter_all_changes() {
+        let line = change.value().trim_end_matches('\n');
+        let (sign, color) = match change.tag() {
+            ChangeTag::Delete => ("-", RED),
+            ChangeTag::Insert => ("+", GREEN),
+            ChangeTag::Equal => (" ", ""),
+        };
+        let text = format!("{sign} {line}");
+        let shown = if color.is_empty() {
+            text
+        } else {
+            style.paint(color, &text)
+        };
+        writeln!(out, "          {shown}")?;
+    }
+    Ok(())
+}
+
+/// JSON form: strings quoted, collections compact, so every value reads unambiguously.
+fn show(value: &Value) -> String {
+    value.to_string()
+}
