@@ -5,6 +5,8 @@
 //! → `render` (text, Markdown, JSON) → `apply` (concurrent, retrying executor).
 
 pub mod apply;
+pub mod cli;
+pub mod cmd;
 pub mod config;
 pub mod diff;
 pub mod emulator;

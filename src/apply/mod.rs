@@ -9,16 +9,15 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::http::HttpError;
 use crate::plan::{Plan, ResourceChange};
-use crate::provider::Provider;
+use crate::provider::{Provider, WriteError};
 use crate::state::State;
 
 /// How one resource's apply ended.
 #[derive(Debug)]
 pub struct ResourceResult {
     pub change: ResourceChange,
-    pub outcome: Result<(), HttpError>,
+    pub outcome: Result<(), WriteError>,
 }
 
 /// Sends every planned request, at most `parallelism` at a time; `on_done` sees each result as

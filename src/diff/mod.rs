@@ -46,6 +46,8 @@ pub struct LiveObject {
     pub id: String,
     pub name: Option<String>,
     pub document: Map<String, Value>,
+    /// Server-managed values a request needs but that are never diffed (HasMCP's `version`).
+    pub meta: Map<String, Value>,
 }
 
 /// What differs for one resource: what a provider turns into its platform's request.

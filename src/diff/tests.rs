@@ -35,6 +35,7 @@ fn live(id: &str, name: &str, document: Value) -> LiveObject {
         id: id.into(),
         name: Some(name.into()),
         document: document.as_object().unwrap().clone(),
+        meta: Map::new(),
     }
 }
 

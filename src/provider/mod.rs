@@ -4,7 +4,10 @@
 //! `client.rs` (HTTP calls), `convert.rs` (wire and config ↔ normalized documents) and
 //! `mod.rs` (the trait impl and the platform's request shape). Knowing one means knowing all.
 
+mod fastapi;
+mod hasmcp;
 mod idun;
+mod klavis;
 mod pais;
 
 use std::future::Future;
@@ -12,7 +15,7 @@ use std::pin::Pin;
 
 use crate::config::model::{Platform, ProviderConfig};
 use crate::diff::{DesiredResource, LiveObject, RequestBuilder};
-use crate::http::{ClientSettings, HttpError};
+use crate::http::{ClientSettings, ErrorFormat, HttpClient, HttpError};
 use crate::mask::Secrets;
 use crate::plan::Request;
 
@@ -28,7 +31,19 @@ pub trait Provider: RequestBuilder + Send + Sync {
     /// the platform's API allows.
     fn fetch_live(&self) -> BoxFuture<'_, Result<Vec<LiveObject>, HttpError>>;
     /// Sends one planned request; `Ok` only when the platform confirms the write.
-    fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<(), HttpError>>;
+    fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<(), WriteError>>;
+}
+
+/// Why a planned write did not take effect.
+#[derive(Debug, Clone, thiserror::Error, miette::Diagnostic)]
+pub enum WriteError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Http(#[from] HttpError),
+    /// The platform answered success but its response shows the write did not land as sent.
+    #[error("{0}")]
+    #[diagnostic(code(mcpform::apply::not_applied))]
+    NotApplied(String),
 }
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -44,17 +59,32 @@ pub enum SetupError {
     #[error("provider `{provider}`: {source}")]
     #[diagnostic(code(mcpform::provider::client))]
     Client { provider: String, source: HttpError },
-    #[error(
-        "provider `{provider}`: the {platform} platform is not supported by this version of mcpform yet"
-    )]
-    #[diagnostic(
-        code(mcpform::provider::unsupported),
-        help("remove the provider block, or use `--target`/`--exclude` to skip it")
-    )]
-    Unsupported {
-        provider: String,
-        platform: Platform,
-    },
+}
+
+/// What a provider needs to build its HTTP client, resolved from the provider block and flags.
+pub struct Connection<'a> {
+    pub endpoint: &'a str,
+    /// Requests per second; Klavis defaults to its free-tier limit of 2.
+    pub rate_limit: Option<f64>,
+    pub settings: &'a ClientSettings,
+    pub secrets: &'a Secrets,
+}
+
+impl Connection<'_> {
+    fn http_client(
+        &self,
+        bearer: Option<&str>,
+        errors: ErrorFormat,
+    ) -> Result<HttpClient, HttpError> {
+        HttpClient::new(
+            self.endpoint,
+            bearer,
+            self.rate_limit,
+            errors,
+            self.settings,
+            self.secrets,
+        )
+    }
 }
 
 /// Builds the provider for one config block. `endpoint` overrides the configured one.
@@ -70,24 +100,27 @@ pub fn connect(
         .ok_or_else(|| SetupError::NoEndpoint {
             provider: provider.clone(),
         })?;
-    let client_error = |source| SetupError::Client {
-        provider: provider.clone(),
-        source,
+    let connection = Connection {
+        endpoint,
+        rate_limit: config.rate_limit(),
+        settings,
+        secrets,
     };
-    Ok(match config {
+    let built: Result<Box<dyn Provider>, HttpError> = match config {
         ProviderConfig::Pais(c) => {
-            Box::new(pais::PaisProvider::new(c, endpoint, settings, secrets).map_err(client_error)?)
+            pais::PaisProvider::new(c, &connection).map(|p| Box::new(p) as _)
         }
         ProviderConfig::Idun(c) => {
-            Box::new(idun::IdunProvider::new(c, endpoint, settings, secrets).map_err(client_error)?)
+            idun::IdunProvider::new(c, &connection).map(|p| Box::new(p) as _)
         }
-        ProviderConfig::Hasmcp(_) | ProviderConfig::Klavis(_) => {
-            return Err(SetupError::Unsupported {
-                provider,
-                platform: config.platform(),
-            });
+        ProviderConfig::Hasmcp(c) => {
+            hasmcp::HasmcpProvider::new(c, &connection).map(|p| Box::new(p) as _)
         }
-    })
+        ProviderConfig::Klavis(c) => {
+            klavis::KlavisProvider::new(c, &connection).map(|p| Box::new(p) as _)
+        }
+    };
+    built.map_err(|source| SetupError::Client { provider, source })
 }
 
 /// `<provider>/<collection>/<name or id>`.

@@ -1,12 +1,14 @@
-//! Render: the plan as text, JSON or (later) Markdown. No logic beyond presentation:
+//! Render: the plan as text, JSON or Markdown. No logic beyond presentation:
 //! everything shown is read from the `Plan`, and every value passes through `masked_*` first.
 
 mod json;
+mod markdown;
 mod text;
 
 use serde_json::Value;
 
 pub use json::render_json;
+pub use markdown::{COMMENT_MARKER, DEFAULT_MAX_BYTES, render_markdown};
 pub use text::{TextStyle, render_text};
 
 use crate::mask::{SENSITIVE, Secrets};
@@ -45,3 +47,6 @@ fn mask_all_strings(value: &mut Value) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests;

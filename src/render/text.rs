@@ -41,10 +41,14 @@ pub fn render_text(
     let summary = plan.summary();
     if !plan.has_changes() {
         let count = plan.changes.len();
-        let noun = if count == 1 { "resource" } else { "resources" };
+        let (noun, verb) = if count == 1 {
+            ("resource", "matches")
+        } else {
+            ("resources", "match")
+        };
         return writeln!(
             out,
-            "No changes. {count} configured {noun} match the live state."
+            "No changes. {count} configured {noun} {verb} the live state."
         );
     }
     writeln!(out, "mcpform will perform the following actions:")?;

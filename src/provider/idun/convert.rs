@@ -51,6 +51,7 @@ pub fn live_object(server: McpServerRead) -> LiveObject {
         id: server.id,
         name: Some(server.name),
         document,
+        meta: Map::new(),
     }
 }
 

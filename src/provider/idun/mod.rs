@@ -11,11 +11,10 @@ use serde_json::{Map, Value};
 
 use crate::config::model::{IdunProvider as IdunConfig, Platform};
 use crate::diff::{DesiredResource, LiveObject, RequestBuilder, ResourceDelta};
-use crate::http::{ClientSettings, HttpClient, HttpError};
-use crate::mask::Secrets;
+use crate::http::HttpError;
 use crate::plan::{Method, Request};
 
-use super::{BoxFuture, Provider};
+use super::{BoxFuture, Connection, Provider, WriteError};
 use client::IdunClient;
 
 pub struct IdunProvider {
@@ -25,20 +24,8 @@ pub struct IdunProvider {
 }
 
 impl IdunProvider {
-    pub fn new(
-        config: &IdunConfig,
-        endpoint: &str,
-        settings: &ClientSettings,
-        secrets: &Secrets,
-    ) -> Result<Self, HttpError> {
-        let http = HttpClient::new(
-            endpoint,
-            None,
-            config.rate_limit,
-            api::error_message,
-            settings,
-            secrets,
-        )?;
+    pub fn new(config: &IdunConfig, connection: &Connection) -> Result<Self, HttpError> {
+        let http = connection.http_client(None, api::error_message)?;
         Ok(IdunProvider {
             name: config.name.clone(),
             client: IdunClient::new(http, config.auth.as_ref().map(|a| a.password.clone())),
@@ -76,7 +63,7 @@ impl Provider for IdunProvider {
         })
     }
 
-    fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<(), HttpError>> {
+    fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<(), WriteError>> {
         Box::pin(async move {
             let method = match request.method {
                 Method::Post => reqwest::Method::POST,
@@ -87,8 +74,8 @@ impl Provider for IdunProvider {
             let idempotent = request.method == Method::Patch;
             self.client
                 .send(method, &request.path, Some(&request.body), idempotent)
-                .await
-                .map(drop)
+                .await?;
+            Ok(())
         })
     }
 }

@@ -1,7 +1,6 @@
 //! PAIS wire types (`/api/v1/control/mcp-servers`) and its FastAPI error format.
 
 use serde::Deserialize;
-use serde_json::Value;
 
 use crate::http::PlatformError;
 
@@ -27,43 +26,15 @@ pub struct McpServerList {
     pub last_id: Option<String>,
 }
 
-/// FastAPI errors: `{"detail": "text"}` or `{"detail": [{"loc": [...], "msg": ...}]}`;
-/// PAIS's 404 has no body at all.
+/// PAIS's 404 has no body at all; everything else is FastAPI's shape.
 pub fn error_message(status: u16, body: &str) -> PlatformError {
-    let message = match serde_json::from_str::<Value>(body)
-        .ok()
-        .and_then(|v| v.get("detail").cloned())
-    {
-        Some(Value::String(text)) => text,
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|item| {
-                let location: Vec<String> = item
-                    .get("loc")
-                    .and_then(Value::as_array)
-                    .map(|loc| {
-                        loc.iter()
-                            .map(|p| p.as_str().map_or_else(|| p.to_string(), str::to_owned))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let msg = item.get("msg").and_then(Value::as_str).unwrap_or("invalid");
-                if location.is_empty() {
-                    msg.to_owned()
-                } else {
-                    format!("{}: {msg}", location.join("."))
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
-        _ if status == 404 => "invalid MCP server id (the server does not exist)".to_owned(),
-        _ if body.trim().is_empty() => "no error message in the response".to_owned(),
-        _ => body.trim().chars().take(500).collect(),
-    };
-    PlatformError {
-        message,
-        final_error: false,
+    if status == 404 && body.trim().is_empty() {
+        return PlatformError {
+            message: "invalid MCP server id (the server does not exist)".into(),
+            final_error: false,
+        };
     }
+    crate::provider::fastapi::error_message(status, body)
 }
 
 #[cfg(test)]

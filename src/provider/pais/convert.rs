@@ -56,6 +56,7 @@ pub fn live_object(server: McpServer) -> LiveObject {
         id: server.id,
         name: server.name,
         document,
+        meta: Map::new(),
     }
 }
 

@@ -11,11 +11,10 @@ use serde_json::{Map, Value};
 
 use crate::config::model::{PaisProvider as PaisConfig, Platform};
 use crate::diff::{DesiredResource, LiveObject, RequestBuilder, ResourceDelta, WriteOnlyAction};
-use crate::http::{ClientSettings, HttpClient, HttpError};
-use crate::mask::Secrets;
+use crate::http::{HttpClient, HttpError};
 use crate::plan::{Method, Request};
 
-use super::{BoxFuture, Provider};
+use super::{BoxFuture, Connection, Provider, WriteError};
 
 pub struct PaisProvider {
     name: String,
@@ -24,23 +23,11 @@ pub struct PaisProvider {
 }
 
 impl PaisProvider {
-    pub fn new(
-        config: &PaisConfig,
-        endpoint: &str,
-        settings: &ClientSettings,
-        secrets: &Secrets,
-    ) -> Result<Self, HttpError> {
+    pub fn new(config: &PaisConfig, connection: &Connection) -> Result<Self, HttpError> {
         let bearer = config.auth.as_ref().map(|a| a.bearer.as_str());
         Ok(PaisProvider {
             name: config.name.clone(),
-            http: HttpClient::new(
-                endpoint,
-                bearer,
-                config.rate_limit,
-                api::error_message,
-                settings,
-                secrets,
-            )?,
+            http: connection.http_client(bearer, api::error_message)?,
             desired: config
                 .servers
                 .iter()
@@ -73,7 +60,7 @@ impl Provider for PaisProvider {
         })
     }
 
-    fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<(), HttpError>> {
+    fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<(), WriteError>> {
         Box::pin(async move {
             let method = match request.method {
                 Method::Post => reqwest::Method::POST,
@@ -83,8 +70,8 @@ impl Provider for PaisProvider {
             let idempotent = request.method == Method::Patch;
             self.http
                 .send(method, &request.path, &[], Some(&request.body), idempotent)
-                .await
-                .map(drop)
+                .await?;
+            Ok(())
         })
     }
 }

@@ -1,0 +1,135 @@
+//! Command-line definitions. The `///` comments are the `--help` text: written for users.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::model::Platform;
+
+const EXIT_CODES: &str = "\
+Exit status:
+  0  success (plan/drift: no changes)
+  1  error: invalid config, HTTP failure, or a resource that failed to apply
+  2  plan --detailed-exitcode: changes are pending
+  3  apply PLANFILE: the saved plan is stale, nothing was sent";
+
+/// Keep MCP server configurations in YAML, in git: plan and apply them like Terraform.
+#[derive(Debug, Parser)]
+#[command(name = "mcpform", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Config file or directory of *.yaml/*.yml files (repeatable) [default: mcpform.yaml]
+    #[arg(short = 'c', long = "config", value_name = "PATH", global = true)]
+    pub config: Vec<PathBuf>,
+
+    /// Use another endpoint for one provider in this run (repeatable)
+    #[arg(long, value_name = "NAME=URL", value_parser = parse_override, global = true)]
+    pub endpoint_override: Vec<(String, String)>,
+
+    /// State file for write-only fields [default: mcpform.state.json beside the first config file]
+    #[arg(long, value_name = "PATH", global = true)]
+    pub state: Option<PathBuf>,
+
+    /// Seconds to wait for each HTTP response
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0, global = true)]
+    pub timeout: f64,
+
+    /// How often to retry a request after 429, 5xx or a connection failure
+    #[arg(long, value_name = "N", default_value_t = 4, global = true)]
+    pub retries: u32,
+
+    /// Log every HTTP request to stderr (secrets masked)
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    /// Never colour output (also: NO_COLOR, CI=true, or output that is not a terminal)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the config offline: YAML, fields, types, values, environment variables
+    Validate,
+    /// Compare the live state with the config and print what apply would change; writes nothing
+    Plan(PlanArgs),
+    /// Plan, confirm, then send only the requests needed to make the live state match
+    Apply(ApplyArgs),
+    /// Print the JSON Schema of the config file (for editors: `# yaml-language-server: $schema=…`)
+    Schema,
+    /// Run a local emulator of a platform's API, to try mcpform without an account
+    Emulate(EmulateArgs),
+    /// Start emulators with sample live state, then plan and apply examples/demo.yaml
+    Demo,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Exit 2 when there are changes, 0 when there are none
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// Apply without asking; required when stdin is not a terminal (CI)
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// How many requests to send at once
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub parallelism: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct EmulateArgs {
+    /// Which platform's API to serve
+    #[arg(long)]
+    pub platform: Platform,
+    /// Address to listen on [default: 127.0.0.1:8701 pais, :8702 idun, :8703 hasmcp, :8704 klavis;
+    /// port 0 picks a free one]
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
+    /// JSON file that seeds the emulator's objects and keeps every change
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
+    /// Require this bearer token (pais)
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "MCPFORM_EMULATOR_TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
+    /// Require a password login (idun; omit for auth mode `none`)
+    #[arg(
+        long,
+        value_name = "PASSWORD",
+        env = "MCPFORM_EMULATOR_PASSWORD",
+        hide_env_values = true
+    )]
+    pub password: Option<String>,
+}
+
+fn parse_override(raw: &str) -> Result<(String, String), String> {
+    let (name, url) = raw
+        .split_once('=')
+        .ok_or("expected NAME=URL, e.g. `pais=http://127.0.0.1:8700`")?;
+    url::Url::parse(url).map_err(|e| format!("`{url}` is not a URL: {e}"))?;
+    Ok((name.to_owned(), url.to_owned()))
+}

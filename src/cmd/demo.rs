@@ -1,0 +1,132 @@
+//! `mcpform demo`: the whole loop against in-process emulators, no account needed.
+//! Seeds live state that differs from `examples/demo.yaml`, plans, applies, plans again.
+
+use std::process::ExitCode;
+
+use serde_json::Value;
+
+use super::workspace::Workspace;
+use crate::apply;
+use crate::cli::GlobalArgs;
+use crate::config::model::Platform;
+use crate::emulator::{self, EmulatorAuth, EmulatorOptions, RunningEmulator};
+use crate::render::{self, TextStyle};
+
+const CONFIG: &str = include_str!("../../examples/demo.yaml");
+const PAIS_SEED: &str = include_str!("../../examples/demo/pais.json");
+const IDUN_SEED: &str = include_str!("../../examples/demo/idun.json");
+const IDUN_PASSWORD: &str = "demo-password";
+
+/// The demo's environment: made-up credentials, masked in the output like real ones.
+fn demo_env(name: &str) -> Option<String> {
+    match name {
+        "PAIS_TOKEN" => Some("demo-pais-token".into()),
+        "GITHUB_TOKEN" => Some("ghp_demo_0123456789abcdef".into()),
+        "IDUN_ADMIN_PASSWORD" => Some(IDUN_PASSWORD.into()),
+        _ => None,
+    }
+}
+
+pub async fn run(global: &GlobalArgs) -> miette::Result<ExitCode> {
+    let dir = std::env::temp_dir().join(format!("mcpform-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| miette::miette!("cannot create {}: {e}", dir.display()))?;
+    let result = run_in(global, &dir).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+async fn run_in(global: &GlobalArgs, dir: &std::path::Path) -> miette::Result<ExitCode> {
+    let config_path = dir.join("demo.yaml");
+    std::fs::write(&config_path, CONFIG)
+        .map_err(|e| miette::miette!("cannot write {}: {e}", config_path.display()))?;
+    let pais = start(
+        Platform::Pais,
+        PAIS_SEED,
+        EmulatorAuth::Bearer("demo-pais-token".into()),
+    )
+    .await?;
+    let idun = start(
+        Platform::Idun,
+        IDUN_SEED,
+        EmulatorAuth::Password(IDUN_PASSWORD.into()),
+    )
+    .await?;
+    eprintln!(
+        "Started emulators: pais at {}, idun at {}",
+        pais.url(),
+        idun.url()
+    );
+
+    let demo_global = GlobalArgs {
+        config: vec![config_path],
+        endpoint_override: vec![("pais".into(), pais.url()), ("idun".into(), idun.url())],
+        state: Some(dir.join("mcpform.state.json")),
+        timeout: global.timeout,
+        retries: global.retries,
+        verbose: global.verbose,
+        no_color: global.no_color,
+    };
+    let style = TextStyle {
+        color: super::stdout_color(global),
+    };
+    let mut out = std::io::stdout().lock();
+    let write_err = |e: std::io::Error| miette::miette!("cannot write to stdout: {e}");
+
+    println!("== 1. mcpform plan: examples/demo.yaml against the emulators' live state\n");
+    let mut workspace = Workspace::open(&demo_global, &demo_env)?;
+    let plan = workspace.plan().await?;
+    render::render_text(&plan, &workspace.config.secrets, style, &mut out).map_err(write_err)?;
+
+    println!("\n== 2. mcpform apply --auto-approve: only the requests needed\n");
+    let results = apply::execute(&plan, &workspace.providers, 8, &|_| {}).await;
+    for request in pais
+        .requests()
+        .iter()
+        .chain(idun.requests().iter())
+        .filter(|r| r.method != "GET")
+    {
+        let body = request
+            .body
+            .as_ref()
+            .map(|b| workspace.config.secrets.mask_json(b))
+            .unwrap_or(Value::Null);
+        println!("  {} {} {}", request.method, request.path, body);
+    }
+    let failed = results.iter().filter(|r| r.outcome.is_err()).count();
+    apply::record_applied(&mut workspace.state, &results);
+    workspace.state.save(&workspace.state_path)?;
+    println!("\n  {} applied, {failed} failed.", results.len() - failed);
+
+    println!("\n== 3. mcpform plan again: the live state now matches\n");
+    let workspace = Workspace::open(&demo_global, &demo_env)?;
+    let second = workspace.plan().await?;
+    render::render_text(&second, &workspace.config.secrets, style, &mut out).map_err(write_err)?;
+
+    pais.shutdown().await;
+    idun.shutdown().await;
+    Ok(if failed == 0 && !second.has_changes() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+async fn start(
+    platform: Platform,
+    seed: &str,
+    auth: EmulatorAuth,
+) -> miette::Result<RunningEmulator> {
+    let seed: Value = serde_json::from_str(seed)
+        .map_err(|e| miette::miette!("the {platform} demo seed is invalid: {e}"))?;
+    let listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    emulator::start(EmulatorOptions {
+        platform,
+        listen,
+        data: None,
+        seed: Some(seed),
+        auth,
+    })
+    .await
+    .map_err(|e| miette::miette!("cannot start the {platform} emulator: {e}"))
+}

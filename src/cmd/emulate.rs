@@ -1,0 +1,45 @@
+//! `mcpform emulate`: serve one platform's emulator until interrupted.
+
+use std::process::ExitCode;
+
+use crate::cli::EmulateArgs;
+use crate::config::model::Platform;
+use crate::emulator::{self, EmulatorAuth, EmulatorOptions};
+
+pub async fn run(args: &EmulateArgs) -> miette::Result<ExitCode> {
+    let auth = match (&args.token, &args.password) {
+        (Some(token), _) => EmulatorAuth::Bearer(token.clone()),
+        (None, Some(password)) => EmulatorAuth::Password(password.clone()),
+        (None, None) => EmulatorAuth::None,
+    };
+    let port = match args.platform {
+        Platform::Pais => 8701,
+        Platform::Idun => 8702,
+        Platform::Hasmcp => 8703,
+        Platform::Klavis => 8704,
+    };
+    let listen = args
+        .listen
+        .unwrap_or(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+    let options = EmulatorOptions {
+        platform: args.platform,
+        listen,
+        data: args.data.clone(),
+        seed: None,
+        auth,
+    };
+    let running = emulator::start(options).await.map_err(|e| {
+        miette::miette!(
+            help = "pick another address with `--listen`",
+            "cannot listen on {listen}: {e}"
+        )
+    })?;
+    // The URL is the product (scripts read it); the rest is a log.
+    println!("{}", running.url());
+    eprintln!("{} emulator running; press Ctrl-C to stop", args.platform);
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| miette::miette!("cannot wait for Ctrl-C: {e}"))?;
+    running.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,41 @@
+//! HasMCP HTTP calls.
+
+use serde::de::DeserializeOwned;
+use tokio::task::JoinSet;
+
+use super::api::{COLLECTION_PATH, Server, ServerEnvelope, ServerList};
+use crate::http::{HttpClient, HttpError, HttpResponse};
+
+pub async fn list_servers(http: &HttpClient) -> Result<Vec<Server>, HttpError> {
+    let response = http.get(COLLECTION_PATH, &[]).await?;
+    Ok(decode::<ServerList>(response, COLLECTION_PATH)?.servers)
+}
+
+/// Full objects (with resources and prompts) for the given ids, fetched concurrently.
+pub async fn get_servers(
+    http: &std::sync::Arc<HttpClient>,
+    ids: Vec<String>,
+) -> Result<Vec<Server>, HttpError> {
+    let mut tasks = JoinSet::new();
+    for id in ids {
+        let http = std::sync::Arc::clone(http);
+        tasks.spawn(async move {
+            let path = format!("{COLLECTION_PATH}/{id}");
+            let response = http.get(&path, &[]).await?;
+            Ok::<_, HttpError>(decode::<ServerEnvelope>(response, &path)?.server)
+        });
+    }
+    let mut servers = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        servers.push(joined.expect("fetch tasks do not panic")?);
+    }
+    Ok(servers)
+}
+
+pub fn decode<T: DeserializeOwned>(response: HttpResponse, path: &str) -> Result<T, HttpError> {
+    serde_json::from_value(response.body).map_err(|e| HttpError::InvalidResponse {
+        method: "GET".into(),
+        url: path.into(),
+        message: e.to_string(),
+    })
+}

@@ -1,0 +1,116 @@
+//! Klavis: one setting per instance, `{"isReadOnly": <bool>}`, which GET never returns. The
+//! state file's fingerprint decides when to send it; resetting means `false`.
+
+mod api;
+mod client;
+mod convert;
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use crate::config::model::{KlavisProvider as KlavisConfig, Platform};
+use crate::diff::{DesiredResource, LiveObject, RequestBuilder, ResourceDelta, WriteOnlyAction};
+use crate::http::{HttpClient, HttpError};
+use crate::plan::Request;
+
+use super::{BoxFuture, Connection, Provider, WriteError};
+
+pub struct KlavisProvider {
+    name: String,
+    http: Arc<HttpClient>,
+    desired: Vec<DesiredResource>,
+}
+
+impl KlavisProvider {
+    pub fn new(config: &KlavisConfig, connection: &Connection) -> Result<Self, HttpError> {
+        let bearer = config.auth.as_ref().map(|a| a.bearer.as_str());
+        let http = connection.http_client(bearer, super::fastapi::error_message)?;
+        Ok(KlavisProvider {
+            name: config.name.clone(),
+            http: Arc::new(http),
+            desired: config
+                .instances
+                .iter()
+                .map(|i| convert::desired_resource(&config.name, i))
+                .collect(),
+        })
+    }
+}
+
+impl Provider for KlavisProvider {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn platform(&self) -> Platform {
+        Platform::Klavis
+    }
+
+    fn desired(&self) -> &[DesiredResource] {
+        &self.desired
+    }
+
+    fn fetch_live(&self) -> BoxFuture<'_, Result<Vec<LiveObject>, HttpError>> {
+        Box::pin(async move {
+            let ids = self.desired.iter().filter_map(|d| d.id.clone()).collect();
+            let found = client::get_instances(&self.http, ids).await?;
+            Ok(found
+                .into_iter()
+                .map(|(id, instance)| convert::live_object(id, instance))
+                .collect())
+        })
+    }
+
+    fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<(), WriteError>> {
+        Box::pin(async move {
+            let response = self
+                .http
+                .send(
+                    reqwest::Method::PATCH,
+                    &request.path,
+                    &[],
+                    Some(&request.body),
+                    true,
+                )
+                .await?;
+            let answer: api::UpdateResponse =
+                serde_json::from_value(response.body).map_err(|e| HttpError::InvalidResponse {
+                    method: "PATCH".into(),
+                    url: request.path.clone(),
+                    message: e.to_string(),
+                })?;
+            if Some(answer.is_read_only) != request.body["isReadOnly"].as_bool() {
+                return Err(WriteError::NotApplied(format!(
+                    "Klavis answered isReadOnly={} after mcpform sent {}",
+                    answer.is_read_only, request.body["isReadOnly"]
+                )));
+            }
+            Ok(())
+        })
+    }
+}
+
+impl RequestBuilder for KlavisProvider {
+    fn build_request(&self, delta: &ResourceDelta) -> Request {
+        let read_only = delta
+            .write_only
+            .iter()
+            .find(|(field, _)| field == "read_only")
+            .map(|(_, action)| match action {
+                WriteOnlyAction::Set(value) => value.clone(),
+                WriteOnlyAction::Reset => Value::Bool(false),
+            })
+            .unwrap_or(Value::Bool(false));
+        let id = delta.live.map_or_else(
+            || delta.desired.id.clone().unwrap_or_default(),
+            |l| l.id.clone(),
+        );
+        Request {
+            method: crate::plan::Method::Patch,
+            path: format!("{}/{id}", api::INSTANCE_PATH),
+            body: json!({"isReadOnly": read_only}),
+            sensitive: Vec::new(),
+        }
+    }
+}

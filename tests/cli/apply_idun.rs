@@ -1,0 +1,137 @@
+//! Idun: only the changed top-level fields, `mcpServer` always whole, never `null`.
+
+use mcpform::config::model::Platform;
+use mcpform::emulator::Fault;
+use serde_json::json;
+
+use crate::support::*;
+
+const GITHUB_ID: &str = "3c90c3cc-0d44-4b50-8888-8dd25736052a";
+
+fn seeded() -> Emulator {
+    Emulator::start(
+        Platform::Idun,
+        json!({"servers": [{
+            "id": GITHUB_ID, "name": "GitHub", "enabled": true,
+            "mcpServer": {"name": "github", "transport": "streamable_http", "url": "https://mcp.example.com/github",
+                          "headers": {"Authorization": "Bearer live-token-value"}, "timeoutSeconds": 30}
+        }]}),
+    )
+}
+
+fn servers(enabled: bool, timeout: u32) -> String {
+    format!(
+        "      - name: GitHub
+        enabled: {enabled}
+        mcp_server:
+          name: github
+          transport: streamable_http
+          url: https://mcp.example.com/github
+          headers: {{ Authorization: \"Bearer live-token-value\" }}
+          timeout_seconds: {timeout}
+"
+    )
+}
+
+#[test]
+fn a_changed_mcp_server_field_sends_the_whole_mcp_server_only() {
+    let idun = seeded();
+    let work = Workdir::new(&config(&[idun_provider(&idun.url(), &servers(true, 60))]));
+    work.run(&["apply", "--auto-approve"]).expect_code(0);
+    let writes = idun.writes();
+    assert_eq!(writes.len(), 1, "{writes:#?}");
+    assert_eq!(writes[0].method, "PATCH");
+    assert_eq!(
+        writes[0].path,
+        format!("/admin/api/v1/mcp-servers/{GITHUB_ID}")
+    );
+    assert_eq!(
+        writes[0].body,
+        Some(json!({"mcpServer": {
+            "name": "github", "transport": "streamable_http", "url": "https://mcp.example.com/github",
+            "headers": {"Authorization": "Bearer live-token-value"}, "timeoutSeconds": 60
+        }}))
+    );
+    assert!(
+        writes[0]
+            .cookie
+            .as_deref()
+            .is_some_and(|c| c.contains("idun_session=")),
+        "logged in with the session cookie"
+    );
+    work.run(&["plan", "--detailed-exitcode"]).expect_code(0);
+}
+
+#[test]
+fn a_change_of_enabled_alone_sends_only_enabled() {
+    let idun = seeded();
+    let work = Workdir::new(&config(&[idun_provider(&idun.url(), &servers(false, 30))]));
+    work.run(&["apply", "--auto-approve"]).expect_code(0);
+    let writes = idun.writes();
+    assert_eq!(writes.len(), 1);
+    assert_eq!(writes[0].body, Some(json!({"enabled": false})));
+    assert_eq!(idun.state()["servers"][0]["enabled"], false);
+}
+
+#[test]
+fn logs_in_once_per_run() {
+    let idun = seeded();
+    let work = Workdir::new(&config(&[idun_provider(&idun.url(), &servers(false, 60))]));
+    work.run(&["apply", "--auto-approve"]).expect_code(0);
+    let logins = idun
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/auth/login"))
+        .count();
+    assert_eq!(logins, 1);
+}
+
+#[test]
+fn a_reload_failure_fails_the_apply_and_says_it_was_rolled_back() {
+    let idun = seeded();
+    idun.inject(Fault::idun_reload_failed());
+    let work = Workdir::new(&config(&[idun_provider(&idun.url(), &servers(true, 60))]));
+    let run = work.run(&["apply", "--auto-approve"]);
+    run.expect_code(1);
+    assert!(
+        run.stdout.contains("✗ idun/servers/GitHub"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("rolled the change back"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("left untouched"), "{}", run.stdout);
+    assert_eq!(
+        idun.state()["servers"][0]["mcpServer"]["timeoutSeconds"],
+        30,
+        "the platform kept the old value"
+    );
+
+    // The failure was one request, not retried: re-running converges.
+    assert_eq!(idun.writes().len(), 1);
+    work.run(&["apply", "--auto-approve"]).expect_code(0);
+    work.run(&["plan", "--detailed-exitcode"]).expect_code(0);
+}
+
+#[test]
+fn header_values_read_from_the_platform_never_show_in_the_plan() {
+    let idun = seeded();
+    let new_servers = servers(true, 30).replace("Bearer live-token-value", "Bearer ${NEW_TOKEN}");
+    let mut work = Workdir::new(&config(&[idun_provider(&idun.url(), &new_servers)]));
+    work.set_env("NEW_TOKEN", "brand-new-token-456");
+    for format in ["text", "json"] {
+        let run = work.run(&["plan", "--format", format]);
+        run.expect_code(0);
+        for secret in ["live-token-value", "brand-new-token-456"] {
+            assert!(
+                !run.stdout.contains(secret),
+                "{format} plan leaks {secret}:\n{}",
+                run.stdout
+            );
+        }
+        assert!(run.stdout.contains("(sensitive)"));
+    }
+}

@@ -1,0 +1,13 @@
+//! End-to-end tests: the real `mcpform` binary against the platform emulators over HTTP.
+
+mod support;
+
+mod apply_hasmcp;
+mod apply_idun;
+mod apply_klavis;
+mod apply_pais;
+mod demo;
+mod plan;
+mod resilience;
+mod secrets;
+mod validate;
