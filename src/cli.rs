@@ -54,6 +54,23 @@ pub struct GlobalArgs {
     pub no_color: bool,
 }
 
+/// Which resources plan, apply and drift cover.
+#[derive(Debug, Clone, Args)]
+pub struct SelectionArgs {
+    /// Only this resource address (repeatable; `*` and `?` glob: `pais/servers/*`)
+    #[arg(long = "target", value_name = "ADDRESS")]
+    pub targets: Vec<String>,
+    /// Leave out this resource address (repeatable; globs as for --target)
+    #[arg(long = "exclude", value_name = "ADDRESS")]
+    pub excludes: Vec<String>,
+}
+
+impl SelectionArgs {
+    pub fn selection(&self) -> crate::selection::Selection {
+        crate::selection::Selection { targets: self.targets.clone(), excludes: self.excludes.clone() }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check the config offline: YAML, fields, types, values, environment variables
@@ -62,6 +79,9 @@ pub enum Command {
     Plan(PlanArgs),
     /// Plan, confirm, then send only the requests needed to make the live state match
     Apply(ApplyArgs),
+    /// Read-only check for a schedule: which resources differ from the config, which live
+    /// objects no config names
+    Drift(DriftArgs),
     /// Print the JSON Schema of the config file (for editors: `# yaml-language-server: $schema=…`)
     Schema,
     /// Run a local emulator of a platform's API, to try mcpform without an account
@@ -72,28 +92,66 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
-    /// Output format
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// Exit 2 when there are changes, 0 when there are none
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Also save the plan here, for `mcpform apply FILE` (holds no secret value)
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Show the exact request each change sends (text format; JSON and Markdown always do)
+    #[arg(long)]
+    pub show_requests: bool,
+    #[command(flatten)]
+    pub select: SelectionArgs,
+}
+
+/// How a plan or drift report is printed.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Markdown: stay within this many bytes (GitHub comments take at most 65,536 characters)
+    #[arg(long, value_name = "N", default_value_t = crate::render::DEFAULT_MAX_BYTES)]
+    pub max_bytes: usize,
+    /// Also append the Markdown report to $GITHUB_STEP_SUMMARY when that is set
+    #[arg(long)]
+    pub step_summary: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Text,
     Json,
+    Markdown,
 }
 
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
+    /// A plan saved with `plan --out`: send exactly its requests, or nothing if it is stale (exit 3)
+    #[arg(value_name = "PLANFILE")]
+    pub plan_file: Option<PathBuf>,
     /// Apply without asking; required when stdin is not a terminal (CI)
     #[arg(long)]
     pub auto_approve: bool,
     /// How many requests to send at once
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub parallelism: u32,
+    #[command(flatten)]
+    pub select: SelectionArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Exit 2 also when live objects exist that no config names
+    #[arg(long)]
+    pub fail_on_unmanaged: bool,
+    #[command(flatten)]
+    pub select: SelectionArgs,
 }
 
 #[derive(Debug, Args)]

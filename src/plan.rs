@@ -79,6 +79,9 @@ pub struct ResourceChange {
     pub request: Option<Request>,
     /// Write-only field fingerprints to record in the state file once the request succeeds.
     pub state_after: Option<BTreeMap<String, String>>,
+    /// The normalized live object this change was computed from (`id`, `document`, `meta`),
+    /// so a saved plan can tell whether the platform changed since.
+    pub live: Option<Value>,
 }
 
 /// One field that differs. `before`/`after` are `None` when the field is unset on that side.

@@ -150,6 +150,13 @@ impl Default for State {
     }
 }
 
+/// 128 random bits, hex-encoded.
+pub fn new_salt() -> String {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).expect("the operating system's random source is unavailable");
+    hex(&salt)
+}
+
 fn canonical_json(value: &Value) -> String {
     match value {
         Value::Object(map) => {

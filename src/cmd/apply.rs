@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use miette::Diagnostic;
 
-use super::workspace::Workspace;
+use super::workspace::{RunOptions, Workspace, process_env};
+use crate::plan_file::PlanFile;
 use crate::apply::{self, ResourceResult};
 use crate::cli::{ApplyArgs, GlobalArgs};
 use crate::http::HttpError;
@@ -32,22 +33,37 @@ struct ApplyFailed {
 }
 
 pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> miette::Result<ExitCode> {
-    let interactive = std::io::stdin().is_terminal();
-    if !args.auto_approve && !interactive {
+    // Applying a saved plan is the approval: it was reviewed when it was made.
+    let approved = args.auto_approve || args.plan_file.is_some();
+    if !approved && !std::io::stdin().is_terminal() {
         return Err(NeedsApproval.into());
     }
-    let mut workspace = Workspace::open(global, &super::workspace::process_env)?;
+    // A saved plan carries the selection it was made with.
+    let saved = args.plan_file.as_deref().map(PlanFile::read).transpose()?;
+    if saved.is_some() && !(args.select.targets.is_empty() && args.select.excludes.is_empty()) {
+        return Err(miette::miette!(
+            help = "drop --target/--exclude: the plan file applies exactly the resources it was made for",
+            "a saved plan carries its own selection"
+        ));
+    }
+    let selection = saved.as_ref().map_or_else(|| args.select.selection(), |s| s.selection.clone());
+    let options = RunOptions { selection: &selection, read_only: false, env: &process_env };
+    let mut workspace = Workspace::open(global, &options)?;
     let plan = workspace.plan().await?;
+    if let Some(saved) = &saved {
+        if let Err(stale) = saved.verify(&plan, &workspace.config.files) {
+            eprintln!("{:?}", miette::Report::new(stale));
+            return Ok(ExitCode::from(super::EXIT_STALE_PLAN));
+        }
+    }
     let secrets = &workspace.config.secrets;
-    let style = TextStyle {
-        color: super::stdout_color(global),
-    };
+    let style = TextStyle { color: super::stdout_color(global), show_requests: false };
     render::render_text(&plan, secrets, style, &mut std::io::stdout().lock())
         .map_err(|e| miette::miette!("cannot write the plan to stdout: {e}"))?;
     if !plan.has_changes() {
         return Ok(ExitCode::SUCCESS);
     }
-    if !args.auto_approve && !confirm()? {
+    if !approved && !confirm()? {
         println!("\nApply cancelled; nothing was sent.");
         return Ok(ExitCode::FAILURE);
     }

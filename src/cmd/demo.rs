@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use serde_json::Value;
 
-use super::workspace::Workspace;
+use super::workspace::{RunOptions, Workspace};
+use crate::selection::Selection;
 use crate::apply;
 use crate::cli::GlobalArgs;
 use crate::config::model::Platform;
@@ -74,7 +75,7 @@ async fn run_in(global: &GlobalArgs, dir: &std::path::Path) -> miette::Result<Ex
     let write_err = |e: std::io::Error| miette::miette!("cannot write to stdout: {e}");
 
     println!("== 1. mcpform plan: examples/demo.yaml against the emulators' live state\n");
-    let mut workspace = Workspace::open(&demo_global, &demo_env)?;
+    let mut workspace = Workspace::open(&demo_global, &options)?;
     let plan = workspace.plan().await?;
     render::render_text(&plan, &workspace.config.secrets, style, &mut out).map_err(write_err)?;
 
@@ -99,7 +100,7 @@ async fn run_in(global: &GlobalArgs, dir: &std::path::Path) -> miette::Result<Ex
     println!("\n  {} applied, {failed} failed.", results.len() - failed);
 
     println!("\n== 3. mcpform plan again: the live state now matches\n");
-    let workspace = Workspace::open(&demo_global, &demo_env)?;
+    let workspace = Workspace::open(&demo_global, &options)?;
     let second = workspace.plan().await?;
     render::render_text(&second, &workspace.config.secrets, style, &mut out).map_err(write_err)?;
 

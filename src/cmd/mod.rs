@@ -3,7 +3,9 @@
 
 mod apply;
 mod demo;
+mod drift;
 mod emulate;
+mod output;
 mod plan;
 mod validate;
 mod workspace;
@@ -13,13 +15,17 @@ use std::process::ExitCode;
 
 use crate::cli::{Cli, Command, GlobalArgs};
 
+/// Changes pending (`plan --detailed-exitcode`) or drift found.
 pub const EXIT_CHANGES: u8 = 2;
+/// `apply PLANFILE`: the saved plan no longer matches; nothing was sent.
+pub const EXIT_STALE_PLAN: u8 = 3;
 
 pub async fn run(cli: Cli) -> miette::Result<ExitCode> {
     match cli.command {
         Command::Validate => validate::run(&cli.global),
         Command::Plan(args) => plan::run(&cli.global, &args).await,
         Command::Apply(args) => apply::run(&cli.global, &args).await,
+        Command::Drift(args) => drift::run(&cli.global, &args).await,
         Command::Schema => {
             print!("{}", crate::config::json_schema());
             Ok(ExitCode::SUCCESS)

@@ -1,31 +1,28 @@
-//! `mcpform plan`: fetch, diff, render. Never writes to a platform or to the state file.
+//! `mcpform plan`: fetch, diff, render; optionally save the plan. Never writes to a platform
+//! or to the state file.
 
 use std::process::ExitCode;
 
-use super::workspace::Workspace;
+use super::output::emit;
+use super::workspace::{RunOptions, Workspace, process_env};
 use crate::cli::{Format, GlobalArgs, PlanArgs};
+use crate::plan_file::PlanFile;
 use crate::render::{self, TextStyle};
 
 pub async fn run(global: &GlobalArgs, args: &PlanArgs) -> miette::Result<ExitCode> {
-    let workspace = Workspace::open(global, &super::workspace::process_env)?;
+    let selection = args.select.selection();
+    let workspace = Workspace::open(global, &RunOptions { selection: &selection, read_only: true, env: &process_env })?;
     let plan = workspace.plan().await?;
-    let mut out = std::io::stdout().lock();
     let secrets = &workspace.config.secrets;
-    match args.format {
-        Format::Text => render::render_text(
-            &plan,
-            secrets,
-            TextStyle {
-                color: super::stdout_color(global),
-            },
-            &mut out,
-        ),
-        Format::Json => render::render_json(&plan, secrets, &mut out),
+    let style = TextStyle { color: super::stdout_color(global), show_requests: args.show_requests };
+    emit(&args.output, |format, out| match format {
+        Format::Text => render::render_text(&plan, secrets, style, out),
+        Format::Json => render::render_json(&plan, secrets, out),
+        Format::Markdown => render::render_markdown(&plan, secrets, args.output.max_bytes, out),
+    })?;
+    if let Some(path) = &args.out {
+        PlanFile::new(&plan, &workspace.config.files, &selection, secrets)?.write(path)?;
+        eprintln!("Saved the plan to {}; apply it with `mcpform apply {}`.", path.display(), path.display());
     }
-    .map_err(|e| miette::miette!("cannot write the plan to stdout: {e}"))?;
-    Ok(if args.detailed_exitcode && plan.has_changes() {
-        ExitCode::from(super::EXIT_CHANGES)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if args.detailed_exitcode && plan.has_changes() { ExitCode::from(super::EXIT_CHANGES) } else { ExitCode::SUCCESS })
 }

@@ -11,10 +11,11 @@ use tokio::task::JoinSet;
 
 use crate::cli::GlobalArgs;
 use crate::config::{self, LoadedConfig};
-use crate::diff::{self, PlanScope};
+use crate::diff::{self, LiveObject, PlanScope};
 use crate::http::{ClientSettings, HttpError, RetryPolicy};
 use crate::plan::Plan;
 use crate::provider::{self, Provider};
+use crate::selection::Selection;
 use crate::state::{self, State};
 
 pub struct Workspace {
@@ -57,66 +58,65 @@ struct UnknownOverride {
     known: String,
 }
 
+/// What the run may do and cover, beyond the config itself.
+pub struct RunOptions<'a> {
+    pub selection: &'a Selection,
+    /// Refuse every write at the HTTP layer (`drift`).
+    pub read_only: bool,
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+}
+
+/// Every provider's live objects, by provider name.
+pub type LiveState = BTreeMap<String, Vec<LiveObject>>;
+
 impl Workspace {
     /// Loads and validates the config, then builds every provider. Sends nothing.
-    pub fn open(
-        global: &GlobalArgs,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> miette::Result<Workspace> {
-        let config = load_config(global, env)?;
+    pub fn open(global: &GlobalArgs, options: &RunOptions) -> miette::Result<Workspace> {
+        let config = load_config(global, options.env)?;
         let known: Vec<&str> = config.providers.iter().map(|p| p.name()).collect();
         for (name, _) in &global.endpoint_override {
             if !known.contains(&name.as_str()) {
-                return Err(UnknownOverride {
-                    name: name.clone(),
-                    known: known.join(", "),
-                }
-                .into());
+                return Err(UnknownOverride { name: name.clone(), known: known.join(", ") }.into());
             }
         }
         let settings = ClientSettings {
             timeout: Duration::from_secs_f64(global.timeout.max(0.1)),
-            retry: RetryPolicy {
-                max_retries: global.retries,
-                ..RetryPolicy::default()
-            },
+            retry: RetryPolicy { max_retries: global.retries, ..RetryPolicy::default() },
             verbose: global.verbose,
+            read_only: options.read_only,
         };
         let mut providers: BTreeMap<String, Arc<dyn Provider>> = BTreeMap::new();
         for block in &config.providers {
-            let endpoint = global
-                .endpoint_override
-                .iter()
-                .rev()
-                .find(|(n, _)| n == block.name())
-                .map(|(_, u)| u.as_str());
-            let built = provider::connect(block, endpoint, &settings, &config.secrets)?;
+            let endpoint = global.endpoint_override.iter().rev().find(|(n, _)| n == block.name()).map(|(_, u)| u.as_str());
+            let built = provider::connect(block, endpoint, &settings, &config.secrets, options.selection)?;
             providers.insert(block.name().to_owned(), Arc::from(built));
         }
         let state_path = global.state.clone().unwrap_or_else(|| {
             let first = config.files.first().cloned().unwrap_or_default();
-            first
-                .parent()
-                .map(|dir| dir.join(state::DEFAULT_FILE_NAME))
-                .unwrap_or_else(|| state::DEFAULT_FILE_NAME.into())
+            first.parent().map(|dir| dir.join(state::DEFAULT_FILE_NAME)).unwrap_or_else(|| state::DEFAULT_FILE_NAME.into())
         });
         let state = State::load(&state_path)?;
-        Ok(Workspace {
-            config,
-            providers,
-            state,
-            state_path,
-        })
+        Ok(Workspace { config, providers, state, state_path })
     }
 
-    /// Fetches every provider's live objects concurrently and diffs them against the config.
+    /// Fetches and diffs: the plan for this run.
     pub async fn plan(&self) -> miette::Result<Plan> {
+        let live = self.fetch(false).await?;
+        self.plan_from(&live)
+    }
+
+    /// Fetches every provider's live objects concurrently. Providers with nothing selected are
+    /// skipped unless `everything` asks for their full listing (drift's unmanaged report).
+    pub async fn fetch(&self, everything: bool) -> miette::Result<LiveState> {
         let mut fetches = JoinSet::new();
         for (name, provider) in &self.providers {
+            if provider.desired().is_empty() && !(everything && provider.lists_everything()) {
+                continue;
+            }
             let (name, provider) = (name.clone(), Arc::clone(provider));
             fetches.spawn(async move { (name, provider.fetch_live().await) });
         }
-        let mut live = BTreeMap::new();
+        let mut live = LiveState::new();
         let mut problems: Vec<Report> = Vec::new();
         while let Some(joined) = fetches.join_next().await {
             match joined.expect("fetch tasks do not panic") {
@@ -126,11 +126,15 @@ impl Workspace {
                 (provider, Err(source)) => problems.push(FetchFailed { provider, source }.into()),
             }
         }
+        if problems.is_empty() { Ok(live) } else { Err(failed(problems)) }
+    }
+
+    /// Diffs the config against fetched live objects (pure).
+    pub fn plan_from(&self, live: &LiveState) -> miette::Result<Plan> {
         let mut changes = Vec::new();
+        let mut problems: Vec<Report> = Vec::new();
         for (name, provider) in &self.providers {
-            let Some(objects) = live.get(name) else {
-                continue;
-            };
+            let Some(objects) = live.get(name) else { continue };
             let scope = PlanScope {
                 provider: name,
                 platform: provider.platform(),
@@ -143,16 +147,16 @@ impl Workspace {
             }
         }
         if !problems.is_empty() {
-            problems.sort_by_key(|p| p.to_string());
-            return Err(PlanFailed {
-                count: problems.len(),
-                problems,
-            }
-            .into());
+            return Err(failed(problems));
         }
         changes.sort_by(|a, b| (&a.provider, &a.address).cmp(&(&b.provider, &b.address)));
         Ok(Plan { changes })
     }
+}
+
+fn failed(mut problems: Vec<Report>) -> Report {
+    problems.sort_by_key(|p| p.to_string());
+    PlanFailed { count: problems.len(), problems }.into()
 }
 
 pub fn load_config(

@@ -169,6 +169,7 @@ fn plan_resource(
         fields,
         request,
         state_after: state_changed.then_some(state_after),
+        live: live.map(|l| serde_json::json!({"id": l.id, "document": l.document, "meta": l.meta})),
     }
 }
 

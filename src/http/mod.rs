@@ -23,6 +23,8 @@ pub struct ClientSettings {
     pub retry: RetryPolicy,
     /// Log every request and response status to stderr.
     pub verbose: bool,
+    /// Refuse every request but reads (and logins): what makes `drift` read-only by construction.
+    pub read_only: bool,
 }
 
 impl Default for ClientSettings {
@@ -67,6 +69,9 @@ pub enum HttpError {
         message: String,
         attempts: u32,
     },
+    #[error("refused to send {method} {url}: this command only reads")]
+    #[diagnostic(code(mcpform::http::read_only))]
+    ReadOnly { method: String, url: String },
     #[error("{method} {url} returned a body mcpform cannot read: {message}")]
     #[diagnostic(code(mcpform::http::invalid_response))]
     InvalidResponse {
@@ -167,9 +172,28 @@ impl HttpClient {
             .await
     }
 
+    /// Logs in (a POST that changes nothing on the platform, so read-only runs may send it).
+    pub async fn login(&self, path: &str, body: &Value) -> Result<HttpResponse, HttpError> {
+        self.send_unchecked(reqwest::Method::POST, path, &[], Some(body), true).await
+    }
+
     /// Sends a request, retrying what `RetryPolicy` allows. `idempotent` says whether
     /// re-sending after an uncertain failure is safe.
     pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+        idempotent: bool,
+    ) -> Result<HttpResponse, HttpError> {
+        if self.settings.read_only && method != reqwest::Method::GET {
+            return Err(HttpError::ReadOnly { method: method.to_string(), url: format!("{}{path}", self.base) });
+        }
+        self.send_unchecked(method, path, query, body, idempotent).await
+    }
+
+    async fn send_unchecked(
         &self,
         method: reqwest::Method,
         path: &str,

@@ -17,6 +17,7 @@ use crate::config::model::{Platform, ProviderConfig};
 use crate::diff::{DesiredResource, LiveObject, RequestBuilder};
 use crate::http::{ClientSettings, ErrorFormat, HttpClient, HttpError};
 use crate::mask::Secrets;
+use crate::selection::Selection;
 use crate::plan::Request;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -27,9 +28,13 @@ pub trait Provider: RequestBuilder + Send + Sync {
     fn platform(&self) -> Platform;
     /// The configured resources, normalized like the live side.
     fn desired(&self) -> &[DesiredResource];
-    /// Reads the live objects the configured resources could match, in as few requests as
-    /// the platform's API allows.
+    /// Reads the live objects, in as few requests as the platform's API allows: every object
+    /// where the platform can list them, else only the configured ones.
     fn fetch_live(&self) -> BoxFuture<'_, Result<Vec<LiveObject>, HttpError>>;
+    /// Whether `fetch_live` returns every live object (so unmanaged ones can be reported).
+    fn lists_everything(&self) -> bool {
+        true
+    }
     /// Sends one planned request; `Ok` only when the platform confirms the write.
     fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<(), WriteError>>;
 }
@@ -93,6 +98,7 @@ pub fn connect(
     endpoint: Option<&str>,
     settings: &ClientSettings,
     secrets: &Secrets,
+    selection: &Selection,
 ) -> Result<Box<dyn Provider>, SetupError> {
     let provider = config.name().to_owned();
     let endpoint = endpoint

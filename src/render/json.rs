@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{masked_body, masked_values};
+use super::{masked_request, masked_values};
 use crate::mask::Secrets;
 use crate::plan::Plan;
 
@@ -43,12 +43,8 @@ pub fn render_json(
             if let Some(id) = &change.remote_id {
                 entry["id"] = json!(id);
             }
-            if let Some(request) = &change.request {
-                entry["request"] = json!({
-                    "method": request.method.as_str(),
-                    "path": request.path,
-                    "body": masked_body(request, secrets),
-                });
+            if change.request.is_some() {
+                entry["request"] = masked_request(change, secrets);
             }
             entry
         })

@@ -235,7 +235,7 @@ fn cell(value: Option<&Value>) -> String {
 
 /// Inline code that survives any content: backticks get a longer delimiter, pipes and
 /// newlines cannot break the table.
-fn code(text: &str) -> String {
+pub(super) fn code(text: &str) -> String {
     let text = text.replace('|', "\\|").replace('\n', " ");
     let longest_run = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let ticks = "`".repeat(longest_run + 1);

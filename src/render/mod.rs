@@ -1,6 +1,7 @@
 //! Render: the plan as text, JSON or Markdown. No logic beyond presentation:
 //! everything shown is read from the `Plan`, and every value passes through `masked_*` first.
 
+mod drift;
 mod json;
 mod markdown;
 mod text;
@@ -9,10 +10,11 @@ use serde_json::Value;
 
 pub use json::render_json;
 pub use markdown::{COMMENT_MARKER, DEFAULT_MAX_BYTES, render_markdown};
+pub use drift::{render_drift_json, render_drift_markdown, render_drift_text};
 pub use text::{TextStyle, render_text};
 
 use crate::mask::{SENSITIVE, Secrets};
-use crate::plan::{FieldChange, Request};
+use crate::plan::{FieldChange, Request, ResourceChange};
 
 /// A field's before/after values as they may be shown.
 fn masked_values(field: &FieldChange, secrets: &Secrets) -> (Option<Value>, Option<Value>) {
@@ -26,6 +28,18 @@ fn masked_values(field: &FieldChange, secrets: &Secrets) -> (Option<Value>, Opti
         })
     };
     (mask(&field.before), mask(&field.after))
+}
+
+/// A change's request as it may be shown or saved: `{method, path, body}`, masked.
+pub fn masked_request(change: &ResourceChange, secrets: &Secrets) -> Value {
+    match &change.request {
+        Some(request) => serde_json::json!({
+            "method": request.method.as_str(),
+            "path": request.path,
+            "body": masked_body(request, secrets),
+        }),
+        None => Value::Null,
+    }
 }
 
 /// A request body as it may be shown: secret-by-nature subtrees and secret values masked.

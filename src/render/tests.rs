@@ -33,6 +33,7 @@ fn update(address: &str, fields: Vec<FieldChange>, body: Value) -> ResourceChang
             sensitive: Vec::new(),
         }),
         state_after: None,
+        live: None,
     }
 }
 
@@ -46,6 +47,7 @@ fn no_op(address: &str) -> ResourceChange {
         fields: Vec::new(),
         request: None,
         state_after: None,
+        live: None,
     }
 }
 
@@ -136,7 +138,7 @@ fn many(count: usize) -> Plan {
 
 fn text(plan: &Plan, secrets: &Secrets) -> String {
     let mut out = Vec::new();
-    render_text(plan, secrets, TextStyle { color: false }, &mut out).unwrap();
+    render_text(plan, secrets, TextStyle { color: false, show_requests: false }, &mut out).unwrap();
     String::from_utf8(out).unwrap()
 }
 

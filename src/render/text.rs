@@ -10,10 +10,12 @@ use super::masked_values;
 use crate::mask::Secrets;
 use crate::plan::{Action, FieldChange, Plan};
 
-/// Whether to colour the markers (never when `NO_COLOR` is set, output is not a terminal, or in CI).
 #[derive(Debug, Clone, Copy)]
 pub struct TextStyle {
+    /// Colour the markers (never with `NO_COLOR`, `CI=true`, or output that is not a terminal).
     pub color: bool,
+    /// Print each change's exact request under it.
+    pub show_requests: bool,
 }
 
 const GREEN: &str = "\x1b[32m";
@@ -32,59 +34,15 @@ impl TextStyle {
     }
 }
 
-pub fn render_text(
-    plan: &Plan,
-    secrets: &Secrets,
-    style: TextStyle,
-    out: &mut dyn Write,
-) -> std::io::Result<()> {
+pub fn render_text(plan: &Plan, secrets: &Secrets, style: TextStyle, out: &mut dyn Write) -> std::io::Result<()> {
     let summary = plan.summary();
     if !plan.has_changes() {
         let count = plan.changes.len();
-        let (noun, verb) = if count == 1 {
-            ("resource", "matches")
-        } else {
-            ("resources", "match")
-        };
-        return writeln!(
-            out,
-            "No changes. {count} configured {noun} {verb} the live state."
-        );
+        let (noun, verb) = if count == 1 { ("resource", "matches") } else { ("resources", "match") };
+        return writeln!(out, "No changes. {count} configured {noun} {verb} the live state.");
     }
     writeln!(out, "mcpform will perform the following actions:")?;
-    for change in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
-        let (marker, color, verb) = match change.action {
-            Action::Create => ("+", GREEN, "will be created"),
-            Action::Update => ("~", YELLOW, "will be updated in place"),
-            Action::NoOp => unreachable!("filtered above"),
-        };
-        writeln!(out)?;
-        writeln!(
-            out,
-            "  {}",
-            style.paint(BOLD, &format!("# {} {verb}", change.address))
-        )?;
-        let id = change
-            .remote_id
-            .as_deref()
-            .map(|id| format!(" (id {id})"))
-            .unwrap_or_default();
-        writeln!(
-            out,
-            "  {} {}{id}",
-            style.paint(color, marker),
-            change.address
-        )?;
-        let width = change
-            .fields
-            .iter()
-            .map(|f| f.path.len())
-            .max()
-            .unwrap_or(0);
-        for field in &change.fields {
-            render_field(field, width, secrets, style, out)?;
-        }
-    }
+    render_changes(plan, secrets, style, out)?;
     writeln!(out)?;
     writeln!(
         out,
@@ -95,6 +53,33 @@ pub fn render_text(
         summary.delete,
         summary.no_op
     )
+}
+
+/// One block per resource with a request: its header line and its field changes.
+pub fn render_changes(plan: &Plan, secrets: &Secrets, style: TextStyle, out: &mut dyn Write) -> std::io::Result<()> {
+    for change in plan.changes.iter().filter(|c| c.request.is_some()) {
+        let (marker, color, verb) = match change.action {
+            Action::Create => ("+", GREEN, "will be created"),
+            Action::Update | Action::NoOp => ("~", YELLOW, "will be updated in place"),
+        };
+        writeln!(out)?;
+        writeln!(out, "  {}", style.paint(BOLD, &format!("# {} {verb}", change.address)))?;
+        let id = change.remote_id.as_deref().map(|id| format!(" (id {id})")).unwrap_or_default();
+        writeln!(out, "  {} {}{id}", style.paint(color, marker), change.address)?;
+        let width = change.fields.iter().map(|f| f.path.len()).max().unwrap_or(0);
+        for field in &change.fields {
+            render_field(field, width, secrets, style, out)?;
+        }
+        if style.show_requests {
+            let request = super::masked_request(change, secrets);
+            writeln!(out, "      {} {} {}", style.paint(BOLD, "request:"), request["method"].as_str().unwrap_or_default(), request["path"].as_str().unwrap_or_default())?;
+            let body = serde_json::to_string_pretty(&request["body"]).unwrap_or_default();
+            for line in body.lines() {
+                writeln!(out, "        {line}")?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn render_field(

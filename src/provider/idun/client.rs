@@ -63,15 +63,7 @@ impl IdunClient {
         if *logged_in && !force {
             return Ok(());
         }
-        self.http
-            .send(
-                reqwest::Method::POST,
-                LOGIN_PATH,
-                &[],
-                Some(&json!({"password": password})),
-                true,
-            )
-            .await?;
+        self.http.login(LOGIN_PATH, &json!({"password": password})).await?;
         *logged_in = true;
         Ok(())
     }

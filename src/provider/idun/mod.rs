@@ -29,11 +29,7 @@ impl IdunProvider {
         Ok(IdunProvider {
             name: config.name.clone(),
             client: IdunClient::new(http, config.auth.as_ref().map(|a| a.password.clone())),
-            desired: config
-                .servers
-                .iter()
-                .map(|s| convert::desired_resource(&config.name, s))
-                .collect(),
+            desired: connection.select(config.servers.iter().map(|s| convert::desired_resource(&config.name, s))),
         })
     }
 }

@@ -29,11 +29,7 @@ impl KlavisProvider {
         Ok(KlavisProvider {
             name: config.name.clone(),
             http: Arc::new(http),
-            desired: config
-                .instances
-                .iter()
-                .map(|i| convert::desired_resource(&config.name, i))
-                .collect(),
+            desired: connection.select(config.instances.iter().map(|i| convert::desired_resource(&config.name, i))),
         })
     }
 }
@@ -60,6 +56,11 @@ impl Provider for KlavisProvider {
                 .map(|(id, instance)| convert::live_object(id, instance))
                 .collect())
         })
+    }
+
+    /// Klavis has no list endpoint: only the configured instances are read.
+    fn lists_everything(&self) -> bool {
+        false
     }
 
     fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<(), WriteError>> {

@@ -28,11 +28,7 @@ impl PaisProvider {
         Ok(PaisProvider {
             name: config.name.clone(),
             http: connection.http_client(bearer, api::error_message)?,
-            desired: config
-                .servers
-                .iter()
-                .map(|s| convert::desired_resource(&config.name, s))
-                .collect(),
+            desired: connection.select(config.servers.iter().map(|s| convert::desired_resource(&config.name, s))),
         })
     }
 }

@@ -1,0 +1,130 @@
+//! Drift: which configured resources differ from their live objects, and which live objects
+//! no config names ("unmanaged"), with a coverage figure per provider. Pure: built from a plan
+//! and the live objects it was computed from.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::config::model::Platform;
+use crate::diff::LiveObject;
+use crate::plan::{Action, Plan};
+
+pub struct DriftReport {
+    pub plan: Plan,
+    pub unmanaged: Vec<Unmanaged>,
+    pub coverage: Vec<Coverage>,
+}
+
+/// A live object no configured resource matches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unmanaged {
+    pub provider: String,
+    pub platform: Platform,
+    pub id: String,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Coverage {
+    pub provider: String,
+    pub platform: Platform,
+    /// Live objects matched by the config.
+    pub managed: usize,
+    /// All live objects; `None` where the platform cannot list them (Klavis).
+    pub total: Option<usize>,
+}
+
+/// One provider's live objects, and whether they are all of them.
+pub struct ProviderLive<'a> {
+    pub platform: Platform,
+    pub objects: &'a [LiveObject],
+    /// The platform lists every object (PAIS, Idun, HasMCP), not only the configured ones.
+    pub complete: bool,
+}
+
+impl DriftReport {
+    pub fn new(plan: Plan, live: &BTreeMap<String, ProviderLive>) -> DriftReport {
+        let mut unmanaged = Vec::new();
+        let mut coverage = Vec::new();
+        for (provider, provider_live) in live {
+            let managed: BTreeSet<&str> = plan
+                .changes
+                .iter()
+                .filter(|c| &c.provider == provider)
+                .filter_map(|c| c.remote_id.as_deref())
+                .collect();
+            if provider_live.complete {
+                unmanaged.extend(provider_live.objects.iter().filter(|o| !managed.contains(o.id.as_str())).map(|o| {
+                    Unmanaged {
+                        provider: provider.clone(),
+                        platform: provider_live.platform,
+                        id: o.id.clone(),
+                        name: o.name.clone(),
+                    }
+                }));
+            }
+            coverage.push(Coverage {
+                provider: provider.clone(),
+                platform: provider_live.platform,
+                managed: managed.len(),
+                total: provider_live.complete.then_some(provider_live.objects.len()),
+            });
+        }
+        DriftReport { plan, unmanaged, coverage }
+    }
+
+    /// Configured resources whose live object differs or is missing.
+    pub fn drifted(&self) -> usize {
+        self.plan.changes.iter().filter(|c| c.action != Action::NoOp).count()
+    }
+
+    /// Managed share of all listable live objects, in percent; `None` when nothing is listable.
+    pub fn coverage_percent(&self) -> Option<f64> {
+        let listable: Vec<&Coverage> = self.coverage.iter().filter(|c| c.total.is_some()).collect();
+        let total: usize = listable.iter().filter_map(|c| c.total).sum();
+        let managed: usize = listable.iter().map(|c| c.managed).sum();
+        (total > 0).then(|| 100.0 * managed as f64 / total as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Map;
+
+    use super::*;
+    use crate::plan::ResourceChange;
+
+    fn object(id: &str) -> LiveObject {
+        LiveObject { id: id.into(), name: Some(format!("n{id}")), document: Map::new(), meta: Map::new() }
+    }
+
+    fn change(provider: &str, id: &str, action: Action) -> ResourceChange {
+        ResourceChange {
+            address: format!("{provider}/servers/n{id}"),
+            provider: provider.into(),
+            platform: Platform::Pais,
+            action,
+            remote_id: Some(id.into()),
+            fields: Vec::new(),
+            request: None,
+            state_after: None,
+            live: None,
+        }
+    }
+
+    #[test]
+    fn unmanaged_objects_and_coverage_come_from_listable_platforms_only() {
+        let pais = [object("1"), object("2"), object("3"), object("4")];
+        let klavis = [object("k")];
+        let plan = Plan { changes: vec![change("pais", "1", Action::NoOp), change("pais", "2", Action::Update), change("klavis", "k", Action::NoOp)] };
+        let live = BTreeMap::from([
+            ("pais".to_owned(), ProviderLive { platform: Platform::Pais, objects: &pais, complete: true }),
+            ("klavis".to_owned(), ProviderLive { platform: Platform::Klavis, objects: &klavis, complete: false }),
+        ]);
+        let report = DriftReport::new(plan, &live);
+        let ids: Vec<&str> = report.unmanaged.iter().map(|u| u.id.as_str()).collect();
+        assert_eq!(ids, ["3", "4"]);
+        assert_eq!(report.drifted(), 1);
+        assert_eq!(report.coverage_percent(), Some(50.0));
+        assert_eq!(report.coverage[0].total, None, "klavis cannot list");
+    }
+}

@@ -1,0 +1,157 @@
+//! The drift report: text, JSON and Markdown, read straight from a `DriftReport`.
+
+use std::fmt::Write as _;
+use std::io::Write;
+
+use serde_json::{Value, json};
+
+use super::masked_values;
+use super::text::{TextStyle, render_changes};
+use crate::drift::DriftReport;
+use crate::mask::Secrets;
+use crate::plan::Action;
+
+/// The hidden first line a CI step searches for to update its previous drift comment.
+pub const DRIFT_MARKER: &str = "<!-- mcpform:drift -->";
+
+fn status(action: Action) -> &'static str {
+    match action {
+        Action::NoOp => "in-sync",
+        Action::Update => "differs",
+        Action::Create => "missing",
+    }
+}
+
+fn coverage_line(report: &DriftReport) -> String {
+    let mut line = match report.coverage_percent() {
+        Some(percent) => {
+            let managed: usize = report.coverage.iter().filter(|c| c.total.is_some()).map(|c| c.managed).sum();
+            let total: usize = report.coverage.iter().filter_map(|c| c.total).sum();
+            format!("Coverage: {managed} of {total} live objects are managed ({percent:.0}%).")
+        }
+        None => "Coverage: no platform here can list its objects.".to_owned(),
+    };
+    let unlisted: Vec<&str> = report.coverage.iter().filter(|c| c.total.is_none()).map(|c| c.provider.as_str()).collect();
+    if !unlisted.is_empty() {
+        let _ = write!(line, " Not listable, so not counted: {}.", unlisted.join(", "));
+    }
+    line
+}
+
+pub fn render_drift_text(report: &DriftReport, secrets: &Secrets, style: TextStyle, out: &mut dyn Write) -> std::io::Result<()> {
+    let configured = report.plan.changes.len();
+    match report.drifted() {
+        0 => writeln!(out, "No drift. {configured} configured resource(s) match the live state.")?,
+        n => {
+            writeln!(out, "Drift: {n} of {configured} configured resource(s) differ from the config (before = live, after = config).")?;
+            render_changes(&report.plan, secrets, style, out)?;
+        }
+    }
+    if !report.unmanaged.is_empty() {
+        writeln!(out, "\nUnmanaged: {} live object(s) that no config names:", report.unmanaged.len())?;
+        for object in &report.unmanaged {
+            let name = object.name.as_deref().unwrap_or("(unnamed)");
+            writeln!(out, "  ? {}: {name} (id {})", object.provider, object.id)?;
+        }
+    }
+    writeln!(out, "\n{}", coverage_line(report))
+}
+
+pub fn render_drift_json(report: &DriftReport, secrets: &Secrets, out: &mut dyn Write) -> std::io::Result<()> {
+    let resources: Vec<Value> = report
+        .plan
+        .changes
+        .iter()
+        .map(|change| {
+            let fields: Vec<Value> = change
+                .fields
+                .iter()
+                .map(|field| {
+                    let (live, config) = masked_values(field, secrets);
+                    json!({"path": field.path, "live": live, "config": config, "write_only": field.write_only})
+                })
+                .collect();
+            json!({
+                "address": change.address,
+                "provider": change.provider,
+                "platform": change.platform.as_str(),
+                "status": status(change.action),
+                "fields": fields,
+            })
+        })
+        .collect();
+    let unmanaged: Vec<Value> = report
+        .unmanaged
+        .iter()
+        .map(|u| json!({"provider": u.provider, "platform": u.platform.as_str(), "id": u.id, "name": u.name}))
+        .collect();
+    let providers: Vec<Value> = report
+        .coverage
+        .iter()
+        .map(|c| json!({"provider": c.provider, "platform": c.platform.as_str(), "managed": c.managed, "total": c.total}))
+        .collect();
+    let document = json!({
+        "format_version": "1",
+        "drifted": report.drifted(),
+        "resources": resources,
+        "unmanaged": unmanaged,
+        "coverage": {"percent": report.coverage_percent(), "providers": providers},
+    });
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    writeln!(out)
+}
+
+pub fn render_drift_markdown(report: &DriftReport, secrets: &Secrets, max_bytes: usize, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut text = format!("{DRIFT_MARKER}\n");
+    let drifted: Vec<_> = report.plan.changes.iter().filter(|c| c.action != Action::NoOp).collect();
+    let _ = writeln!(
+        text,
+        "### mcpform drift: {} of {} configured resource(s) differ, {} unmanaged\n",
+        drifted.len(),
+        report.plan.changes.len(),
+        report.unmanaged.len()
+    );
+    if !drifted.is_empty() {
+        text.push_str("| Address | Status | Fields (live → config) |\n|---|---|---|\n");
+        for change in &drifted {
+            let fields: Vec<String> = change
+                .fields
+                .iter()
+                .map(|f| {
+                    let (live, config) = masked_values(f, secrets);
+                    let show = |v: Option<Value>| v.map_or_else(|| "unset".to_owned(), |v| v.to_string());
+                    let live = if f.write_only { "write-only".to_owned() } else { show(live) };
+                    super::markdown::code(&format!("{}: {} → {}", f.path, live, show(config)))
+                })
+                .collect();
+            let _ = writeln!(text, "| {} | {} | {} |", super::markdown::code(&change.address), status(change.action), fields.join("<br>"));
+        }
+        text.push('\n');
+    }
+    if !report.unmanaged.is_empty() {
+        text.push_str("<details><summary>Unmanaged live objects</summary>\n\n| Provider | Name | Id |\n|---|---|---|\n");
+        for u in &report.unmanaged {
+            let name = u.name.as_deref().unwrap_or("");
+            let _ = writeln!(text, "| {} | {} | {} |", u.provider, super::markdown::code(name), super::markdown::code(&u.id));
+        }
+        text.push_str("\n</details>\n\n");
+    }
+    let _ = writeln!(text, "{}", coverage_line(report));
+    if text.len() > max_bytes {
+        // Rows are independent lines: cut whole lines and close what was opened.
+        let mut cut = String::new();
+        for line in text.lines() {
+            if cut.len() + line.len() + 200 > max_bytes {
+                break;
+            }
+            cut.push_str(line);
+            cut.push('\n');
+        }
+        if cut.matches("<details>").count() > cut.matches("</details>").count() {
+            cut.push_str("\n</details>\n");
+        }
+        let _ = writeln!(cut, "\n> [!NOTE]\n> Shortened to fit {max_bytes} bytes. Run `mcpform drift` to see everything.");
+        text = cut;
+    }
+    out.write_all(text.as_bytes())
+}
