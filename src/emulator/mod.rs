@@ -1,1 +1,657 @@
-//! Local, stateful emulators of each platform's admin API.
+//! Local, stateful emulators of each platform's admin API (`mcpform emulate`, end-to-end tests).
+//!
+//! This module owns what all platforms share: options, start-up and shutdown, the control routes
+//! (`/_emulator/...`) and the wiring of the state store and the record/fault middleware. Each
+//! platform lives in one file (`pais.rs`, `idun.rs`) that builds its router and validates its
+//! requests; adding a platform means adding one file and one arm in `build_platform`.
+
+mod faults;
+mod idun;
+mod pais;
+mod store;
+mod validation;
+
+use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::config::model::Platform;
+
+pub use faults::{Fault, RecordedRequest};
+
+use faults::Traffic;
+use store::StateHandle;
+
+/// How to run one emulator.
+#[derive(Debug, Clone)]
+pub struct EmulatorOptions {
+    pub platform: Platform,
+    /// Address to listen on, e.g. `127.0.0.1:0` for an ephemeral port.
+    pub listen: SocketAddr,
+    /// Seed from this JSON file if it exists; every mutation is persisted to it atomically.
+    pub data: Option<PathBuf>,
+    /// In-process seed in the data-file format; used when `data` is `None` or does not exist.
+    pub seed: Option<Value>,
+    pub auth: EmulatorAuth,
+}
+
+/// The authentication the emulated platform demands. `Debug` hides the secret.
+#[derive(Clone, PartialEq, Eq)]
+pub enum EmulatorAuth {
+    /// Open API (Idun: auth mode `none`).
+    None,
+    /// `Authorization: Bearer <token>` on every request (PAIS).
+    Bearer(String),
+    /// Idun auth mode `password`: log in for an `idun_session` cookie.
+    Password(String),
+}
+
+impl std::fmt::Debug for EmulatorAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EmulatorAuth::None => f.write_str("None"),
+            EmulatorAuth::Bearer(_) => f.write_str("Bearer(\"(sensitive)\")"),
+            EmulatorAuth::Password(_) => f.write_str("Password(\"(sensitive)\")"),
+        }
+    }
+}
+
+/// What a platform module hands back: its routes and its state.
+pub(crate) struct PlatformApp {
+    pub router: Router,
+    pub state: Arc<dyn StateHandle>,
+}
+
+/// An emulator serving on a local port. Dropping it stops the server too.
+pub struct RunningEmulator {
+    addr: SocketAddr,
+    traffic: Arc<Traffic>,
+    state: Arc<dyn StateHandle>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl RunningEmulator {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Base URL, e.g. `http://127.0.0.1:41234` (loopback when listening on all interfaces).
+    pub fn url(&self) -> String {
+        let mut addr = self.addr;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(match addr {
+                SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+            });
+        }
+        format!("http://{addr}")
+    }
+
+    /// Every request received, in arrival order (control routes excluded).
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.traffic.requests()
+    }
+
+    pub fn clear_requests(&self) {
+        self.traffic.clear_requests();
+    }
+
+    /// Queues a fault; see [`Fault`].
+    pub fn inject(&self, fault: Fault) {
+        self.traffic.inject(fault);
+    }
+
+    /// Drops every queued fault, including the ones that never run out.
+    pub fn clear_faults(&self) {
+        self.traffic.clear_faults();
+    }
+
+    /// The full internal state in the data-file format, write-only fields included.
+    pub fn state(&self) -> Value {
+        self.state.snapshot()
+    }
+
+    /// Replaces the whole state (and the data file), e.g. to change objects behind a client's back.
+    pub fn set_state(&self, v: Value) -> Result<(), String> {
+        self.state.replace(v)
+    }
+
+    /// Stops accepting connections and waits for in-flight requests to finish.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Starts an emulator and returns once it is listening.
+pub async fn start(options: EmulatorOptions) -> io::Result<RunningEmulator> {
+    let initial = store::load_initial(options.data.as_deref(), options.seed.as_ref())?;
+    let app = build_platform(&options, initial)?;
+    let traffic = Arc::new(Traffic::default());
+
+    let router = app
+        .router
+        .merge(control_routes(traffic.clone(), app.state.clone()))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            traffic.clone(),
+            faults::record_and_fault,
+        ));
+
+    let listener = tokio::net::TcpListener::bind(options.listen).await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let shutdown = async {
+            // A dropped sender also means "stop".
+            let _ = stopped.await;
+        };
+        if let Err(err) = axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
+            eprintln!("emulator on {addr} stopped: {err}");
+        }
+    });
+
+    Ok(RunningEmulator {
+        addr,
+        traffic,
+        state: app.state,
+        stop: Some(stop),
+        task: Some(task),
+    })
+}
+
+fn build_platform(options: &EmulatorOptions, initial: Option<Value>) -> io::Result<PlatformApp> {
+    let invalid = |msg: &str| io::Error::new(io::ErrorKind::InvalidInput, msg.to_owned());
+    let bad_seed = |msg: String| io::Error::new(io::ErrorKind::InvalidData, msg);
+    let data = options.data.clone();
+    let app = match (options.platform, &options.auth) {
+        (Platform::Pais, EmulatorAuth::None) => pais::build(initial, data, None),
+        (Platform::Pais, EmulatorAuth::Bearer(token)) => {
+            pais::build(initial, data, Some(token.as_str()))
+        }
+        (Platform::Pais, EmulatorAuth::Password(_)) => {
+            return Err(invalid(
+                "pais authenticates with a bearer token, not a password",
+            ));
+        }
+        (Platform::Idun, EmulatorAuth::None) => idun::build(initial, data, None),
+        (Platform::Idun, EmulatorAuth::Password(p)) => idun::build(initial, data, Some(p.as_str())),
+        (Platform::Idun, EmulatorAuth::Bearer(_)) => {
+            return Err(invalid(
+                "idun authenticates with a password login (or none), not a bearer token",
+            ));
+        }
+        (other, _) => {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!("no emulator for platform `{other}` yet"),
+            ));
+        }
+    }
+    .map_err(bad_seed)?;
+    // `--data` names a file that should exist once the emulator runs, even before any write.
+    if let Some(path) = &options.data {
+        if !path.exists() {
+            app.state.persist()?;
+        }
+    }
+    Ok(app)
+}
+
+fn control_routes(traffic: Arc<Traffic>, state: Arc<dyn StateHandle>) -> Router {
+    #[derive(Clone)]
+    struct Control {
+        traffic: Arc<Traffic>,
+        state: Arc<dyn StateHandle>,
+    }
+
+    async fn list_requests(State(c): State<Control>) -> Json<Vec<RecordedRequest>> {
+        Json(c.traffic.requests())
+    }
+    async fn clear_requests(State(c): State<Control>) -> StatusCode {
+        c.traffic.clear_requests();
+        StatusCode::NO_CONTENT
+    }
+    async fn add_fault(State(c): State<Control>, body: axum::body::Bytes) -> Response {
+        let fault: Fault = match serde_json::from_slice(&body) {
+            Ok(fault) => fault,
+            Err(e) => return control_error(format!("not a fault: {e}")),
+        };
+        if let Err(e) = fault.check() {
+            return control_error(e);
+        }
+        c.traffic.inject(fault);
+        StatusCode::NO_CONTENT.into_response()
+    }
+    async fn clear_faults(State(c): State<Control>) -> StatusCode {
+        c.traffic.clear_faults();
+        StatusCode::NO_CONTENT
+    }
+    async fn get_state(State(c): State<Control>) -> Json<Value> {
+        Json(c.state.snapshot())
+    }
+    async fn put_state(State(c): State<Control>, body: axum::body::Bytes) -> Response {
+        let value: Value = match serde_json::from_slice(&body) {
+            Ok(v) => v,
+            Err(e) => return control_error(format!("not JSON: {e}")),
+        };
+        match c.state.replace(value) {
+            Ok(()) => Json(c.state.snapshot()).into_response(),
+            Err(e) => control_error(e),
+        }
+    }
+
+    Router::new()
+        .route(
+            "/_emulator/requests",
+            get(list_requests).delete(clear_requests),
+        )
+        .route("/_emulator/faults", post(add_fault).delete(clear_faults))
+        .route("/_emulator/state", get(get_state).put(put_state))
+        .with_state(Control { traffic, state })
+}
+
+fn control_error(message: String) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response()
+}
+
+/// FastAPI's answer for an unknown route; both emulated platforms are FastAPI apps.
+async fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({ "detail": "Not Found" })),
+    )
+        .into_response()
+}
+
+async fn method_not_allowed() -> Response {
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        Json(json!({ "detail": "Method Not Allowed" })),
+    )
+        .into_response()
+}
+
+/// 32 random bytes as hex, for session tokens.
+pub(crate) fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the OS random source is available");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+
+    pub async fn start_emulator(
+        platform: Platform,
+        seed: Option<Value>,
+        auth: EmulatorAuth,
+    ) -> RunningEmulator {
+        start(EmulatorOptions {
+            platform,
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data: None,
+            seed,
+            auth,
+        })
+        .await
+        .expect("emulator starts")
+    }
+
+    pub fn client() -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap()
+    }
+
+    /// Status and JSON body (`Null` when the body is empty).
+    pub async fn send(request: reqwest::RequestBuilder) -> (u16, Value) {
+        let response = request.send().await.expect("request is answered");
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+        };
+        (status, body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::{client, send, start_emulator};
+    use super::*;
+
+    const PAIS: &str = "/api/v1/control/mcp-servers";
+
+    fn pais_seed() -> Value {
+        json!({ "servers": [{
+            "id": "0b8f3c1e-0000-4000-8000-000000000001",
+            "name": "github",
+            "url": "https://mcp.example.com/github",
+            "transport": "SSE",
+            "headers": [{ "name": "Authorization", "value": "Bearer s3cret", "is_secret": true }],
+            "created_at": 1_700_000_000
+        }]})
+    }
+
+    #[tokio::test]
+    async fn rate_limit_fault_answers_once_with_retry_after_then_normal() {
+        let emu = start_emulator(Platform::Pais, Some(pais_seed()), EmulatorAuth::None).await;
+        emu.inject(Fault::rate_limited(Platform::Pais, 7));
+        let http = client();
+        let response = http
+            .get(format!("{}{PAIS}", emu.url()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 429);
+        assert_eq!(response.headers()["retry-after"], "7");
+        assert_eq!(
+            response.json::<Value>().await.unwrap(),
+            json!({ "detail": "Too Many Requests" })
+        );
+        let (status, body) = send(http.get(format!("{}{PAIS}", emu.url()))).await;
+        assert_eq!(status, 200);
+        assert_eq!(body["data"].as_array().unwrap().len(), 1);
+        let statuses: Vec<u16> = emu.requests().iter().map(|r| r.status).collect();
+        assert_eq!(statuses, vec![429, 200]);
+    }
+
+    #[tokio::test]
+    async fn faulted_write_changes_nothing_and_unavailable_lasts_until_cleared() {
+        let emu = start_emulator(Platform::Pais, Some(pais_seed()), EmulatorAuth::None).await;
+        let before = emu.state();
+        emu.inject(Fault::unavailable(Platform::Pais));
+        let http = client();
+        let url = format!("{}{PAIS}/0b8f3c1e-0000-4000-8000-000000000001", emu.url());
+        for _ in 0..3 {
+            let (status, body) = send(http.patch(&url).json(&json!({ "name": "x" }))).await;
+            assert_eq!(
+                (status, body),
+                (503, json!({ "detail": "Service Unavailable" }))
+            );
+        }
+        assert_eq!(emu.state(), before);
+        emu.clear_faults();
+        let (status, body) = send(http.patch(&url).json(&json!({ "name": "x" }))).await;
+        assert_eq!(status, 200);
+        assert_eq!(body["name"], "x");
+    }
+
+    #[tokio::test]
+    async fn requests_are_recorded_in_order_with_auth_body_and_query() {
+        let emu = start_emulator(Platform::Pais, None, EmulatorAuth::Bearer("tok".into())).await;
+        let http = client();
+        let base = format!("{}{PAIS}", emu.url());
+        send(http.get(&base).query(&[("limit", "5")]).bearer_auth("tok")).await;
+        send(
+            http.post(&base)
+                .bearer_auth("wrong")
+                .json(&json!({ "url": "https://a.example", "transport": "SSE" })),
+        )
+        .await;
+        send(http.get(format!("{}/_emulator/state", emu.url()))).await;
+        let log = emu.requests();
+        assert_eq!(log.len(), 2, "control routes are not recorded: {log:?}");
+        assert_eq!(log[0].method, "GET");
+        assert_eq!(log[0].path, PAIS);
+        assert_eq!(log[0].query.as_deref(), Some("limit=5"));
+        assert_eq!(log[0].authorization.as_deref(), Some("Bearer tok"));
+        assert_eq!(log[0].body, None);
+        assert_eq!(log[0].status, 200);
+        assert_eq!(log[1].method, "POST");
+        assert_eq!(log[1].status, 401);
+        assert_eq!(
+            log[1].body,
+            Some(json!({ "url": "https://a.example", "transport": "SSE" }))
+        );
+        emu.clear_requests();
+        assert!(emu.requests().is_empty());
+    }
+
+    #[tokio::test]
+    async fn http_controls_mirror_the_in_process_ones() {
+        let emu = start_emulator(Platform::Idun, None, EmulatorAuth::None).await;
+        let http = client();
+        let control = |p: &str| format!("{}/_emulator/{p}", emu.url());
+        let servers = format!("{}/admin/api/v1/mcp-servers", emu.url());
+
+        let fault = Fault::idun_reload_failed();
+        let (status, _) = send(http.post(control("faults")).json(&fault)).await;
+        assert_eq!(status, 204);
+        let body = json!({ "name": "A", "mcpServer": { "name": "a", "url": "http://a" } });
+        let (status, answer) = send(http.post(&servers).json(&body)).await;
+        assert_eq!(status, 500);
+        assert_eq!(answer["error"]["code"], "reload_failed");
+        assert_eq!(answer["error"]["details"], json!({ "recovered": true }));
+        let (_, state) = send(http.get(control("state"))).await;
+        assert_eq!(
+            state,
+            json!({ "servers": [] }),
+            "the failed reload saved nothing"
+        );
+
+        let (status, _) = send(http.post(&servers).json(&body)).await;
+        assert_eq!(status, 201, "the fault fired once");
+        let (_, log) = send(http.get(control("requests"))).await;
+        let log: Vec<RecordedRequest> = serde_json::from_value(log).unwrap();
+        assert_eq!(
+            log.iter().map(|r| r.status).collect::<Vec<_>>(),
+            vec![500, 201]
+        );
+        let (status, _) = send(http.delete(control("requests"))).await;
+        assert_eq!(status, 204);
+        assert!(emu.requests().is_empty());
+
+        let mut state = emu.state();
+        state["servers"][0]["name"] = json!("Renamed behind its back");
+        let (status, _) = send(http.put(control("state")).json(&state)).await;
+        assert_eq!(status, 200);
+        let (_, list) = send(http.get(&servers)).await;
+        assert_eq!(list[0]["name"], "Renamed behind its back");
+
+        let (status, err) = send(http.put(control("state")).json(&json!({ "servers": 3 }))).await;
+        assert_eq!(status, 400, "{err}");
+        let (status, _) = send(http.post(control("faults")).json(&json!({ "status": 42 }))).await;
+        assert_eq!(status, 400);
+        let (status, _) = send(http.post(control("faults")).json(&json!({ "times": 1 }))).await;
+        assert_eq!(status, 400, "status is required");
+        assert_eq!(emu.requests().len(), 1, "only the platform GET is recorded");
+    }
+
+    #[tokio::test]
+    async fn http_faults_default_to_an_empty_body_and_no_headers() {
+        let emu = start_emulator(Platform::Pais, None, EmulatorAuth::None).await;
+        let http = client();
+        let fault = json!({ "status": 502, "times": 1, "method": "get", "path_contains": "mcp" });
+        let (status, _) = send(
+            http.post(format!("{}/_emulator/faults", emu.url()))
+                .json(&fault),
+        )
+        .await;
+        assert_eq!(status, 204);
+        let (status, _) = send(http.post(format!("{}{PAIS}", emu.url())).json(&json!({}))).await;
+        assert_eq!(status, 422, "a POST does not match a GET fault");
+        let (status, body) = send(http.get(format!("{}{PAIS}", emu.url()))).await;
+        assert_eq!((status, body), (502, Value::Null));
+        let (status, _) = send(http.get(format!("{}{PAIS}", emu.url()))).await;
+        assert_eq!(status, 200);
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let shown = format!("{:?}", EmulatorAuth::Password("hunter2".into()));
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(!format!("{:?}", EmulatorAuth::Bearer("tok".into())).contains("tok"));
+    }
+
+    #[tokio::test]
+    async fn url_points_at_loopback() {
+        let emu = start(EmulatorOptions {
+            platform: Platform::Idun,
+            listen: "0.0.0.0:0".parse().unwrap(),
+            data: None,
+            seed: None,
+            auth: EmulatorAuth::None,
+        })
+        .await
+        .unwrap();
+        assert!(emu.url().starts_with("http://127.0.0.1:"), "{}", emu.url());
+        assert_eq!(
+            emu.addr().port(),
+            emu.url()
+                .rsplit(':')
+                .next()
+                .unwrap()
+                .parse::<u16>()
+                .unwrap()
+        );
+        emu.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn set_state_rejects_invalid_state_and_keeps_the_old_one() {
+        let emu = start_emulator(Platform::Pais, Some(pais_seed()), EmulatorAuth::None).await;
+        let before = emu.state();
+        let bad = json!({ "servers": [{ "url": "not a url", "transport": "SSE" }] });
+        let err = emu.set_state(bad).unwrap_err();
+        assert!(err.contains("servers[0]") && err.contains("url"), "{err}");
+        assert_eq!(emu.state(), before);
+    }
+
+    #[tokio::test]
+    async fn data_file_is_created_persisted_on_every_write_and_reloaded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pais.json");
+        let options = |seed: Option<Value>| EmulatorOptions {
+            platform: Platform::Pais,
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data: Some(path.clone()),
+            seed,
+            auth: EmulatorAuth::None,
+        };
+        let emu = start(options(Some(pais_seed()))).await.unwrap();
+        let on_disk = |p: &std::path::Path| -> Value {
+            serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+        };
+        assert_eq!(
+            on_disk(&path),
+            emu.state(),
+            "the seed is written at start-up"
+        );
+
+        let http = client();
+        let (status, created) = send(http.post(format!("{}{PAIS}", emu.url())).json(&json!({
+            "url": "https://b.example", "transport": "STREAMABLE_HTTP",
+            "headers": [{ "name": "X-Key", "value": "k" }]
+        })))
+        .await;
+        assert_eq!(status, 201);
+        let saved = on_disk(&path);
+        assert_eq!(saved, emu.state());
+        assert_eq!(
+            saved["servers"][1]["headers"],
+            json!([{ "name": "X-Key", "value": "k", "is_secret": false }])
+        );
+        emu.shutdown().await;
+
+        // The file wins over the seed on the next start.
+        let emu = start(options(Some(json!({ "servers": [] }))))
+            .await
+            .unwrap();
+        assert_eq!(emu.state(), saved);
+        let id = created["id"].as_str().unwrap();
+        let (status, read) = send(http.get(format!("{}{PAIS}/{id}", emu.url()))).await;
+        assert_eq!(status, 200);
+        assert_eq!(read["url"], "https://b.example");
+        assert_eq!(read["created_at"], created["created_at"]);
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "no temporary files are left behind");
+    }
+
+    #[tokio::test]
+    async fn start_refuses_bad_data_and_mismatched_options() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("broken.json");
+        std::fs::write(&path, "{ not json").unwrap();
+        let base = EmulatorOptions {
+            platform: Platform::Idun,
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data: Some(path),
+            seed: None,
+            auth: EmulatorAuth::None,
+        };
+        let err = start(base.clone()).await.err().unwrap();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+
+        let seeded = |seed: Value| EmulatorOptions {
+            data: None,
+            seed: Some(seed),
+            ..base.clone()
+        };
+        let err = start(seeded(json!({ "servers": [{ "name": "x" }] })))
+            .await
+            .err()
+            .unwrap();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert!(err.to_string().contains("mcpServer"), "{err}");
+
+        let wrong_auth = EmulatorOptions {
+            auth: EmulatorAuth::Bearer("t".into()),
+            ..seeded(json!({}))
+        };
+        let err = start(wrong_auth).await.err().unwrap();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+
+        let unsupported = EmulatorOptions {
+            platform: Platform::Klavis,
+            ..seeded(json!({}))
+        };
+        let err = start(unsupported).await.err().unwrap();
+        assert_eq!(err.kind(), io::ErrorKind::Unsupported);
+    }
+
+    #[tokio::test]
+    async fn unknown_routes_and_methods_answer_like_fastapi() {
+        let emu = start_emulator(Platform::Pais, None, EmulatorAuth::None).await;
+        let http = client();
+        let (status, body) = send(http.get(format!("{}/nope", emu.url()))).await;
+        assert_eq!((status, body), (404, json!({ "detail": "Not Found" })));
+        let (status, body) = send(http.put(format!("{}{PAIS}", emu.url()))).await;
+        assert_eq!(
+            (status, body),
+            (405, json!({ "detail": "Method Not Allowed" }))
+        );
+    }
+}

@@ -1,0 +1,333 @@
+//! What the emulator saw and what it was told to get wrong: the request log and the fault queue.
+//!
+//! The middleware here wraps every platform route: it records the request (body included),
+//! answers with a queued fault instead of the handler when one matches, and records the final
+//! status. Control routes (`/_emulator/...`) pass through untouched.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::config::model::Platform;
+
+/// Prefix of the emulator's own routes, which are never recorded, faulted or authenticated.
+pub(crate) const CONTROL_PREFIX: &str = "/_emulator";
+
+/// Requests larger than this are refused; no real client of these APIs sends anything close.
+const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// One request the emulator received, in arrival order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RecordedRequest {
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub authorization: Option<String>,
+    pub cookie: Option<String>,
+    /// The JSON body; a body that is not JSON is kept as a JSON string, an empty one as `None`.
+    pub body: Option<Value>,
+    /// The status the emulator answered with (0 while the request is still being handled).
+    pub status: u16,
+}
+
+/// A canned answer that replaces the normal handler for matching requests.
+///
+/// Because the handler never runs, a faulted write changes nothing: that is how the emulators
+/// model a platform that rolled back.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Fault {
+    /// HTTP method to match, case-insensitive; `A|B` matches either; `None` matches any.
+    pub method: Option<String>,
+    /// Substring the request path must contain; `None` matches any path.
+    pub path_contains: Option<String>,
+    pub status: u16,
+    /// JSON body of the answer; `null` (the default over HTTP) sends an empty body.
+    #[serde(default)]
+    pub body: Value,
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
+    /// How many matching requests to answer; `None` = every matching request, forever.
+    pub times: Option<u32>,
+}
+
+impl Fault {
+    /// One 429 with `Retry-After`, in the platform's error shape.
+    pub fn rate_limited(platform: Platform, retry_after_secs: u64) -> Fault {
+        let body = match platform {
+            Platform::Pais | Platform::Klavis => json!({ "detail": "Too Many Requests" }),
+            Platform::Idun => json!({
+                "error": { "code": "rate_limited", "message": "Too many requests." }
+            }),
+            Platform::Hasmcp => json!({ "error": { "message": "ratelimited", "code": 429 } }),
+        };
+        Fault {
+            method: None,
+            path_contains: None,
+            status: 429,
+            body,
+            headers: vec![("Retry-After".to_owned(), retry_after_secs.to_string())],
+            times: Some(1),
+        }
+    }
+
+    /// 503 on every request, forever, in the platform's error shape.
+    pub fn unavailable(platform: Platform) -> Fault {
+        let body = match platform {
+            Platform::Pais | Platform::Klavis => json!({ "detail": "Service Unavailable" }),
+            Platform::Idun => json!({
+                "error": { "code": "internal_error", "message": "Service unavailable." }
+            }),
+            Platform::Hasmcp => {
+                json!({ "error": { "message": "service unavailable", "code": 503 } })
+            }
+        };
+        Fault {
+            method: None,
+            path_contains: None,
+            status: 503,
+            body,
+            headers: Vec::new(),
+            times: None,
+        }
+    }
+
+    /// Idun's answer when the engine rejects a new config: 500, nothing saved. Once.
+    pub fn idun_reload_failed() -> Fault {
+        Fault {
+            method: Some("PATCH|POST".to_owned()),
+            path_contains: Some("/admin/api/v1/mcp-servers".to_owned()),
+            status: 500,
+            body: json!({
+                "error": {
+                    "code": "reload_failed",
+                    "message": "Engine reload failed; config not saved.",
+                    "details": { "recovered": true }
+                }
+            }),
+            headers: Vec::new(),
+            times: Some(1),
+        }
+    }
+
+    fn matches(&self, method: &str, path: &str) -> bool {
+        let method_ok = self.method.as_deref().is_none_or(|wanted| {
+            wanted
+                .split('|')
+                .any(|m| m.trim().eq_ignore_ascii_case(method))
+        });
+        let path_ok = self
+            .path_contains
+            .as_deref()
+            .is_none_or(|needle| path.contains(needle));
+        method_ok && path_ok && self.times != Some(0)
+    }
+
+    /// Checks what `IntoResponse` cannot report; used when a fault arrives over HTTP.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        StatusCode::from_u16(self.status).map_err(|e| format!("status: {e}"))?;
+        for (name, value) in &self.headers {
+            HeaderName::try_from(name.as_str()).map_err(|e| format!("header `{name}`: {e}"))?;
+            HeaderValue::try_from(value.as_str()).map_err(|e| format!("header `{name}`: {e}"))?;
+        }
+        Ok(())
+    }
+}
+
+impl IntoResponse for Fault {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = if self.body.is_null() {
+            status.into_response()
+        } else {
+            (status, axum::Json(self.body)).into_response()
+        };
+        for (name, value) in self.headers {
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::try_from(name.as_str()),
+                HeaderValue::try_from(value.as_str()),
+            ) {
+                response.headers_mut().append(name, value);
+            }
+        }
+        response
+    }
+}
+
+/// The request log and the fault queue of one emulator.
+#[derive(Default)]
+pub(crate) struct Traffic {
+    log: Mutex<Vec<(u64, RecordedRequest)>>,
+    next_seq: AtomicU64,
+    faults: Mutex<VecDeque<Fault>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Traffic {
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.log).iter().map(|(_, r)| r.clone()).collect()
+    }
+
+    pub fn clear_requests(&self) {
+        lock(&self.log).clear();
+    }
+
+    pub fn inject(&self, fault: Fault) {
+        lock(&self.faults).push_back(fault);
+    }
+
+    pub fn clear_faults(&self) {
+        lock(&self.faults).clear();
+    }
+
+    fn begin(&self, request: RecordedRequest) -> u64 {
+        let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
+        lock(&self.log).push((seq, request));
+        seq
+    }
+
+    fn finish(&self, seq: u64, status: u16) {
+        // The entry may be gone if the log was cleared while the request was in flight.
+        if let Some((_, entry)) = lock(&self.log).iter_mut().find(|(s, _)| *s == seq) {
+            entry.status = status;
+        }
+    }
+
+    /// Takes the first queued fault matching the request, using up one of its `times`.
+    fn take_fault(&self, method: &str, path: &str) -> Option<Fault> {
+        let mut faults = lock(&self.faults);
+        faults.retain(|f| f.times != Some(0));
+        let index = faults.iter().position(|f| f.matches(method, path))?;
+        let fault = &mut faults[index];
+        let answer = fault.clone();
+        if let Some(times) = &mut fault.times {
+            *times -= 1;
+            if *times == 0 {
+                faults.remove(index);
+            }
+        }
+        Some(answer)
+    }
+}
+
+fn header_text(request: &axum::http::request::Parts, name: header::HeaderName) -> Option<String> {
+    let values: Vec<&str> = request
+        .headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    (!values.is_empty()).then(|| values.join("; "))
+}
+
+/// Records the request, then answers with a matching fault or the real handler.
+pub(crate) async fn record_and_fault(
+    State(traffic): State<Arc<Traffic>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if request.uri().path().starts_with(CONTROL_PREFIX) {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = match to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+    };
+    let method = parts.method.as_str().to_owned();
+    let path = parts.uri.path().to_owned();
+    let recorded_body = if bytes.is_empty() {
+        None
+    } else {
+        Some(
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned())),
+        )
+    };
+    let seq = traffic.begin(RecordedRequest {
+        method: method.clone(),
+        path: path.clone(),
+        query: parts.uri.query().map(str::to_owned),
+        authorization: header_text(&parts, header::AUTHORIZATION),
+        cookie: header_text(&parts, header::COOKIE),
+        body: recorded_body,
+        status: 0,
+    });
+    let response = match traffic.take_fault(&method, &path) {
+        Some(fault) => fault.into_response(),
+        None => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+    };
+    traffic.finish(seq, response.status().as_u16());
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fault_matching_by_method_alternatives_and_path() {
+        let fault = Fault::idun_reload_failed();
+        assert!(fault.matches("PATCH", "/admin/api/v1/mcp-servers/x"));
+        assert!(fault.matches("post", "/admin/api/v1/mcp-servers"));
+        assert!(!fault.matches("GET", "/admin/api/v1/mcp-servers"));
+        assert!(!fault.matches("POST", "/admin/api/v1/auth/login"));
+    }
+
+    #[test]
+    fn counted_faults_are_used_up_in_queue_order() {
+        let traffic = Traffic::default();
+        let mut first = Fault::unavailable(Platform::Pais);
+        first.times = Some(2);
+        traffic.inject(first);
+        traffic.inject(Fault::rate_limited(Platform::Pais, 1));
+        assert_eq!(traffic.take_fault("GET", "/").unwrap().status, 503);
+        assert_eq!(traffic.take_fault("GET", "/").unwrap().status, 503);
+        assert_eq!(traffic.take_fault("GET", "/").unwrap().status, 429);
+        assert!(traffic.take_fault("GET", "/").is_none());
+    }
+
+    #[test]
+    fn forever_faults_stay() {
+        let traffic = Traffic::default();
+        traffic.inject(Fault::unavailable(Platform::Idun));
+        for _ in 0..5 {
+            assert_eq!(traffic.take_fault("DELETE", "/x").unwrap().status, 503);
+        }
+    }
+
+    #[test]
+    fn zero_times_never_fires() {
+        let traffic = Traffic::default();
+        let mut fault = Fault::unavailable(Platform::Pais);
+        fault.times = Some(0);
+        traffic.inject(fault);
+        assert!(traffic.take_fault("GET", "/").is_none());
+    }
+
+    #[test]
+    fn check_rejects_bad_status_and_headers() {
+        let mut fault = Fault::unavailable(Platform::Pais);
+        assert!(fault.check().is_ok());
+        fault.status = 42;
+        assert!(fault.check().is_err());
+        fault.status = 500;
+        fault
+            .headers
+            .push(("bad header".to_owned(), "x".to_owned()));
+        assert!(fault.check().is_err());
+    }
+}
