@@ -68,9 +68,9 @@ async fn run_in(global: &GlobalArgs, dir: &std::path::Path) -> miette::Result<Ex
         verbose: global.verbose,
         no_color: global.no_color,
     };
-    let style = TextStyle {
-        color: super::stdout_color(global),
-    };
+    let style = TextStyle { color: super::stdout_color(global), show_requests: false };
+    let everything = Selection::default();
+    let options = RunOptions { selection: &everything, read_only: false, env: &demo_env };
     let mut out = std::io::stdout().lock();
     let write_err = |e: std::io::Error| miette::miette!("cannot write to stdout: {e}");
 

@@ -33,6 +33,7 @@ impl Default for ClientSettings {
             timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
             verbose: false,
+            read_only: false,
         }
     }
 }

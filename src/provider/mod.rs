@@ -73,6 +73,8 @@ pub struct Connection<'a> {
     pub rate_limit: Option<f64>,
     pub settings: &'a ClientSettings,
     pub secrets: &'a Secrets,
+    /// The resources this run covers; the rest are neither fetched nor planned.
+    pub selection: &'a Selection,
 }
 
 impl Connection<'_> {
@@ -89,6 +91,13 @@ impl Connection<'_> {
             self.settings,
             self.secrets,
         )
+    }
+
+    fn select(&self, desired: impl IntoIterator<Item = DesiredResource>) -> Vec<DesiredResource> {
+        desired
+            .into_iter()
+            .filter(|d| self.selection.includes(&d.address))
+            .collect()
     }
 }
 
@@ -111,6 +120,7 @@ pub fn connect(
         rate_limit: config.rate_limit(),
         settings,
         secrets,
+        selection,
     };
     let built: Result<Box<dyn Provider>, HttpError> = match config {
         ProviderConfig::Pais(c) => {
@@ -133,3 +143,6 @@ pub fn connect(
 fn address(provider: &str, collection: &str, key: &str) -> String {
     format!("{provider}/{collection}/{key}")
 }
+
+#[cfg(test)]
+mod tests;
