@@ -115,7 +115,9 @@ impl std::str::FromStr for Platform {
         Platform::ALL
             .into_iter()
             .find(|p| p.as_str() == s)
-            .ok_or_else(|| format!("unknown platform `{s}`; expected one of pais, idun, hasmcp, klavis"))
+            .ok_or_else(|| {
+                format!("unknown platform `{s}`; expected one of pais, idun, hasmcp, klavis")
+            })
     }
 }
 
