@@ -1,3 +1,295 @@
 //! Config: load YAML files, interpolate `${VAR}`, validate, and report every problem at once.
+//!
+//! `load` is the stage's only entry point: it reads files, runs yaml → interpolate → validate
+//! → model → semantic for each, and returns either the typed providers or all diagnostics.
+//! Nothing here talks to a platform or prints; the caller renders `ConfigErrors` with miette.
 
+mod diagnostic;
+mod interpolate;
 pub mod model;
+mod schema;
+mod semantic;
+mod suggest;
+mod tree;
+mod validate;
+mod yaml;
+
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+pub use diagnostic::{Code, ConfigDiagnostic};
+pub use schema::json_schema;
+
+use crate::mask::Secrets;
+use diagnostic::{SourceFile, Span};
+use interpolate::Interpolator;
+use model::{ConfigFile, ProviderConfig};
+use semantic::ProviderNode;
+use tree::Node;
+
+/// The config of one run: every provider of every file, checked.
+#[derive(Debug)]
+pub struct LoadedConfig {
+    /// Interpolated and validated; files in argument order, directory entries sorted by name.
+    pub providers: Vec<ProviderConfig>,
+    /// Every interpolated value, environment value and value marked secret.
+    pub secrets: Secrets,
+    /// Every file read, in order (the first one decides the default state-file location).
+    pub files: Vec<PathBuf>,
+}
+
+/// Every problem found in the config, rendered together by miette.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{}", headline(.diagnostics.len()))]
+pub struct ConfigErrors {
+    #[related]
+    diagnostics: Vec<ConfigDiagnostic>,
+}
+
+fn headline(count: usize) -> String {
+    match count {
+        1 => "the config has 1 problem".to_owned(),
+        n => format!("the config has {n} problems"),
+    }
+}
+
+impl ConfigErrors {
+    pub fn len(&self) -> usize {
+        self.diagnostics.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.diagnostics.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &ConfigDiagnostic> {
+        self.diagnostics.iter()
+    }
+}
+
+/// Loads and checks the config files at `paths` (a directory means its `*.yaml`/`*.yml`).
+/// `env` looks up environment variables; the CLI passes `|k| std::env::var(k).ok()`.
+pub fn load(
+    paths: &[PathBuf],
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<LoadedConfig, ConfigErrors> {
+    let schema = schema::config_schema();
+    let mut diagnostics = Vec::new();
+    let mut secrets = Secrets::default();
+    let mut providers = Vec::new();
+    let mut documents: Vec<(SourceFile, Node)> = Vec::new();
+    let sources = read_sources(paths, &mut diagnostics);
+    let files = sources.iter().map(|f| f.path.clone()).collect();
+
+    for file in sources {
+        let before = diagnostics.len();
+        let Some(raw) = yaml::parse(&file, &mut diagnostics) else {
+            continue;
+        };
+        let tree = Interpolator {
+            file: &file,
+            env,
+            secrets: &mut secrets,
+            diags: &mut diagnostics,
+        }
+        .resolve(raw);
+        diagnostics.extend(validate::validate(&tree, &schema, &file));
+        if diagnostics.len() == before {
+            match serde_json::from_value::<ConfigFile>(tree.to_json()) {
+                Ok(config) => providers.extend(config.providers),
+                // serde's message may quote a value, and values may be secret.
+                Err(error) => diagnostics.push(
+                    file.error(
+                        Code::Invalid,
+                        format!(
+                            "the config does not fit mcpform's model: {}",
+                            secrets.mask_text(&error.to_string())
+                        ),
+                    )
+                    .at(tree.head(&file), "in this document")
+                    .help(
+                        "the schema accepted what the model rejects, which is a bug in mcpform; \
+                         please report it",
+                    ),
+                ),
+            }
+        }
+        documents.push((file, tree));
+    }
+
+    // The semantic rules read the tree defensively (a value of the wrong type is skipped),
+    // so they run on invalid files too and every problem is reported in one go.
+    let provider_nodes: Vec<ProviderNode> = documents
+        .iter()
+        .flat_map(|(file, tree)| {
+            let providers = tree.get("providers").map_or(&[][..], Node::items);
+            providers
+                .iter()
+                .map(move |node| ProviderNode { file, node })
+        })
+        .collect();
+    semantic::check_provider_names(&provider_nodes, &mut diagnostics);
+    for provider in &provider_nodes {
+        semantic::check_provider(*provider, &mut diagnostics);
+    }
+
+    if !diagnostics.is_empty() {
+        diagnostics.sort_by_key(ConfigDiagnostic::order);
+        // An aliased node that is wrong is reported once per use; one report is enough.
+        diagnostics.dedup_by(|a, b| {
+            a.order() == b.order() && a.code() == b.code() && a.message() == b.message()
+        });
+        return Err(ConfigErrors { diagnostics });
+    }
+    for provider in &providers {
+        register_secrets(provider, &mut secrets);
+    }
+    Ok(LoadedConfig {
+        providers,
+        secrets,
+        files,
+    })
+}
+
+/// Values that are secret whether or not they were interpolated.
+fn register_secrets(provider: &ProviderConfig, secrets: &mut Secrets) {
+    match provider {
+        ProviderConfig::Pais(p) => {
+            if let Some(auth) = &p.auth {
+                secrets.add_value(auth.bearer.clone());
+            }
+            for header in p.servers.iter().flat_map(|s| s.headers.iter().flatten()) {
+                if header.secret {
+                    secrets.add_value(header.value.clone());
+                }
+            }
+        }
+        ProviderConfig::Idun(p) => {
+            if let Some(auth) = &p.auth {
+                secrets.add_value(auth.password.clone());
+            }
+            for server in &p.servers {
+                let mcp = &server.mcp_server;
+                for value in mcp.headers.values().chain(mcp.env.values()) {
+                    secrets.add_value(value.clone());
+                }
+            }
+        }
+        ProviderConfig::Hasmcp(p) => {
+            if let Some(auth) = &p.auth {
+                secrets.add_value(auth.bearer.clone());
+            }
+        }
+        ProviderConfig::Klavis(p) => {
+            if let Some(auth) = &p.auth {
+                secrets.add_value(auth.bearer.clone());
+            }
+        }
+    }
+}
+
+/// Reads every file the paths name; problems (missing, unreadable, not UTF-8) become diagnostics.
+fn read_sources(paths: &[PathBuf], diagnostics: &mut Vec<ConfigDiagnostic>) -> Vec<SourceFile> {
+    let mut sources = Vec::new();
+    let mut index = 0;
+    let mut next_index = || {
+        index += 1;
+        index - 1
+    };
+    for path in paths {
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => match yaml_files_in(path) {
+                Ok(entries) if entries.is_empty() => diagnostics.push(
+                    ConfigDiagnostic::for_path(
+                        Code::NoConfigFiles,
+                        format!("no `*.yaml` or `*.yml` files in `{}`", path.display()),
+                        next_index(),
+                    )
+                    .help(
+                        "put the config files in that directory, or pass a file with `-c/--config`",
+                    ),
+                ),
+                Ok(entries) => {
+                    for entry in entries {
+                        sources.extend(read_source(entry, next_index(), diagnostics));
+                    }
+                }
+                Err(error) => diagnostics.push(read_error(path, &error, next_index())),
+            },
+            Ok(_) => sources.extend(read_source(path.clone(), next_index(), diagnostics)),
+            Err(error) => diagnostics.push(read_error(path, &error, next_index())),
+        }
+    }
+    sources
+}
+
+fn yaml_files_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let is_yaml = path
+            .extension()
+            .is_some_and(|ext| ext == "yaml" || ext == "yml");
+        if is_yaml && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn read_source(
+    path: PathBuf,
+    index: usize,
+    diagnostics: &mut Vec<ConfigDiagnostic>,
+) -> Option<SourceFile> {
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            diagnostics.push(read_error(&path, &error, index));
+            return None;
+        }
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => Some(SourceFile::new(path, text, index)),
+        Err(error) => {
+            // The lossy text keeps the valid prefix intact, so the offset still points right.
+            let at = error.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
+            let file = SourceFile::new(path, text, index);
+            diagnostics.push(
+                file.error(
+                    Code::NotUtf8,
+                    format!("`{}` is not UTF-8 text", file.path.display()),
+                )
+                .at(Span::new(at, at), "invalid UTF-8 here")
+                .help("save the file as UTF-8"),
+            );
+            None
+        }
+    }
+}
+
+fn read_error(path: &Path, error: &std::io::Error, index: usize) -> ConfigDiagnostic {
+    if error.kind() == ErrorKind::NotFound {
+        ConfigDiagnostic::for_path(
+            Code::FileNotFound,
+            format!("config file `{}` not found", path.display()),
+            index,
+        )
+        .help(
+            "check the path, or create the file; without `-c/--config`, mcpform reads \
+             `mcpform.yaml`",
+        )
+    } else {
+        ConfigDiagnostic::for_path(
+            Code::ReadError,
+            format!("cannot read `{}`: {error}", path.display()),
+            index,
+        )
+        .help("check that the path is readable")
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,256 @@
+//! Config diagnostics: one problem in one file, with its location, code, label and help.
+//!
+//! Owns how a config problem is represented and handed to miette (`NamedSource`, spans,
+//! codes). It does not decide what is a problem: `yaml`, `interpolate`, `validate` and
+//! `semantic` do. Messages follow uv's style: lower-case, no trailing period, names in backticks.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceCode, SourceSpan};
+
+/// A byte range in one config file's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span {
+            start,
+            end: end.max(start),
+        }
+    }
+}
+
+impl From<Span> for SourceSpan {
+    fn from(span: Span) -> SourceSpan {
+        SourceSpan::new(span.start.into(), span.end - span.start)
+    }
+}
+
+/// One config file's text, named the way the user wrote its path.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub text: Arc<str>,
+    /// Position among all paths of the run; diagnostics sort by it so they read in file order.
+    index: usize,
+    named: NamedSource<Arc<str>>,
+}
+
+impl SourceFile {
+    pub fn new(path: PathBuf, text: impl Into<Arc<str>>, index: usize) -> SourceFile {
+        let text = text.into();
+        let named = NamedSource::new(path.display().to_string(), text.clone());
+        SourceFile {
+            path,
+            text,
+            index,
+            named,
+        }
+    }
+
+    /// The source text a span covers.
+    pub fn slice(&self, span: Span) -> &str {
+        self.text.get(span.start..span.end).unwrap_or_default()
+    }
+
+    /// Starts an error diagnostic in this file; give it a primary label with `at`.
+    pub fn error(&self, code: Code, message: impl Into<String>) -> ConfigDiagnostic {
+        ConfigDiagnostic {
+            text: Some(self.named.clone()),
+            ..ConfigDiagnostic::blank(Some(code), Severity::Error, message, self.index)
+        }
+    }
+
+    /// Starts an advice diagnostic: a note attached to an error (e.g. "first defined here").
+    pub fn note(&self, message: impl Into<String>) -> ConfigDiagnostic {
+        ConfigDiagnostic {
+            text: Some(self.named.clone()),
+            ..ConfigDiagnostic::blank(None, Severity::Advice, message, self.index)
+        }
+    }
+}
+
+/// What kind of problem a diagnostic reports; rendered as `mcpform::config::<name>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    FileNotFound,
+    ReadError,
+    NotUtf8,
+    NoConfigFiles,
+    YamlSyntax,
+    EmptyFile,
+    MultipleDocuments,
+    DuplicateKey,
+    UnsupportedYaml,
+    UnsetVariable,
+    BadInterpolation,
+    WrongType,
+    UnknownField,
+    MissingField,
+    BadValue,
+    PatternMismatch,
+    InvalidUrl,
+    InvalidUuid,
+    OutOfRange,
+    TooLong,
+    TooManyItems,
+    Invalid,
+    DuplicateProvider,
+    DuplicateResource,
+    UnknownIgnoreField,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::FileNotFound => "mcpform::config::file_not_found",
+            Code::ReadError => "mcpform::config::read_error",
+            Code::NotUtf8 => "mcpform::config::not_utf8",
+            Code::NoConfigFiles => "mcpform::config::no_config_files",
+            Code::YamlSyntax => "mcpform::config::yaml_syntax",
+            Code::EmptyFile => "mcpform::config::empty_file",
+            Code::MultipleDocuments => "mcpform::config::multiple_documents",
+            Code::DuplicateKey => "mcpform::config::duplicate_key",
+            Code::UnsupportedYaml => "mcpform::config::unsupported_yaml",
+            Code::UnsetVariable => "mcpform::config::unset_variable",
+            Code::BadInterpolation => "mcpform::config::bad_interpolation",
+            Code::WrongType => "mcpform::config::wrong_type",
+            Code::UnknownField => "mcpform::config::unknown_field",
+            Code::MissingField => "mcpform::config::missing_field",
+            Code::BadValue => "mcpform::config::bad_value",
+            Code::PatternMismatch => "mcpform::config::pattern_mismatch",
+            Code::InvalidUrl => "mcpform::config::invalid_url",
+            Code::InvalidUuid => "mcpform::config::invalid_uuid",
+            Code::OutOfRange => "mcpform::config::out_of_range",
+            Code::TooLong => "mcpform::config::too_long",
+            Code::TooManyItems => "mcpform::config::too_many_items",
+            Code::Invalid => "mcpform::config::invalid",
+            Code::DuplicateProvider => "mcpform::config::duplicate_provider",
+            Code::DuplicateResource => "mcpform::config::duplicate_resource",
+            Code::UnknownIgnoreField => "mcpform::config::unknown_ignore_field",
+        }
+    }
+}
+
+/// One problem in the config, rendered by miette with its source snippet.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct ConfigDiagnostic {
+    code: Option<Code>,
+    message: String,
+    /// Not named `source`: thiserror would take it for the error's cause.
+    text: Option<NamedSource<Arc<str>>>,
+    labels: Vec<LabeledSpan>,
+    help: Option<String>,
+    severity: Severity,
+    related: Vec<ConfigDiagnostic>,
+    /// (file position, byte offset of the primary label): the order diagnostics are shown in.
+    order: (usize, usize),
+}
+
+impl ConfigDiagnostic {
+    /// A diagnostic about a path that has no text to show (missing file, unreadable directory).
+    pub fn for_path(code: Code, message: impl Into<String>, index: usize) -> ConfigDiagnostic {
+        ConfigDiagnostic::blank(Some(code), Severity::Error, message, index)
+    }
+
+    fn blank(
+        code: Option<Code>,
+        severity: Severity,
+        message: impl Into<String>,
+        index: usize,
+    ) -> ConfigDiagnostic {
+        ConfigDiagnostic {
+            code,
+            message: message.into(),
+            text: None,
+            labels: Vec::new(),
+            help: None,
+            severity,
+            related: Vec::new(),
+            order: (index, 0),
+        }
+    }
+
+    /// The primary label: where the problem is. The snippet header's `line:col` comes from it.
+    pub fn at(mut self, span: Span, label: impl Into<String>) -> Self {
+        if !self.labels.iter().any(LabeledSpan::primary) {
+            self.order.1 = span.start;
+        }
+        self.labels
+            .push(LabeledSpan::new_primary_with_span(Some(label.into()), span));
+        self
+    }
+
+    /// A secondary label in the same file (e.g. the first of two duplicates).
+    pub fn also(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.labels
+            .push(LabeledSpan::new_with_span(Some(label.into()), span));
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Attaches a diagnostic about another place, possibly in another file.
+    pub fn related(mut self, related: ConfigDiagnostic) -> Self {
+        self.related.push(related);
+        self
+    }
+
+    pub fn code(&self) -> Option<Code> {
+        self.code
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    pub(crate) fn order(&self) -> (usize, usize) {
+        self.order
+    }
+}
+
+impl Diagnostic for ConfigDiagnostic {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.code
+            .map(|c| Box::new(c.as_str()) as Box<dyn std::fmt::Display>)
+    }
+
+    fn severity(&self) -> Option<Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.text.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.labels.iter().cloned()))
+        }
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.related.iter().map(|d| d as &dyn Diagnostic)))
+        }
+    }
+}

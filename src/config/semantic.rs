@@ -1,0 +1,393 @@
+//! Semantic checks: the rules a JSON Schema cannot express, run on the schema-valid tree.
+//!
+//! Owns cross-field and cross-resource rules: unique provider names, unique resource
+//! identities, `ignore:` naming real fields, URL schemes, transport-specific fields. It never
+//! repeats a check the schema makes, and it reads the tree (not the model) to keep spans.
+
+use std::collections::HashMap;
+
+use super::diagnostic::{Code, ConfigDiagnostic, SourceFile};
+use super::model::{HasmcpServer, IdunServer, KlavisInstance, PaisServer, Platform};
+use super::schema::field_names;
+use super::suggest;
+use super::tree::{Entry, Kind, Node};
+
+const ARGS_HELP: &str =
+    "list the program's arguments, e.g. `args: [\"-y\", \"@modelcontextprotocol/server-github\"]`";
+
+/// One provider block and the file it is written in.
+#[derive(Clone, Copy)]
+pub struct ProviderNode<'a> {
+    pub file: &'a SourceFile,
+    pub node: &'a Node,
+}
+
+/// The same provider name twice (in one file or two) is an error at the second.
+pub fn check_provider_names(providers: &[ProviderNode<'_>], out: &mut Vec<ConfigDiagnostic>) {
+    let mut seen: HashMap<&str, (&SourceFile, &Node)> = HashMap::new();
+    for provider in providers {
+        let Some(name_node) = provider.node.get("name") else {
+            continue;
+        };
+        let Some(name) = name_node.as_str() else {
+            continue;
+        };
+        let Some(&(first_file, first)) = seen.get(name) else {
+            seen.insert(name, (provider.file, name_node));
+            continue;
+        };
+        let shown = name_node.shown(provider.file);
+        let mut diag = provider
+            .file
+            .error(
+                Code::DuplicateProvider,
+                format!("duplicate provider name `{shown}`"),
+            )
+            .at(name_node.span, "defined again here")
+            .help("provider names start every resource address; rename one of them");
+        diag = if std::ptr::eq(first_file, provider.file) {
+            diag.also(first.span, "first defined here")
+        } else {
+            diag.related(
+                first_file
+                    .note(format!("provider `{shown}` is first defined here"))
+                    .at(first.span, "first defined here"),
+            )
+        };
+        out.push(diag);
+    }
+}
+
+/// The per-provider rules. The provider may be invalid: values of the wrong type are skipped
+/// (the schema reports them), and a value that failed interpolation counts as present.
+pub fn check_provider(provider: ProviderNode<'_>, out: &mut Vec<ConfigDiagnostic>) {
+    let Some(platform) = provider
+        .node
+        .get("platform")
+        .and_then(Node::as_str)
+        .and_then(|p| p.parse::<Platform>().ok())
+    else {
+        return;
+    };
+    let checker = Checker {
+        file: provider.file,
+        provider: provider
+            .node
+            .get("name")
+            .and_then(Node::as_str)
+            .unwrap_or("?"),
+        platform,
+    };
+    checker.check_url(provider.node.get("endpoint"), "endpoint", false, out);
+    let (collection, fields) = match platform {
+        Platform::Pais => ("servers", field_names::<PaisServer>()),
+        Platform::Idun => ("servers", field_names::<IdunServer>()),
+        Platform::Hasmcp => ("servers", field_names::<HasmcpServer>()),
+        Platform::Klavis => ("instances", field_names::<KlavisInstance>()),
+    };
+    let resources = provider.node.get(collection).map_or(&[][..], Node::items);
+    checker.check_identities(resources, out);
+    for resource in resources {
+        checker.check_ignore(resource, &fields, out);
+        match platform {
+            Platform::Pais => {
+                checker.check_pais_identity(resource, out);
+                checker.check_url(resource.get("url"), "url", false, out);
+                checker.check_url(
+                    resource.get("documentation_url"),
+                    "documentation_url",
+                    false,
+                    out,
+                );
+            }
+            Platform::Idun => checker.check_idun_transport(resource, out),
+            Platform::Hasmcp | Platform::Klavis => {}
+        }
+    }
+}
+
+struct Checker<'a> {
+    file: &'a SourceFile,
+    provider: &'a str,
+    platform: Platform,
+}
+
+impl Checker<'_> {
+    fn noun(&self) -> &'static str {
+        match self.platform {
+            Platform::Klavis => "instance",
+            _ => "server",
+        }
+    }
+
+    /// Resources are matched to live objects by `id` when given, else by `name`; two with one
+    /// identity would fight over the same live object.
+    fn check_identities(&self, resources: &[Node], out: &mut Vec<ConfigDiagnostic>) {
+        let mut seen: HashMap<(&str, &str), &Node> = HashMap::new();
+        for resource in resources {
+            let identity = ["id", "name"].into_iter().find_map(|field| {
+                let node = resource.get(field)?;
+                Some((field, node.as_str()?, node))
+            });
+            let Some((field, value, node)) = identity else {
+                continue;
+            };
+            let Some(first) = seen.get(&(field, value)) else {
+                seen.insert((field, value), node);
+                continue;
+            };
+            let noun = self.noun();
+            let shown = node.shown(self.file);
+            let (message, help) = if field == "id" {
+                (
+                    format!(
+                        "two {noun}s in provider `{}` pin the same id `{shown}`",
+                        self.provider
+                    ),
+                    format!("each live {noun} can be managed once; remove one of the two"),
+                )
+            } else {
+                (
+                    format!(
+                        "duplicate {noun} name `{shown}` in provider `{}`",
+                        self.provider
+                    ),
+                    format!(
+                        "a {noun} without `id` is matched by name; \
+                         rename one, or pin each with `id`"
+                    ),
+                )
+            };
+            out.push(
+                self.file
+                    .error(Code::DuplicateResource, message)
+                    .at(node.span, "defined again here")
+                    .also(first.span, "first defined here")
+                    .help(help),
+            );
+        }
+    }
+
+    fn check_pais_identity(&self, server: &Node, out: &mut Vec<ConfigDiagnostic>) {
+        let has = |field| server.get(field).is_some_and(is_set);
+        if !has("name") && !has("id") {
+            out.push(
+                self.file
+                    .error(Code::MissingField, "a PAIS server needs `name` or `id`")
+                    .at(server.head(self.file), "neither `name` nor `id`")
+                    .help("add `name` to match the live server by name, or `id` to pin it"),
+            );
+        }
+    }
+
+    /// `ignore:` entries must be fields of the resource; `id` picks the live object, so it
+    /// is never compared and cannot be ignored.
+    fn check_ignore(&self, resource: &Node, fields: &[String], out: &mut Vec<ConfigDiagnostic>) {
+        let ignorable: Vec<&str> = fields
+            .iter()
+            .map(String::as_str)
+            .filter(|f| !matches!(*f, "id" | "ignore"))
+            .collect();
+        for item in resource.get("ignore").map_or(&[][..], Node::items) {
+            let Some(field) = item.as_str() else {
+                continue;
+            };
+            if ignorable.contains(&field) {
+                continue;
+            }
+            let help = if field == "id" {
+                format!(
+                    "`id` selects the live {} and is never compared; remove it from `ignore`",
+                    self.noun()
+                )
+            } else {
+                suggest::help(field, &ignorable)
+            };
+            out.push(
+                self.file
+                    .error(
+                        Code::UnknownIgnoreField,
+                        format!(
+                            "`ignore` names `{}`, which is not an ignorable field",
+                            item.shown(self.file)
+                        ),
+                    )
+                    .at(
+                        item.span,
+                        format!("not a field of a `{}` {}", self.platform, self.noun()),
+                    )
+                    .help(help),
+            );
+        }
+    }
+
+    /// Idun's engine needs `command` and `args` to spawn a stdio server, and a `url` for
+    /// every other transport; the platform only finds out when it reloads.
+    fn check_idun_transport(&self, server: &Node, out: &mut Vec<ConfigDiagnostic>) {
+        let Some(Entry {
+            key_span,
+            value: mcp,
+            ..
+        }) = server.entry("mcp_server")
+        else {
+            return;
+        };
+        let transport = mcp
+            .get("transport")
+            .and_then(Node::as_str)
+            .unwrap_or("streamable_http");
+        let present = |field| mcp.get(field).is_some_and(is_set);
+        let mut require = |field: &str, help: &str| {
+            out.push(
+                self.file
+                    .error(
+                        Code::MissingField,
+                        format!("`mcp_server` with transport `{transport}` needs `{field}`"),
+                    )
+                    .at(*key_span, format!("no `{field}`"))
+                    .help(help.to_owned()),
+            );
+        };
+        if transport == "stdio" {
+            if !present("command") {
+                require(
+                    "command",
+                    "set `command` to the program that runs the server, e.g. `npx`",
+                );
+            }
+            match mcp.entry("args") {
+                None => require("args", ARGS_HELP),
+                Some(args) if args.value.items().is_empty() => out.push(
+                    self.file
+                        .error(
+                            Code::MissingField,
+                            "`args` is empty, but transport `stdio` needs the program's arguments",
+                        )
+                        .at(args.value.span, "empty")
+                        .help(ARGS_HELP),
+                ),
+                Some(_) => {}
+            }
+        } else if present("url") {
+            self.check_url(mcp.get("url"), "url", transport == "websocket", out);
+        } else {
+            require("url", "set `url` to the MCP server's address");
+        }
+    }
+
+    /// The schema checks that a URL is absolute; here its scheme must suit its use.
+    fn check_url(
+        &self,
+        node: Option<&Node>,
+        field: &str,
+        websocket: bool,
+        out: &mut Vec<ConfigDiagnostic>,
+    ) {
+        let Some(node) = node else {
+            return;
+        };
+        let Some(Ok(url)) = node.as_str().map(url::Url::parse) else {
+            return;
+        };
+        let (schemes, help) = if websocket {
+            (
+                ["ws", "wss"],
+                "transport `websocket` connects to a `ws://` or `wss://` URL",
+            )
+        } else {
+            (
+                ["http", "https"],
+                "mcpform and the platforms speak HTTP; use an `http://` or `https://` URL",
+            )
+        };
+        if !schemes.contains(&url.scheme()) {
+            out.push(
+                self.file
+                    .error(
+                        Code::InvalidUrl,
+                        format!("invalid value `{}` for `{field}`", node.shown(self.file)),
+                    )
+                    .at(
+                        node.span,
+                        format!("expected {}", suggest::list(schemes, "or")),
+                    )
+                    .help(help),
+            );
+        }
+    }
+}
+
+/// Whether a field has a value; a `null` means it was left out.
+fn is_set(node: &Node) -> bool {
+    node.kind != Kind::Null
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::tests::tree_of;
+
+    fn codes(providers: &str) -> Vec<Code> {
+        let (file, tree, _) = tree_of(&format!("version: 1\nproviders:\n{providers}"));
+        let nodes: Vec<ProviderNode> = tree
+            .get("providers")
+            .map_or(&[][..], Node::items)
+            .iter()
+            .map(|node| ProviderNode { file: &file, node })
+            .collect();
+        let mut out = Vec::new();
+        check_provider_names(&nodes, &mut out);
+        for node in &nodes {
+            check_provider(*node, &mut out);
+        }
+        out.iter().filter_map(ConfigDiagnostic::code).collect()
+    }
+
+    #[test]
+    fn each_rule_reports_its_own_problem() {
+        let idun = |mcp: &str| {
+            format!(
+                "  - {{ name: i, platform: idun, servers: [ {{ name: s, mcp_server: {{ name: m, {mcp} }} }} ] }}\n"
+            )
+        };
+        let pais = |servers: &str| {
+            format!(
+                "  - {{ name: p, platform: pais, endpoint: https://p, servers: [ {servers} ] }}\n"
+            )
+        };
+        let two_providers = format!(
+            "{}  - {{ name: h, platform: hasmcp, servers: [ {{ name: s }} ] }}\n",
+            pais("{ name: s, url: https://s, transport: SSE }")
+        );
+        #[rustfmt::skip]
+        let cases: Vec<(&str, String, Vec<Code>)> = vec![
+            ("distinct providers", "  - { name: a, platform: klavis }\n  - { name: b, platform: klavis }\n".into(), vec![]),
+            ("same provider name", "  - { name: a, platform: klavis }\n  - { name: a, platform: pais }\n".into(), vec![Code::DuplicateProvider]),
+            ("same server name", pais("{ name: s, url: https://s, transport: SSE }, { name: s, url: https://t, transport: SSE }"), vec![Code::DuplicateResource]),
+            ("same name, one pinned", pais("{ name: s, url: https://s, transport: SSE }, { id: 5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a, name: s, url: https://t, transport: SSE }"), vec![]),
+            ("same name in two providers", two_providers, vec![]),
+            ("same klavis id", "  - { name: k, platform: klavis, instances: [ { id: 3c90c3cc-0d44-4b50-8888-8dd25736052a }, { id: 3c90c3cc-0d44-4b50-8888-8dd25736052a } ] }\n".into(), vec![Code::DuplicateResource]),
+            ("pais server by id only", pais("{ id: 5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a, url: https://s, transport: SSE }"), vec![]),
+            ("pais server without name or id", pais("{ url: https://s, transport: SSE }"), vec![Code::MissingField]),
+            ("pais ftp url", pais("{ name: s, url: ftp://s, transport: SSE }"), vec![Code::InvalidUrl]),
+            ("pais docs url", pais("{ name: s, url: https://s, transport: SSE, documentation_url: 'ws://d' }"), vec![Code::InvalidUrl]),
+            ("endpoint scheme", "  - { name: k, platform: klavis, endpoint: 'file://x/y' }\n".into(), vec![Code::InvalidUrl]),
+            ("ignore a real field", pais("{ name: s, url: https://s, transport: SSE, ignore: [description, headers] }"), vec![]),
+            ("ignore a typo", pais("{ name: s, url: https://s, transport: SSE, ignore: [descripton] }"), vec![Code::UnknownIgnoreField]),
+            ("ignore id", "  - { name: k, platform: klavis, instances: [ { id: 3c90c3cc-0d44-4b50-8888-8dd25736052a, ignore: [id] } ] }\n".into(), vec![Code::UnknownIgnoreField]),
+            ("idun default transport needs url", idun("enabled: true"), vec![Code::MissingField]),
+            ("idun http url", idun("url: https://m"), vec![]),
+            ("idun unset url counts as given", idun("url: '${NOT_SET}'"), vec![]),
+            ("idun sse without url", idun("transport: sse"), vec![Code::MissingField]),
+            ("idun websocket wants ws", idun("transport: websocket, url: https://m"), vec![Code::InvalidUrl]),
+            ("idun websocket with wss", idun("transport: websocket, url: wss://m"), vec![]),
+            ("idun stdio complete", idun("transport: stdio, command: npx, args: [-y, server]"), vec![]),
+            ("idun stdio bare", idun("transport: stdio"), vec![Code::MissingField, Code::MissingField]),
+            ("idun stdio empty args", idun("transport: stdio, command: npx, args: []"), vec![Code::MissingField]),
+            ("wrong shapes are left to the schema", "  - { name: [x], platform: pais, servers: 3 }\n  - 7\n".into(), vec![]),
+        ];
+        for (case, providers, expected) in cases {
+            assert_eq!(codes(&providers), expected, "{case}");
+        }
+    }
+}
