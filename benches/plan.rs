@@ -21,7 +21,10 @@ fn peak_rss_mib() -> Option<f64> {
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     for count in [100usize, 1_000, 5_000] {
         let live: Vec<_> = (0..count)
             .map(|i| json!({"name": format!("server{i:05}"), "url": format!("https://mcp.example.com/{i}"), "transport": "SSE"}))

@@ -67,7 +67,10 @@ pub struct SelectionArgs {
 
 impl SelectionArgs {
     pub fn selection(&self) -> crate::selection::Selection {
-        crate::selection::Selection { targets: self.targets.clone(), excludes: self.excludes.clone() }
+        crate::selection::Selection {
+            targets: self.targets.clone(),
+            excludes: self.excludes.clone(),
+        }
     }
 }
 

@@ -53,28 +53,42 @@ impl DriftReport {
                 .filter_map(|c| c.remote_id.as_deref())
                 .collect();
             if provider_live.complete {
-                unmanaged.extend(provider_live.objects.iter().filter(|o| !managed.contains(o.id.as_str())).map(|o| {
-                    Unmanaged {
-                        provider: provider.clone(),
-                        platform: provider_live.platform,
-                        id: o.id.clone(),
-                        name: o.name.clone(),
-                    }
-                }));
+                unmanaged.extend(
+                    provider_live
+                        .objects
+                        .iter()
+                        .filter(|o| !managed.contains(o.id.as_str()))
+                        .map(|o| Unmanaged {
+                            provider: provider.clone(),
+                            platform: provider_live.platform,
+                            id: o.id.clone(),
+                            name: o.name.clone(),
+                        }),
+                );
             }
             coverage.push(Coverage {
                 provider: provider.clone(),
                 platform: provider_live.platform,
                 managed: managed.len(),
-                total: provider_live.complete.then_some(provider_live.objects.len()),
+                total: provider_live
+                    .complete
+                    .then_some(provider_live.objects.len()),
             });
         }
-        DriftReport { plan, unmanaged, coverage }
+        DriftReport {
+            plan,
+            unmanaged,
+            coverage,
+        }
     }
 
     /// Configured resources whose live object differs or is missing.
     pub fn drifted(&self) -> usize {
-        self.plan.changes.iter().filter(|c| c.action != Action::NoOp).count()
+        self.plan
+            .changes
+            .iter()
+            .filter(|c| c.action != Action::NoOp)
+            .count()
     }
 
     /// Managed share of all listable live objects, in percent; `None` when nothing is listable.
@@ -94,7 +108,12 @@ mod tests {
     use crate::plan::ResourceChange;
 
     fn object(id: &str) -> LiveObject {
-        LiveObject { id: id.into(), name: Some(format!("n{id}")), document: Map::new(), meta: Map::new() }
+        LiveObject {
+            id: id.into(),
+            name: Some(format!("n{id}")),
+            document: Map::new(),
+            meta: Map::new(),
+        }
     }
 
     fn change(provider: &str, id: &str, action: Action) -> ResourceChange {
@@ -115,10 +134,30 @@ mod tests {
     fn unmanaged_objects_and_coverage_come_from_listable_platforms_only() {
         let pais = [object("1"), object("2"), object("3"), object("4")];
         let klavis = [object("k")];
-        let plan = Plan { changes: vec![change("pais", "1", Action::NoOp), change("pais", "2", Action::Update), change("klavis", "k", Action::NoOp)] };
+        let plan = Plan {
+            changes: vec![
+                change("pais", "1", Action::NoOp),
+                change("pais", "2", Action::Update),
+                change("klavis", "k", Action::NoOp),
+            ],
+        };
         let live = BTreeMap::from([
-            ("pais".to_owned(), ProviderLive { platform: Platform::Pais, objects: &pais, complete: true }),
-            ("klavis".to_owned(), ProviderLive { platform: Platform::Klavis, objects: &klavis, complete: false }),
+            (
+                "pais".to_owned(),
+                ProviderLive {
+                    platform: Platform::Pais,
+                    objects: &pais,
+                    complete: true,
+                },
+            ),
+            (
+                "klavis".to_owned(),
+                ProviderLive {
+                    platform: Platform::Klavis,
+                    objects: &klavis,
+                    complete: false,
+                },
+            ),
         ]);
         let report = DriftReport::new(plan, &live);
         let ids: Vec<&str> = report.unmanaged.iter().map(|u| u.id.as_str()).collect();

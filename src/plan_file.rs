@@ -47,14 +47,23 @@ struct SavedChange {
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum PlanFileError {
     #[error("cannot read the saved plan `{}`: {message}", path.display())]
-    #[diagnostic(code(mcpform::plan_file::read), help("create one with `mcpform plan --out FILE`"))]
+    #[diagnostic(
+        code(mcpform::plan_file::read),
+        help("create one with `mcpform plan --out FILE`")
+    )]
     Read { path: PathBuf, message: String },
     #[error("cannot write the saved plan `{}`: {source}", path.display())]
     #[diagnostic(code(mcpform::plan_file::write))]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot read config file `{}` to fingerprint it: {source}", path.display())]
     #[diagnostic(code(mcpform::plan_file::config))]
-    Config { path: PathBuf, source: std::io::Error },
+    Config {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Why a saved plan no longer describes what apply would do.
@@ -69,7 +78,12 @@ pub struct StalePlan {
 }
 
 impl PlanFile {
-    pub fn new(plan: &Plan, config_files: &[PathBuf], selection: &Selection, secrets: &Secrets) -> Result<PlanFile, PlanFileError> {
+    pub fn new(
+        plan: &Plan,
+        config_files: &[PathBuf],
+        selection: &Selection,
+        secrets: &Secrets,
+    ) -> Result<PlanFile, PlanFileError> {
         let salt = crate::state::new_salt();
         let config_hash = hash_config(&salt, config_files)?;
         let changes = plan
@@ -79,8 +93,14 @@ impl PlanFile {
                 address: change.address.clone(),
                 action: change.action.as_str().to_owned(),
                 live: change.live.as_ref().map(|live| fingerprint(&salt, live)),
-                request: change.request.as_ref().map(|_| crate::render::masked_request(change, secrets)),
-                request_fingerprint: change.request.as_ref().map(|_| fingerprint(&salt, &request_value(change))),
+                request: change
+                    .request
+                    .as_ref()
+                    .map(|_| crate::render::masked_request(change, secrets)),
+                request_fingerprint: change
+                    .request
+                    .as_ref()
+                    .map(|_| fingerprint(&salt, &request_value(change))),
             })
             .collect();
         Ok(PlanFile {
@@ -94,11 +114,18 @@ impl PlanFile {
     }
 
     pub fn read(path: &Path) -> Result<PlanFile, PlanFileError> {
-        let read_err = |message: String| PlanFileError::Read { path: path.into(), message };
+        let read_err = |message: String| PlanFileError::Read {
+            path: path.into(),
+            message,
+        };
         let text = std::fs::read_to_string(path).map_err(|e| read_err(e.to_string()))?;
-        let file: PlanFile = serde_json::from_str(&text).map_err(|e| read_err(format!("not an mcpform plan: {e}")))?;
+        let file: PlanFile = serde_json::from_str(&text)
+            .map_err(|e| read_err(format!("not an mcpform plan: {e}")))?;
         if file.format_version != "1" {
-            return Err(read_err(format!("unsupported format_version `{}`", file.format_version)));
+            return Err(read_err(format!(
+                "unsupported format_version `{}`",
+                file.format_version
+            )));
         }
         Ok(file)
     }
@@ -110,7 +137,10 @@ impl PlanFile {
         let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
         std::fs::write(&tmp, text)
             .and_then(|()| std::fs::rename(&tmp, path))
-            .map_err(|source| PlanFileError::Write { path: path.into(), source })
+            .map_err(|source| PlanFileError::Write {
+                path: path.into(),
+                source,
+            })
     }
 
     /// Checks a fresh plan (same selection, live platforms, current environment) against this one.
@@ -127,8 +157,16 @@ impl PlanFile {
                 continue;
             };
             if now.live.as_ref().map(|live| fingerprint(&self.salt, live)) != saved.live {
-                reasons.push(format!("`{}` changed on the platform since the plan", saved.address));
-            } else if now.request.as_ref().map(|_| fingerprint(&self.salt, &request_value(now))) != saved.request_fingerprint {
+                reasons.push(format!(
+                    "`{}` changed on the platform since the plan",
+                    saved.address
+                ));
+            } else if now
+                .request
+                .as_ref()
+                .map(|_| fingerprint(&self.salt, &request_value(now)))
+                != saved.request_fingerprint
+            {
                 reasons.push(format!(
                     "`{}` would now get a different request (a secret from the environment or the state file changed)",
                     saved.address
@@ -140,12 +178,19 @@ impl PlanFile {
                 reasons.push(format!("`{}` is new in the config", now.address));
             }
         }
-        if reasons.is_empty() { Ok(()) } else { Err(StalePlan { reasons }) }
+        if reasons.is_empty() {
+            Ok(())
+        } else {
+            Err(StalePlan { reasons })
+        }
     }
 }
 
 fn request_value(change: &ResourceChange) -> Value {
-    let request = change.request.as_ref().expect("called for changes with a request");
+    let request = change
+        .request
+        .as_ref()
+        .expect("called for changes with a request");
     json!({"method": request.method.as_str(), "path": request.path, "body": request.body})
 }
 
@@ -161,8 +206,14 @@ fn hash_config(salt: &str, files: &[PathBuf]) -> Result<String, PlanFileError> {
     let mut hasher = Sha256::new();
     hasher.update(salt.as_bytes());
     for path in files {
-        let bytes = std::fs::read(path).map_err(|source| PlanFileError::Config { path: path.clone(), source })?;
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let bytes = std::fs::read(path).map_err(|source| PlanFileError::Config {
+            path: path.clone(),
+            source,
+        })?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         hasher.update([0]);
         hasher.update(name.as_bytes());
         hasher.update([0]);

@@ -6,10 +6,10 @@ use std::process::ExitCode;
 use miette::Diagnostic;
 
 use super::workspace::{RunOptions, Workspace, process_env};
-use crate::plan_file::PlanFile;
 use crate::apply::{self, ResourceResult};
 use crate::cli::{ApplyArgs, GlobalArgs};
 use crate::http::HttpError;
+use crate::plan_file::PlanFile;
 use crate::provider::WriteError;
 use crate::render::{self, TextStyle};
 
@@ -46,8 +46,14 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> miette::Result<ExitCo
             "a saved plan carries its own selection"
         ));
     }
-    let selection = saved.as_ref().map_or_else(|| args.select.selection(), |s| s.selection.clone());
-    let options = RunOptions { selection: &selection, read_only: false, env: &process_env };
+    let selection = saved
+        .as_ref()
+        .map_or_else(|| args.select.selection(), |s| s.selection.clone());
+    let options = RunOptions {
+        selection: &selection,
+        read_only: false,
+        env: &process_env,
+    };
     let mut workspace = Workspace::open(global, &options)?;
     let plan = workspace.plan().await?;
     if let Some(saved) = &saved {
@@ -57,7 +63,10 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> miette::Result<ExitCo
         }
     }
     let secrets = &workspace.config.secrets;
-    let style = TextStyle { color: super::stdout_color(global), show_requests: false };
+    let style = TextStyle {
+        color: super::stdout_color(global),
+        show_requests: false,
+    };
     render::render_text(&plan, secrets, style, &mut std::io::stdout().lock())
         .map_err(|e| miette::miette!("cannot write the plan to stdout: {e}"))?;
     if !plan.has_changes() {

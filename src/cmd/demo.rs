@@ -6,12 +6,12 @@ use std::process::ExitCode;
 use serde_json::Value;
 
 use super::workspace::{RunOptions, Workspace};
-use crate::selection::Selection;
 use crate::apply;
 use crate::cli::GlobalArgs;
 use crate::config::model::Platform;
 use crate::emulator::{self, EmulatorAuth, EmulatorOptions, RunningEmulator};
 use crate::render::{self, TextStyle};
+use crate::selection::Selection;
 
 const CONFIG: &str = include_str!("../../examples/demo.yaml");
 const PAIS_SEED: &str = include_str!("../../examples/demo/pais.json");
@@ -68,9 +68,16 @@ async fn run_in(global: &GlobalArgs, dir: &std::path::Path) -> miette::Result<Ex
         verbose: global.verbose,
         no_color: global.no_color,
     };
-    let style = TextStyle { color: super::stdout_color(global), show_requests: false };
+    let style = TextStyle {
+        color: super::stdout_color(global),
+        show_requests: false,
+    };
     let everything = Selection::default();
-    let options = RunOptions { selection: &everything, read_only: false, env: &demo_env };
+    let options = RunOptions {
+        selection: &everything,
+        read_only: false,
+        env: &demo_env,
+    };
     let mut out = std::io::stdout().lock();
     let write_err = |e: std::io::Error| miette::miette!("cannot write to stdout: {e}");
 

@@ -10,14 +10,20 @@ pub fn emit(
     output: &OutputArgs,
     render: impl Fn(Format, &mut dyn Write) -> std::io::Result<()>,
 ) -> miette::Result<()> {
-    render(output.format, &mut std::io::stdout().lock()).map_err(|e| miette::miette!("cannot write to stdout: {e}"))?;
+    render(output.format, &mut std::io::stdout().lock())
+        .map_err(|e| miette::miette!("cannot write to stdout: {e}"))?;
     let summary = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty());
     if let (true, Some(path)) = (output.step_summary, summary) {
         let mut file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&path)
-            .map_err(|e| miette::miette!("cannot open $GITHUB_STEP_SUMMARY ({}): {e}", path.to_string_lossy()))?;
+            .map_err(|e| {
+                miette::miette!(
+                    "cannot open $GITHUB_STEP_SUMMARY ({}): {e}",
+                    path.to_string_lossy()
+                )
+            })?;
         render(Format::Markdown, &mut file)
             .and_then(|()| writeln!(file))
             .map_err(|e| miette::miette!("cannot write $GITHUB_STEP_SUMMARY: {e}"))?;

@@ -76,27 +76,53 @@ impl Workspace {
         let known: Vec<&str> = config.providers.iter().map(|p| p.name()).collect();
         for (name, _) in &global.endpoint_override {
             if !known.contains(&name.as_str()) {
-                return Err(UnknownOverride { name: name.clone(), known: known.join(", ") }.into());
+                return Err(UnknownOverride {
+                    name: name.clone(),
+                    known: known.join(", "),
+                }
+                .into());
             }
         }
         let settings = ClientSettings {
             timeout: Duration::from_secs_f64(global.timeout.max(0.1)),
-            retry: RetryPolicy { max_retries: global.retries, ..RetryPolicy::default() },
+            retry: RetryPolicy {
+                max_retries: global.retries,
+                ..RetryPolicy::default()
+            },
             verbose: global.verbose,
             read_only: options.read_only,
         };
         let mut providers: BTreeMap<String, Arc<dyn Provider>> = BTreeMap::new();
         for block in &config.providers {
-            let endpoint = global.endpoint_override.iter().rev().find(|(n, _)| n == block.name()).map(|(_, u)| u.as_str());
-            let built = provider::connect(block, endpoint, &settings, &config.secrets, options.selection)?;
+            let endpoint = global
+                .endpoint_override
+                .iter()
+                .rev()
+                .find(|(n, _)| n == block.name())
+                .map(|(_, u)| u.as_str());
+            let built = provider::connect(
+                block,
+                endpoint,
+                &settings,
+                &config.secrets,
+                options.selection,
+            )?;
             providers.insert(block.name().to_owned(), Arc::from(built));
         }
         let state_path = global.state.clone().unwrap_or_else(|| {
             let first = config.files.first().cloned().unwrap_or_default();
-            first.parent().map(|dir| dir.join(state::DEFAULT_FILE_NAME)).unwrap_or_else(|| state::DEFAULT_FILE_NAME.into())
+            first
+                .parent()
+                .map(|dir| dir.join(state::DEFAULT_FILE_NAME))
+                .unwrap_or_else(|| state::DEFAULT_FILE_NAME.into())
         });
         let state = State::load(&state_path)?;
-        Ok(Workspace { config, providers, state, state_path })
+        Ok(Workspace {
+            config,
+            providers,
+            state,
+            state_path,
+        })
     }
 
     /// Fetches and diffs: the plan for this run.
@@ -126,7 +152,11 @@ impl Workspace {
                 (provider, Err(source)) => problems.push(FetchFailed { provider, source }.into()),
             }
         }
-        if problems.is_empty() { Ok(live) } else { Err(failed(problems)) }
+        if problems.is_empty() {
+            Ok(live)
+        } else {
+            Err(failed(problems))
+        }
     }
 
     /// Diffs the config against fetched live objects (pure).
@@ -134,7 +164,9 @@ impl Workspace {
         let mut changes = Vec::new();
         let mut problems: Vec<Report> = Vec::new();
         for (name, provider) in &self.providers {
-            let Some(objects) = live.get(name) else { continue };
+            let Some(objects) = live.get(name) else {
+                continue;
+            };
             let scope = PlanScope {
                 provider: name,
                 platform: provider.platform(),
@@ -156,7 +188,11 @@ impl Workspace {
 
 fn failed(mut problems: Vec<Report>) -> Report {
     problems.sort_by_key(|p| p.to_string());
-    PlanFailed { count: problems.len(), problems }.into()
+    PlanFailed {
+        count: problems.len(),
+        problems,
+    }
+    .into()
 }
 
 pub fn load_config(

@@ -262,9 +262,9 @@ pub struct IdunMcpServer {
     pub encoding: Option<String>,
     pub encoding_error_handler: Option<IdunEncodingErrorHandler>,
     #[schemars(range(min = 0.0))]
-    pub timeout_seconds: Option<f64>,
+    pub timeout_seconds: Option<serde_json::Number>,
     #[schemars(range(min = 0.0))]
-    pub sse_read_timeout_seconds: Option<f64>,
+    pub sse_read_timeout_seconds: Option<serde_json::Number>,
     pub terminate_on_close: Option<bool>,
     #[serde(default)]
     pub session_kwargs: BTreeMap<String, serde_json::Value>,

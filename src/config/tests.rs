@@ -134,7 +134,12 @@ fn the_interface_example_with_all_four_platforms_loads() {
         panic!("idun third");
     };
     let mcp = &idun.servers[0].mcp_server;
-    assert_eq!(mcp.timeout_seconds, Some(30.0));
+    assert_eq!(
+        mcp.timeout_seconds
+            .as_ref()
+            .and_then(serde_json::Number::as_f64),
+        Some(30.0)
+    );
     assert_eq!(mcp.headers["Authorization"], "Bearer ghp_github789");
 }
 

@@ -175,7 +175,8 @@ impl HttpClient {
 
     /// Logs in (a POST that changes nothing on the platform, so read-only runs may send it).
     pub async fn login(&self, path: &str, body: &Value) -> Result<HttpResponse, HttpError> {
-        self.send_unchecked(reqwest::Method::POST, path, &[], Some(body), true).await
+        self.send_unchecked(reqwest::Method::POST, path, &[], Some(body), true)
+            .await
     }
 
     /// Sends a request, retrying what `RetryPolicy` allows. `idempotent` says whether
@@ -189,9 +190,13 @@ impl HttpClient {
         idempotent: bool,
     ) -> Result<HttpResponse, HttpError> {
         if self.settings.read_only && method != reqwest::Method::GET {
-            return Err(HttpError::ReadOnly { method: method.to_string(), url: format!("{}{path}", self.base) });
+            return Err(HttpError::ReadOnly {
+                method: method.to_string(),
+                url: format!("{}{path}", self.base),
+            });
         }
-        self.send_unchecked(method, path, query, body, idempotent).await
+        self.send_unchecked(method, path, query, body, idempotent)
+            .await
     }
 
     async fn send_unchecked(

@@ -17,8 +17,8 @@ use crate::config::model::{Platform, ProviderConfig};
 use crate::diff::{DesiredResource, LiveObject, RequestBuilder};
 use crate::http::{ClientSettings, ErrorFormat, HttpClient, HttpError};
 use crate::mask::Secrets;
-use crate::selection::Selection;
 use crate::plan::Request;
+use crate::selection::Selection;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 

@@ -15,26 +15,44 @@ use crate::state::State;
 fn provider(config: Value) -> Box<dyn Provider> {
     let config: ProviderConfig = serde_json::from_value(config).expect("valid provider block");
     let secrets = Secrets::default();
-    connect(&config, Some("http://127.0.0.1:1"), &ClientSettings::default(), &secrets, &Selection::default())
-        .expect("provider builds without network")
+    connect(
+        &config,
+        Some("http://127.0.0.1:1"),
+        &ClientSettings::default(),
+        &secrets,
+        &Selection::default(),
+    )
+    .expect("provider builds without network")
 }
 
 fn live(id: &str, name: Option<&str>, document: Value, meta: Value) -> LiveObject {
     let object = |v: Value| v.as_object().cloned().unwrap_or_else(Map::new);
-    LiveObject { id: id.into(), name: name.map(str::to_owned), document: object(document), meta: object(meta) }
+    LiveObject {
+        id: id.into(),
+        name: name.map(str::to_owned),
+        document: object(document),
+        meta: object(meta),
+    }
 }
 
 fn plan(provider: &dyn Provider, live: &[LiveObject], state: &State) -> Vec<ResourceChange> {
     let secrets = Secrets::default();
-    let scope = PlanScope { provider: provider.name(), platform: provider.platform(), state, secrets: &secrets };
+    let scope = PlanScope {
+        provider: provider.name(),
+        platform: provider.platform(),
+        state,
+        secrets: &secrets,
+    };
     plan_resources(provider, &scope, provider.desired(), live).expect("matches")
 }
 
 #[test]
 fn pais_sends_a_top_level_merge_patch_with_null_for_removed_fields() {
-    let pais = provider(json!({"platform": "pais", "name": "pais", "endpoint": "https://p.example", "servers": [
-        {"name": "github", "url": "https://mcp.example.com/github", "transport": "STREAMABLE_HTTP", "description": "new"}
-    ]}));
+    let pais = provider(
+        json!({"platform": "pais", "name": "pais", "endpoint": "https://p.example", "servers": [
+            {"name": "github", "url": "https://mcp.example.com/github", "transport": "STREAMABLE_HTTP", "description": "new"}
+        ]}),
+    );
     let current = live(
         "id-1",
         Some("github"),
@@ -42,10 +60,16 @@ fn pais_sends_a_top_level_merge_patch_with_null_for_removed_fields() {
                "description": "old", "documentation_url": "https://docs.example.com/"}),
         json!({}),
     );
-    let request = plan(pais.as_ref(), &[current], &State::new())[0].request.clone().unwrap();
+    let request = plan(pais.as_ref(), &[current], &State::new())[0]
+        .request
+        .clone()
+        .unwrap();
     assert_eq!(request.method, Method::Patch);
     assert_eq!(request.path, "/api/v1/control/mcp-servers/id-1");
-    assert_eq!(request.body, json!({"description": "new", "documentation_url": null, "transport": "STREAMABLE_HTTP"}));
+    assert_eq!(
+        request.body,
+        json!({"description": "new", "documentation_url": null, "transport": "STREAMABLE_HTTP"})
+    );
 }
 
 #[test]
@@ -56,7 +80,11 @@ fn idun_sends_only_changed_top_level_fields_and_mcp_server_whole() {
     ]}));
     let document = json!({"name": "GitHub", "enabled": true,
         "mcp_server": {"name": "github", "transport": "streamable_http", "url": "https://mcp.example.com/github", "timeout_seconds": 30}});
-    let changes = plan(idun.as_ref(), &[live("id-2", Some("GitHub"), document, json!({}))], &State::new());
+    let changes = plan(
+        idun.as_ref(),
+        &[live("id-2", Some("GitHub"), document, json!({}))],
+        &State::new(),
+    );
     assert_eq!(
         changes[0].request.as_ref().unwrap().body,
         json!({"enabled": false, "mcpServer": {"name": "github", "transport": "streamable_http",
@@ -71,13 +99,21 @@ fn idun_never_sends_null_even_when_a_field_is_removed() {
     ]}));
     let document = json!({"name": "GitHub", "enabled": true,
         "mcp_server": {"name": "github", "transport": "streamable_http", "url": "https://mcp.example.com/github", "cwd": "/srv"}});
-    let body = plan(idun.as_ref(), &[live("id-3", Some("GitHub"), document, json!({}))], &State::new())[0]
-        .request
-        .clone()
-        .unwrap()
-        .body;
+    let body = plan(
+        idun.as_ref(),
+        &[live("id-3", Some("GitHub"), document, json!({}))],
+        &State::new(),
+    )[0]
+    .request
+    .clone()
+    .unwrap()
+    .body;
     assert!(!body.to_string().contains("null"), "{body}");
-    assert_eq!(body["mcpServer"].get("cwd"), None, "the whole object without `cwd` removes it");
+    assert_eq!(
+        body["mcpServer"].get("cwd"),
+        None,
+        "the whole object without `cwd` removes it"
+    );
 }
 
 #[test]
@@ -87,7 +123,16 @@ fn hasmcp_sends_the_full_object_with_the_live_version() {
     ]}));
     let document = json!({"name": "github1", "instructions": "old", "request_headers_proxy_enabled": false,
         "providers": [], "resources": ["rSuB9Gf6aD4"], "prompts": []});
-    let changes = plan(hasmcp.as_ref(), &[live("sSuB9Gf6aD4", Some("github1"), document, json!({"version": 7}))], &State::new());
+    let changes = plan(
+        hasmcp.as_ref(),
+        &[live(
+            "sSuB9Gf6aD4",
+            Some("github1"),
+            document,
+            json!({"version": 7}),
+        )],
+        &State::new(),
+    );
     let fields: Vec<&str> = changes[0].fields.iter().map(|f| f.path.as_str()).collect();
     assert_eq!(fields, ["instructions"]);
     assert_eq!(
@@ -100,27 +145,44 @@ fn hasmcp_sends_the_full_object_with_the_live_version() {
 #[test]
 fn klavis_sends_read_only_when_unrecorded_and_resets_it_to_false() {
     let id = "3c90c3cc-0d44-4b50-8888-8dd25736052a";
-    let klavis = provider(json!({"platform": "klavis", "name": "k", "instances": [{"id": id, "read_only": true}]}));
+    let klavis = provider(
+        json!({"platform": "klavis", "name": "k", "instances": [{"id": id, "read_only": true}]}),
+    );
     let instance = [live(id, Some("GitHub"), json!({}), json!({}))];
     let mut state = State::new();
     let first = plan(klavis.as_ref(), &instance, &state);
-    assert_eq!(first[0].request.as_ref().unwrap().body, json!({"isReadOnly": true}));
+    assert_eq!(
+        first[0].request.as_ref().unwrap().body,
+        json!({"isReadOnly": true})
+    );
     state.set_record(&first[0].address, first[0].state_after.clone().unwrap());
-    assert!(plan(klavis.as_ref(), &instance, &state)[0].request.is_none());
+    assert!(
+        plan(klavis.as_ref(), &instance, &state)[0]
+            .request
+            .is_none()
+    );
 
     let dropped = provider(json!({"platform": "klavis", "name": "k", "instances": [{"id": id}]}));
     let reset = plan(dropped.as_ref(), &instance, &state);
-    assert_eq!(reset[0].request.as_ref().unwrap().body, json!({"isReadOnly": false}));
+    assert_eq!(
+        reset[0].request.as_ref().unwrap().body,
+        json!({"isReadOnly": false})
+    );
 }
 
 #[test]
 fn a_selection_keeps_other_resources_out_of_the_provider() {
-    let config: ProviderConfig = serde_json::from_value(json!({"platform": "pais", "name": "pais", "endpoint": "https://p.example", "servers": [
-        {"name": "a", "url": "https://a.example", "transport": "SSE"},
-        {"name": "b", "url": "https://b.example", "transport": "SSE"}
-    ]}))
+    let config: ProviderConfig = serde_json::from_value(
+        json!({"platform": "pais", "name": "pais", "endpoint": "https://p.example", "servers": [
+            {"name": "a", "url": "https://a.example", "transport": "SSE"},
+            {"name": "b", "url": "https://b.example", "transport": "SSE"}
+        ]}),
+    )
     .unwrap();
-    let selection = Selection { targets: vec!["pais/servers/b".into()], excludes: Vec::new() };
+    let selection = Selection {
+        targets: vec!["pais/servers/b".into()],
+        excludes: Vec::new(),
+    };
     let secrets = Secrets::default();
     let settings = ClientSettings::default();
     let built = connect(&config, None, &settings, &secrets, &selection).unwrap();

@@ -25,30 +25,59 @@ fn status(action: Action) -> &'static str {
 fn coverage_line(report: &DriftReport) -> String {
     let mut line = match report.coverage_percent() {
         Some(percent) => {
-            let managed: usize = report.coverage.iter().filter(|c| c.total.is_some()).map(|c| c.managed).sum();
+            let managed: usize = report
+                .coverage
+                .iter()
+                .filter(|c| c.total.is_some())
+                .map(|c| c.managed)
+                .sum();
             let total: usize = report.coverage.iter().filter_map(|c| c.total).sum();
             format!("Coverage: {managed} of {total} live objects are managed ({percent:.0}%).")
         }
         None => "Coverage: no platform here can list its objects.".to_owned(),
     };
-    let unlisted: Vec<&str> = report.coverage.iter().filter(|c| c.total.is_none()).map(|c| c.provider.as_str()).collect();
+    let unlisted: Vec<&str> = report
+        .coverage
+        .iter()
+        .filter(|c| c.total.is_none())
+        .map(|c| c.provider.as_str())
+        .collect();
     if !unlisted.is_empty() {
-        let _ = write!(line, " Not listable, so not counted: {}.", unlisted.join(", "));
+        let _ = write!(
+            line,
+            " Not listable, so not counted: {}.",
+            unlisted.join(", ")
+        );
     }
     line
 }
 
-pub fn render_drift_text(report: &DriftReport, secrets: &Secrets, style: TextStyle, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn render_drift_text(
+    report: &DriftReport,
+    secrets: &Secrets,
+    style: TextStyle,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let configured = report.plan.changes.len();
     match report.drifted() {
-        0 => writeln!(out, "No drift. {configured} configured resource(s) match the live state.")?,
+        0 => writeln!(
+            out,
+            "No drift. {configured} configured resource(s) match the live state."
+        )?,
         n => {
-            writeln!(out, "Drift: {n} of {configured} configured resource(s) differ from the config (before = live, after = config).")?;
+            writeln!(
+                out,
+                "Drift: {n} of {configured} configured resource(s) differ from the config (before = live, after = config)."
+            )?;
             render_changes(&report.plan, secrets, style, out)?;
         }
     }
     if !report.unmanaged.is_empty() {
-        writeln!(out, "\nUnmanaged: {} live object(s) that no config names:", report.unmanaged.len())?;
+        writeln!(
+            out,
+            "\nUnmanaged: {} live object(s) that no config names:",
+            report.unmanaged.len()
+        )?;
         for object in &report.unmanaged {
             let name = object.name.as_deref().unwrap_or("(unnamed)");
             writeln!(out, "  ? {}: {name} (id {})", object.provider, object.id)?;
@@ -57,7 +86,11 @@ pub fn render_drift_text(report: &DriftReport, secrets: &Secrets, style: TextSty
     writeln!(out, "\n{}", coverage_line(report))
 }
 
-pub fn render_drift_json(report: &DriftReport, secrets: &Secrets, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn render_drift_json(
+    report: &DriftReport,
+    secrets: &Secrets,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let resources: Vec<Value> = report
         .plan
         .changes
@@ -101,9 +134,19 @@ pub fn render_drift_json(report: &DriftReport, secrets: &Secrets, out: &mut dyn 
     writeln!(out)
 }
 
-pub fn render_drift_markdown(report: &DriftReport, secrets: &Secrets, max_bytes: usize, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn render_drift_markdown(
+    report: &DriftReport,
+    secrets: &Secrets,
+    max_bytes: usize,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let mut text = format!("{DRIFT_MARKER}\n");
-    let drifted: Vec<_> = report.plan.changes.iter().filter(|c| c.action != Action::NoOp).collect();
+    let drifted: Vec<_> = report
+        .plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .collect();
     let _ = writeln!(
         text,
         "### mcpform drift: {} of {} configured resource(s) differ, {} unmanaged\n",
@@ -119,12 +162,23 @@ pub fn render_drift_markdown(report: &DriftReport, secrets: &Secrets, max_bytes:
                 .iter()
                 .map(|f| {
                     let (live, config) = masked_values(f, secrets);
-                    let show = |v: Option<Value>| v.map_or_else(|| "unset".to_owned(), |v| v.to_string());
-                    let live = if f.write_only { "write-only".to_owned() } else { show(live) };
+                    let show =
+                        |v: Option<Value>| v.map_or_else(|| "unset".to_owned(), |v| v.to_string());
+                    let live = if f.write_only {
+                        "write-only".to_owned()
+                    } else {
+                        show(live)
+                    };
                     super::markdown::code(&format!("{}: {} → {}", f.path, live, show(config)))
                 })
                 .collect();
-            let _ = writeln!(text, "| {} | {} | {} |", super::markdown::code(&change.address), status(change.action), fields.join("<br>"));
+            let _ = writeln!(
+                text,
+                "| {} | {} | {} |",
+                super::markdown::code(&change.address),
+                status(change.action),
+                fields.join("<br>")
+            );
         }
         text.push('\n');
     }
@@ -132,7 +186,13 @@ pub fn render_drift_markdown(report: &DriftReport, secrets: &Secrets, max_bytes:
         text.push_str("<details><summary>Unmanaged live objects</summary>\n\n| Provider | Name | Id |\n|---|---|---|\n");
         for u in &report.unmanaged {
             let name = u.name.as_deref().unwrap_or("");
-            let _ = writeln!(text, "| {} | {} | {} |", u.provider, super::markdown::code(name), super::markdown::code(&u.id));
+            let _ = writeln!(
+                text,
+                "| {} | {} | {} |",
+                u.provider,
+                super::markdown::code(name),
+                super::markdown::code(&u.id)
+            );
         }
         text.push_str("\n</details>\n\n");
     }
@@ -150,7 +210,10 @@ pub fn render_drift_markdown(report: &DriftReport, secrets: &Secrets, max_bytes:
         if cut.matches("<details>").count() > cut.matches("</details>").count() {
             cut.push_str("\n</details>\n");
         }
-        let _ = writeln!(cut, "\n> [!NOTE]\n> Shortened to fit {max_bytes} bytes. Run `mcpform drift` to see everything.");
+        let _ = writeln!(
+            cut,
+            "\n> [!NOTE]\n> Shortened to fit {max_bytes} bytes. Run `mcpform drift` to see everything."
+        );
         text = cut;
     }
     out.write_all(text.as_bytes())

@@ -138,7 +138,16 @@ fn many(count: usize) -> Plan {
 
 fn text(plan: &Plan, secrets: &Secrets) -> String {
     let mut out = Vec::new();
-    render_text(plan, secrets, TextStyle { color: false, show_requests: false }, &mut out).unwrap();
+    render_text(
+        plan,
+        secrets,
+        TextStyle {
+            color: false,
+            show_requests: false,
+        },
+        &mut out,
+    )
+    .unwrap();
     String::from_utf8(out).unwrap()
 }
 

@@ -34,12 +34,24 @@ impl TextStyle {
     }
 }
 
-pub fn render_text(plan: &Plan, secrets: &Secrets, style: TextStyle, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn render_text(
+    plan: &Plan,
+    secrets: &Secrets,
+    style: TextStyle,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let summary = plan.summary();
     if !plan.has_changes() {
         let count = plan.changes.len();
-        let (noun, verb) = if count == 1 { ("resource", "matches") } else { ("resources", "match") };
-        return writeln!(out, "No changes. {count} configured {noun} {verb} the live state.");
+        let (noun, verb) = if count == 1 {
+            ("resource", "matches")
+        } else {
+            ("resources", "match")
+        };
+        return writeln!(
+            out,
+            "No changes. {count} configured {noun} {verb} the live state."
+        );
     }
     writeln!(out, "mcpform will perform the following actions:")?;
     render_changes(plan, secrets, style, out)?;
@@ -56,23 +68,52 @@ pub fn render_text(plan: &Plan, secrets: &Secrets, style: TextStyle, out: &mut d
 }
 
 /// One block per resource with a request: its header line and its field changes.
-pub fn render_changes(plan: &Plan, secrets: &Secrets, style: TextStyle, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn render_changes(
+    plan: &Plan,
+    secrets: &Secrets,
+    style: TextStyle,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     for change in plan.changes.iter().filter(|c| c.request.is_some()) {
         let (marker, color, verb) = match change.action {
             Action::Create => ("+", GREEN, "will be created"),
             Action::Update | Action::NoOp => ("~", YELLOW, "will be updated in place"),
         };
         writeln!(out)?;
-        writeln!(out, "  {}", style.paint(BOLD, &format!("# {} {verb}", change.address)))?;
-        let id = change.remote_id.as_deref().map(|id| format!(" (id {id})")).unwrap_or_default();
-        writeln!(out, "  {} {}{id}", style.paint(color, marker), change.address)?;
-        let width = change.fields.iter().map(|f| f.path.len()).max().unwrap_or(0);
+        writeln!(
+            out,
+            "  {}",
+            style.paint(BOLD, &format!("# {} {verb}", change.address))
+        )?;
+        let id = change
+            .remote_id
+            .as_deref()
+            .map(|id| format!(" (id {id})"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  {} {}{id}",
+            style.paint(color, marker),
+            change.address
+        )?;
+        let width = change
+            .fields
+            .iter()
+            .map(|f| f.path.len())
+            .max()
+            .unwrap_or(0);
         for field in &change.fields {
             render_field(field, width, secrets, style, out)?;
         }
         if style.show_requests {
             let request = super::masked_request(change, secrets);
-            writeln!(out, "      {} {} {}", style.paint(BOLD, "request:"), request["method"].as_str().unwrap_or_default(), request["path"].as_str().unwrap_or_default())?;
+            writeln!(
+                out,
+                "      {} {} {}",
+                style.paint(BOLD, "request:"),
+                request["method"].as_str().unwrap_or_default(),
+                request["path"].as_str().unwrap_or_default()
+            )?;
             let body = serde_json::to_string_pretty(&request["body"]).unwrap_or_default();
             for line in body.lines() {
                 writeln!(out, "        {line}")?;

@@ -105,8 +105,8 @@ fn a_reload_failure_fails_the_apply_and_says_it_was_rolled_back() {
     );
     assert!(run.stdout.contains("left untouched"), "{}", run.stdout);
     assert_eq!(
-        idun.state()["servers"][0]["mcpServer"]["timeoutSeconds"],
-        30,
+        idun.state()["servers"][0]["mcpServer"]["timeoutSeconds"].as_f64(),
+        Some(30.0),
         "the platform kept the old value"
     );
 

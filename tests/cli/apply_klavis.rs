@@ -49,7 +49,8 @@ fn read_only_is_sent_once_and_again_after_the_state_is_lost() {
             .unwrap()
             .contains("not readable from the platform")
     );
-    let text = work.run(&["plan"]).expect_code(0);
+    let text = work.run(&["plan"]);
+    text.expect_code(0);
     assert!(
         text.stdout.contains("read_only = (write-only) → true"),
         "{}",

@@ -29,8 +29,18 @@ fn drift_is_detected_reported_and_cleared_by_apply() {
     let clean = work.run(&["drift"]);
     clean.expect_code(0);
     assert!(clean.stdout.contains("No drift."), "{}", clean.stdout);
-    assert!(clean.stdout.contains("slack"), "the unmanaged server is listed: {}", clean.stdout);
-    assert!(clean.stdout.contains("1 of 2 live objects are managed (50%)"), "{}", clean.stdout);
+    assert!(
+        clean.stdout.contains("slack"),
+        "the unmanaged server is listed: {}",
+        clean.stdout
+    );
+    assert!(
+        clean
+            .stdout
+            .contains("1 of 2 live objects are managed (50%)"),
+        "{}",
+        clean.stdout
+    );
     work.run(&["drift", "--fail-on-unmanaged"]).expect_code(2);
 
     let mut state = pais.state();
@@ -43,13 +53,23 @@ fn drift_is_detected_reported_and_cleared_by_apply() {
     let report = drifted.json();
     assert_eq!(report["drifted"], 1);
     assert_eq!(report["resources"][0]["status"], "differs");
-    assert_eq!(report["resources"][0]["fields"][0]["live"], "edited behind mcpform's back");
+    assert_eq!(
+        report["resources"][0]["fields"][0]["live"],
+        "edited behind mcpform's back"
+    );
     assert_eq!(report["unmanaged"][0]["name"], "slack");
-    assert!(pais.requests().iter().all(|r| r.method == "GET"), "drift only reads");
+    assert!(
+        pais.requests().iter().all(|r| r.method == "GET"),
+        "drift only reads"
+    );
 
     let markdown = work.run(&["drift", "--format", "markdown"]);
     markdown.expect_code(2);
-    assert!(markdown.stdout.starts_with("<!-- mcpform:drift -->"), "{}", markdown.stdout);
+    assert!(
+        markdown.stdout.starts_with("<!-- mcpform:drift -->"),
+        "{}",
+        markdown.stdout
+    );
 
     work.run(&["apply", "--auto-approve"]).expect_code(0);
     work.run(&["drift"]).expect_code(0);

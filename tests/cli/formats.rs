@@ -38,13 +38,27 @@ fn seeded() -> Emulator {
 fn the_json_plan_validates_against_schemas_plan_schema_json() {
     let pais = seeded();
     let work = workdir_with_changes(&pais);
-    let plan = work.run(&["plan", "--format", "json"]).expect_code(0).json();
-    let schema: serde_json::Value =
-        serde_json::from_str(include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/plan.schema.json"))).unwrap();
+    let plan = work
+        .run(&["plan", "--format", "json"])
+        .expect_code(0)
+        .json();
+    let schema: serde_json::Value = serde_json::from_str(include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/schemas/plan.schema.json"
+    )))
+    .unwrap();
     let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
-    let errors: Vec<String> = validator.iter_errors(&plan).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&plan)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}\n{plan:#}");
-    let actions: Vec<&str> = plan["changes"].as_array().unwrap().iter().map(|c| c["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["action"].as_str().unwrap())
+        .collect();
     assert_eq!(actions, ["update", "create", "no-op"]);
 }
 
@@ -56,10 +70,22 @@ fn markdown_and_the_step_summary() {
     work.set_env("GITHUB_STEP_SUMMARY", summary.to_str().unwrap());
     let run = work.run(&["plan", "--format", "markdown", "--step-summary"]);
     run.expect_code(0);
-    assert!(run.stdout.starts_with("<!-- mcpform:plan -->\n"), "{}", run.stdout);
-    assert!(run.stdout.contains("| pais | `pais/servers/github` | update |"), "{}", run.stdout);
+    assert!(
+        run.stdout.starts_with("<!-- mcpform:plan -->\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("| pais | `pais/servers/github` | update |"),
+        "{}",
+        run.stdout
+    );
     assert!(!run.stdout.contains("ghp_formats_secret_555"));
-    assert_eq!(std::fs::read_to_string(summary).unwrap().trim_end(), run.stdout.trim_end());
+    assert_eq!(
+        std::fs::read_to_string(summary).unwrap().trim_end(),
+        run.stdout.trim_end()
+    );
 }
 
 #[test]
@@ -68,6 +94,15 @@ fn show_requests_prints_each_request_in_the_text_plan() {
     let work = workdir_with_changes(&pais);
     let run = work.run(&["plan", "--show-requests"]);
     run.expect_code(0);
-    assert!(run.stdout.contains("request: POST /api/v1/control/mcp-servers"), "{}", run.stdout);
-    assert!(run.stdout.contains("\"value\": \"(sensitive)\""), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("request: POST /api/v1/control/mcp-servers"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("\"value\": \"(sensitive)\""),
+        "{}",
+        run.stdout
+    );
 }

@@ -2,9 +2,8 @@
 
 mod support;
 
-mod apply_hasmcp;
 mod apply_idun;
-mod apply_klavis;
+
 mod apply_pais;
 mod demo;
 mod drift;

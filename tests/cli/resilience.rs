@@ -61,7 +61,7 @@ fn a_persistent_503_fails_that_resource_and_still_applies_the_others() {
     let failure = run
         .stdout
         .lines()
-        .find(|l| l.contains("pais/servers/b"))
+        .find(|l| l.starts_with("✗ pais/servers/b"))
         .expect("b is reported");
     assert!(failure.contains("503"), "{failure}");
     assert!(failure.contains("after 3 attempts"), "{failure}");

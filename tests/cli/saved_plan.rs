@@ -33,9 +33,15 @@ fn workdir(pais: &Emulator) -> Workdir {
 fn an_unchanged_saved_plan_sends_exactly_the_planned_requests() {
     let pais = seeded();
     let work = workdir(&pais);
-    let plan = work.run(&["plan", "--out", "plan.json", "--format", "json"]).expect_code(0).json();
+    let plan = work
+        .run(&["plan", "--out", "plan.json", "--format", "json"])
+        .expect_code(0)
+        .json();
     let saved = std::fs::read_to_string(work.path().join("plan.json")).unwrap();
-    assert!(!saved.contains(SECRET) && !saved.contains(PAIS_TOKEN), "no secret in the plan file:\n{saved}");
+    assert!(
+        !saved.contains(SECRET) && !saved.contains(PAIS_TOKEN),
+        "no secret in the plan file:\n{saved}"
+    );
 
     let run = work.run(&["apply", "plan.json"]);
     run.expect_code(0);
@@ -44,8 +50,14 @@ fn an_unchanged_saved_plan_sends_exactly_the_planned_requests() {
     assert_eq!(writes[0].path, plan["changes"][0]["request"]["path"]);
     let mut sent = writes[0].body.clone().unwrap();
     sent["headers"][0]["value"] = json!("(sensitive)");
-    assert_eq!(sent, plan["changes"][0]["request"]["body"], "the planned body, secret re-resolved from the environment");
-    assert_eq!(writes[0].body.as_ref().unwrap()["headers"][0]["value"], format!("Bearer {SECRET}"));
+    assert_eq!(
+        sent, plan["changes"][0]["request"]["body"],
+        "the planned body, secret re-resolved from the environment"
+    );
+    assert_eq!(
+        writes[0].body.as_ref().unwrap()["headers"][0]["value"],
+        format!("Bearer {SECRET}")
+    );
 }
 
 #[test]
@@ -61,7 +73,12 @@ fn a_saved_plan_is_refused_when_the_live_object_changed_since() {
     let run = work.run(&["apply", "plan.json"]);
     run.expect_code(3);
     assert!(run.stderr.contains("stale"), "{}", run.stderr);
-    assert!(run.stderr.contains("`pais/servers/github` changed on the platform since the plan"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("`pais/servers/github` changed on the platform since the plan"),
+        "{}",
+        run.stderr
+    );
     assert!(pais.writes().is_empty(), "nothing was sent");
 }
 
@@ -78,9 +95,16 @@ fn a_saved_plan_is_refused_when_the_config_or_a_secret_changed() {
     assert!(!run.stderr.contains("ghp_rotated_value_444"));
 
     work.set_env("GITHUB_TOKEN", SECRET);
-    work.write_config(&config(&[pais_provider(&pais.url(), &SERVERS.replace("GitHub tools", "GitHub tools!"))]));
+    work.write_config(&config(&[pais_provider(
+        &pais.url(),
+        &SERVERS.replace("GitHub tools", "GitHub tools!"),
+    )]));
     let run = work.run(&["apply", "plan.json"]);
     run.expect_code(3);
-    assert!(run.stderr.contains("the config files changed"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("the config files changed"),
+        "{}",
+        run.stderr
+    );
     assert!(pais.writes().is_empty());
 }

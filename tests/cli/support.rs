@@ -6,7 +6,7 @@ use std::process::{Command, Output, Stdio};
 
 use mcpform::config::model::Platform;
 use mcpform::emulator::{
-    self, EmulatorAuth, EmulatorOptions, Fault, Interleave, RecordedRequest, RunningEmulator,
+    self, EmulatorAuth, EmulatorOptions, Fault, RecordedRequest, RunningEmulator,
 };
 use serde_json::Value;
 
@@ -75,10 +75,6 @@ impl Emulator {
 
     pub fn inject(&self, fault: Fault) {
         self.running().inject(fault);
-    }
-
-    pub fn interleave(&self, write: Interleave) {
-        self.running().interleave(write);
     }
 
     pub fn state(&self) -> Value {

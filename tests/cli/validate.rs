@@ -21,8 +21,8 @@ fn each_kind_of_mistake_points_at_its_file_line_and_column() {
     let cases = [
         (
             "YAML syntax",
-            "version: 1\nproviders:\n  - name: [unclosed\n",
-            "mcpform.yaml:3:",
+            "version: 1\nproviders:\n  - name: p\n    platform: pais: x\n",
+            "mcpform.yaml:4:19",
         ),
         (
             "wrong type",

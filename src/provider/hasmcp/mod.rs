@@ -30,7 +30,12 @@ impl HasmcpProvider {
         Ok(HasmcpProvider {
             name: config.name.clone(),
             http: Arc::new(http),
-            desired: connection.select(config.servers.iter().map(|s| convert::desired_resource(&config.name, s))),
+            desired: connection.select(
+                config
+                    .servers
+                    .iter()
+                    .map(|s| convert::desired_resource(&config.name, s)),
+            ),
         })
     }
 }
@@ -59,10 +64,14 @@ impl Provider for HasmcpProvider {
                     None => d.name.as_deref() == Some(server.name.as_str()),
                 })
             };
-            let (matched, unmatched): (Vec<_>, Vec<_>) = listed.into_iter().partition(|s| wanted(s));
+            let (matched, unmatched): (Vec<_>, Vec<_>) =
+                listed.into_iter().partition(|s| wanted(s));
             let ids = matched.into_iter().map(|s| s.id).collect();
-            let mut live: Vec<LiveObject> =
-                client::get_servers(&self.http, ids).await?.into_iter().map(convert::live_object).collect();
+            let mut live: Vec<LiveObject> = client::get_servers(&self.http, ids)
+                .await?
+                .into_iter()
+                .map(convert::live_object)
+                .collect();
             // The rest are only listed: no config names them, so their links are never compared.
             live.extend(unmatched.into_iter().map(convert::live_object));
             live.sort_by(|a, b| a.id.cmp(&b.id));

@@ -63,7 +63,9 @@ impl IdunClient {
         if *logged_in && !force {
             return Ok(());
         }
-        self.http.login(LOGIN_PATH, &json!({"password": password})).await?;
+        self.http
+            .login(LOGIN_PATH, &json!({"password": password}))
+            .await?;
         *logged_in = true;
         Ok(())
     }

@@ -29,7 +29,12 @@ impl IdunProvider {
         Ok(IdunProvider {
             name: config.name.clone(),
             client: IdunClient::new(http, config.auth.as_ref().map(|a| a.password.clone())),
-            desired: connection.select(config.servers.iter().map(|s| convert::desired_resource(&config.name, s))),
+            desired: connection.select(
+                config
+                    .servers
+                    .iter()
+                    .map(|s| convert::desired_resource(&config.name, s)),
+            ),
         })
     }
 }

@@ -29,7 +29,12 @@ impl KlavisProvider {
         Ok(KlavisProvider {
             name: config.name.clone(),
             http: Arc::new(http),
-            desired: connection.select(config.instances.iter().map(|i| convert::desired_resource(&config.name, i))),
+            desired: connection.select(
+                config
+                    .instances
+                    .iter()
+                    .map(|i| convert::desired_resource(&config.name, i)),
+            ),
         })
     }
 }

@@ -28,7 +28,12 @@ impl PaisProvider {
         Ok(PaisProvider {
             name: config.name.clone(),
             http: connection.http_client(bearer, api::error_message)?,
-            desired: connection.select(config.servers.iter().map(|s| convert::desired_resource(&config.name, s))),
+            desired: connection.select(
+                config
+                    .servers
+                    .iter()
+                    .map(|s| convert::desired_resource(&config.name, s)),
+            ),
         })
     }
 }
