@@ -166,6 +166,49 @@ impl Checker<'_> {
                     .help(help),
             );
         }
+        self.check_addresses(resources, out);
+    }
+
+    /// The address (`<provider>/<collection>/<name or id>`) names a resource in plans and in the
+    /// state file, so it must be unique even where identities differ (`{name: a}` beside
+    /// `{id: X, name: a}`). Pairs with one identity were reported above.
+    fn check_addresses(&self, resources: &[Node], out: &mut Vec<ConfigDiagnostic>) {
+        let mut seen: HashMap<&str, (&Node, Option<&str>)> = HashMap::new();
+        for resource in resources {
+            let Some((key, node)) = ["name", "id"].into_iter().find_map(|field| {
+                let node = resource.get(field)?;
+                Some((node.as_str()?, node))
+            }) else {
+                continue;
+            };
+            let id = resource.get("id").and_then(|n| n.as_str());
+            match seen.get(key) {
+                None => {
+                    seen.insert(key, (node, id));
+                }
+                Some((first, first_id)) if *first_id != id => {
+                    let noun = self.noun();
+                    out.push(
+                        self.file
+                            .error(
+                                Code::DuplicateResource,
+                                format!(
+                                    "two {noun}s in provider `{}` share the address `{}/{noun}s/{}`",
+                                    self.provider,
+                                    self.provider,
+                                    node.shown(self.file)
+                                ),
+                            )
+                            .at(node.span, "named again here")
+                            .also(first.span, "first named here")
+                            .help(format!(
+                                "plans and the state file name a {noun} by its name; give each a distinct name"
+                            )),
+                    );
+                }
+                Some(_) => {}
+            }
+        }
     }
 
     fn check_pais_identity(&self, server: &Node, out: &mut Vec<ConfigDiagnostic>) {
@@ -364,7 +407,7 @@ mod tests {
             ("distinct providers", "  - { name: a, platform: klavis }\n  - { name: b, platform: klavis }\n".into(), vec![]),
             ("same provider name", "  - { name: a, platform: klavis }\n  - { name: a, platform: pais }\n".into(), vec![Code::DuplicateProvider]),
             ("same server name", pais("{ name: s, url: https://s, transport: SSE }, { name: s, url: https://t, transport: SSE }"), vec![Code::DuplicateResource]),
-            ("same name, one pinned", pais("{ name: s, url: https://s, transport: SSE }, { id: 5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a, name: s, url: https://t, transport: SSE }"), vec![]),
+            ("same name, one pinned: one address", pais("{ name: s, url: https://s, transport: SSE }, { id: 5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a, name: s, url: https://t, transport: SSE }"), vec![Code::DuplicateResource]),
             ("same name in two providers", two_providers, vec![]),
             ("same klavis id", "  - { name: k, platform: klavis, instances: [ { id: 3c90c3cc-0d44-4b50-8888-8dd25736052a }, { id: 3c90c3cc-0d44-4b50-8888-8dd25736052a } ] }\n".into(), vec![Code::DuplicateResource]),
             ("pais server by id only", pais("{ id: 5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a, url: https://s, transport: SSE }"), vec![]),

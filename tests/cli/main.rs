@@ -5,6 +5,7 @@ mod support;
 mod apply_idun;
 
 mod apply_pais;
+mod confirm;
 mod demo;
 mod drift;
 mod formats;
