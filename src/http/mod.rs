@@ -38,6 +38,14 @@ impl Default for ClientSettings {
     }
 }
 
+/// The HTTP method of a planned request.
+pub fn method(method: crate::plan::Method) -> reqwest::Method {
+    match method {
+        crate::plan::Method::Post => reqwest::Method::POST,
+        crate::plan::Method::Patch => reqwest::Method::PATCH,
+    }
+}
+
 /// A platform's reading of an error response.
 pub struct PlatformError {
     pub message: String,

@@ -50,6 +50,16 @@ fn each_kind_of_mistake_points_at_its_file_line_and_column() {
             "mcpform.yaml:5:",
         ),
         (
+            "hasmcp server name",
+            "version: 1\nproviders:\n  - name: h\n    platform: hasmcp\n    servers:\n      - name: github-tools\n",
+            "mcpform.yaml:6:15",
+        ),
+        (
+            "klavis instance id",
+            "version: 1\nproviders:\n  - name: k\n    platform: klavis\n    instances:\n      - id: not-a-uuid\n        read_only: true\n",
+            "mcpform.yaml:6:13",
+        ),
+        (
             "unset variable",
             "version: 1\nproviders:\n  - name: p\n    platform: pais\n    endpoint: https://x.example\n    auth: { bearer: \"${NOT_SET_ANYWHERE}\" }\n",
             "mcpform.yaml:6:",

@@ -81,10 +81,7 @@ impl Provider for HasmcpProvider {
 
     fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<(), WriteError>> {
         Box::pin(async move {
-            let method = match request.method {
-                Method::Post => reqwest::Method::POST,
-                Method::Patch => reqwest::Method::PATCH,
-            };
+            let method = crate::http::method(request.method);
             // Neither is idempotent: a repeated PATCH would carry a stale version.
             let response = self
                 .http

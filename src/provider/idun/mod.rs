@@ -66,10 +66,7 @@ impl Provider for IdunProvider {
 
     fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<(), WriteError>> {
         Box::pin(async move {
-            let method = match request.method {
-                Method::Post => reqwest::Method::POST,
-                Method::Patch => reqwest::Method::PATCH,
-            };
+            let method = crate::http::method(request.method);
             // A failed reload comes back as HTTP 500 `reload_failed` (rolled back), which the
             // HTTP client already reports as a final error.
             let idempotent = request.method == Method::Patch;

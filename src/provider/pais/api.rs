@@ -42,15 +42,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn validation_errors_name_the_field() {
-        let body = r#"{"detail":[{"type":"url_parsing","loc":["body","url"],"msg":"Input should be a valid URL"}]}"#;
-        assert_eq!(
-            error_message(422, body).message,
-            "body.url: Input should be a valid URL"
-        );
-    }
-
-    #[test]
     fn a_bodiless_404_still_says_what_is_wrong() {
         assert!(error_message(404, "").message.contains("does not exist"));
     }

@@ -63,10 +63,7 @@ impl Provider for PaisProvider {
 
     fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<(), WriteError>> {
         Box::pin(async move {
-            let method = match request.method {
-                Method::Post => reqwest::Method::POST,
-                Method::Patch => reqwest::Method::PATCH,
-            };
+            let method = crate::http::method(request.method);
             // A merge patch is idempotent; a create is not.
             let idempotent = request.method == Method::Patch;
             self.http
