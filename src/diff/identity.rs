@@ -1,5 +1,7 @@
 //! Matching a configured resource to its live object: by `id` when pinned, else by name.
 
+use std::collections::HashMap;
+
 use super::{DesiredResource, LiveObject};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error, miette::Diagnostic)]
@@ -25,14 +27,38 @@ pub enum MatchError {
     },
 }
 
+/// Live objects indexed by id and by name, so matching stays linear in the number of objects.
+pub(super) struct LiveIndex<'a> {
+    by_id: HashMap<String, &'a LiveObject>,
+    by_name: HashMap<&'a str, Vec<&'a LiveObject>>,
+}
+
+impl<'a> LiveIndex<'a> {
+    pub(super) fn new(live: &'a [LiveObject]) -> LiveIndex<'a> {
+        let mut by_name: HashMap<&str, Vec<&LiveObject>> = HashMap::new();
+        for object in live {
+            if let Some(name) = &object.name {
+                by_name.entry(name.as_str()).or_default().push(object);
+            }
+        }
+        // Ids compare case-insensitively: UUIDs may come back in either case.
+        let by_id = live
+            .iter()
+            .map(|l| (l.id.to_ascii_lowercase(), l))
+            .collect();
+        LiveIndex { by_id, by_name }
+    }
+}
+
 pub(super) fn match_live<'a>(
     desired: &DesiredResource,
-    live: &'a [LiveObject],
+    live: &LiveIndex<'a>,
 ) -> Result<Option<&'a LiveObject>, MatchError> {
     if let Some(id) = &desired.id {
         return live
-            .iter()
-            .find(|l| l.id.eq_ignore_ascii_case(id))
+            .by_id
+            .get(&id.to_ascii_lowercase())
+            .copied()
             .map(Some)
             .ok_or_else(|| MatchError::IdNotFound {
                 address: desired.address.clone(),
@@ -42,11 +68,12 @@ pub(super) fn match_live<'a>(
     let Some(name) = &desired.name else {
         return Ok(None);
     };
-    let named: Vec<&LiveObject> = live
-        .iter()
-        .filter(|l| l.name.as_deref() == Some(name))
-        .collect();
-    match named.as_slice() {
+    match live
+        .by_name
+        .get(name.as_str())
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+    {
         [] => Ok(None),
         [one] => Ok(Some(one)),
         many => Err(MatchError::AmbiguousName {

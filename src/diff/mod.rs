@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 pub use compare::values_equal;
 use compare::{Sensitivity, compare, overlay_ignored};
 pub use identity::MatchError;
-use identity::match_live;
+use identity::{LiveIndex, match_live};
 pub use write_only::WriteOnlyAction;
 
 use crate::config::model::Platform;
@@ -84,10 +84,11 @@ pub fn plan_resources(
     desired: &[DesiredResource],
     live: &[LiveObject],
 ) -> Result<Vec<ResourceChange>, Vec<MatchError>> {
+    let index = LiveIndex::new(live);
     let mut changes = Vec::new();
     let mut errors = Vec::new();
     for resource in desired {
-        match match_live(resource, live) {
+        match match_live(resource, &index) {
             Ok(matched) => changes.push(plan_resource(builder, scope, resource, matched)),
             Err(e) => errors.push(e),
         }
