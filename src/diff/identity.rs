@@ -10,7 +10,8 @@ pub enum MatchError {
     #[diagnostic(
         code(mcpform::plan::id_not_found),
         help(
-            "check the id on the platform, or remove `id` to match by name (and create when missing)"
+            "check the id on the platform; it may have been deleted. Where a resource also has a \
+             `name`, removing `id` matches it by name instead (and creates it when missing)"
         )
     )]
     IdNotFound { address: String, id: String },
