@@ -1,12 +1,15 @@
-//! What the emulator saw and what it was told to get wrong: the request log and the fault queue.
+//! What the emulator saw and what it was told to get wrong: the request log, the rate limit and
+//! the fault queue.
 //!
 //! The middleware here wraps every platform route: it records the request (body included),
-//! answers with a queued fault instead of the handler when one matches, and records the final
-//! status. Control routes (`/_emulator/...`) pass through untouched.
+//! answers 429 when the optional rate limit is exhausted, answers with a queued fault instead of
+//! the handler when one matches, and records the final status. Control routes (`/_emulator/...`)
+//! pass through untouched.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -62,7 +65,8 @@ impl Fault {
     /// One 429 with `Retry-After`, in the platform's error shape.
     pub fn rate_limited(platform: Platform, retry_after_secs: u64) -> Fault {
         let body = match platform {
-            Platform::Pais | Platform::Klavis => json!({ "detail": "Too Many Requests" }),
+            Platform::Pais => json!({ "detail": "Too Many Requests" }),
+            Platform::Klavis => json!({ "detail": "Rate limit exceeded" }),
             Platform::Idun => json!({
                 "error": { "code": "rate_limited", "message": "Too many requests." }
             }),
@@ -161,12 +165,86 @@ impl IntoResponse for Fault {
     }
 }
 
-/// The request log and the fault queue of one emulator.
+/// A token bucket shared by all platform requests: it holds at most `burst = ceil(rate)` tokens,
+/// starts full and refills continuously at `rate` tokens per second; each request takes one.
+/// Rejected requests take nothing.
+pub(crate) struct RateLimit {
+    platform: Platform,
+    rate: f64,
+    burst: f64,
+    /// Tokens left and when they were counted.
+    bucket: Mutex<(f64, Instant)>,
+}
+
+impl RateLimit {
+    /// `rate` requests per second; it must be a positive, finite number.
+    pub fn new(platform: Platform, rate: f64) -> Result<RateLimit, String> {
+        if !(rate.is_finite() && rate > 0.0) {
+            return Err(format!(
+                "the rate limit must be a positive number of requests per second, not {rate}"
+            ));
+        }
+        let burst = rate.ceil();
+        Ok(RateLimit {
+            platform,
+            rate,
+            burst,
+            bucket: Mutex::new((burst, Instant::now())),
+        })
+    }
+
+    /// Takes a token at `now`, or says how long until one is available.
+    fn take_at(&self, now: Instant) -> Result<(), Duration> {
+        let mut bucket = lock(&self.bucket);
+        let (tokens, counted) = *bucket;
+        let elapsed = now.saturating_duration_since(counted).as_secs_f64();
+        let available = (tokens + elapsed * self.rate).min(self.burst);
+        // A hair of tolerance, so that float rounding never refuses a request that arrives
+        // exactly one interval after the previous one.
+        if available >= 1.0 - 1e-9 {
+            *bucket = ((available - 1.0).max(0.0), now);
+            Ok(())
+        } else {
+            *bucket = (available, now);
+            Err(Duration::from_secs_f64((1.0 - available) / self.rate))
+        }
+    }
+
+    /// The platform's 429. HasMCP CE answers from its Fiber limiter with a literal body and no
+    /// JSON content type, plus `Retry-After`; Klavis documents no `Retry-After`, so none is sent.
+    fn rejection(&self, wait: Duration) -> Response {
+        let retry_after_secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+        let mut fault = Fault::rate_limited(self.platform, retry_after_secs);
+        match self.platform {
+            Platform::Klavis => fault.headers.clear(),
+            Platform::Hasmcp => {
+                let mut response = (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                    HASMCP_RATELIMITED,
+                )
+                    .into_response();
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                return response;
+            }
+            Platform::Pais | Platform::Idun => {}
+        }
+        fault.into_response()
+    }
+}
+
+/// HasMCP CE's limiter answer, byte for byte.
+const HASMCP_RATELIMITED: &str = r#"{"error": {"message":"ratelimited", "code":429}}"#;
+
+/// The request log, the rate limit and the fault queue of one emulator.
 #[derive(Default)]
 pub(crate) struct Traffic {
     log: Mutex<Vec<(u64, RecordedRequest)>>,
     next_seq: AtomicU64,
     faults: Mutex<VecDeque<Fault>>,
+    limit: Option<RateLimit>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -174,6 +252,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Traffic {
+    pub fn new(limit: Option<RateLimit>) -> Traffic {
+        Traffic {
+            limit,
+            ..Traffic::default()
+        }
+    }
+
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.log).iter().map(|(_, r)| r.clone()).collect()
     }
@@ -230,7 +315,8 @@ fn header_text(request: &axum::http::request::Parts, name: header::HeaderName) -
     (!values.is_empty()).then(|| values.join("; "))
 }
 
-/// Records the request, then answers with a matching fault or the real handler.
+/// Records the request, then answers 429 when the rate limit is exhausted (before auth, as
+/// HasMCP CE's limiter does), else with a matching fault, else with the real handler.
 pub(crate) async fn record_and_fault(
     State(traffic): State<Arc<Traffic>>,
     request: Request,
@@ -263,12 +349,21 @@ pub(crate) async fn record_and_fault(
         body: recorded_body,
         status: 0,
     });
-    let response = match traffic.take_fault(&method, &path) {
-        Some(fault) => fault.into_response(),
-        None => {
-            next.run(Request::from_parts(parts, Body::from(bytes)))
-                .await
-        }
+    let limited = traffic.limit.as_ref().and_then(|limit| {
+        limit
+            .take_at(Instant::now())
+            .err()
+            .map(|w| limit.rejection(w))
+    });
+    let response = match limited {
+        Some(rejection) => rejection,
+        None => match traffic.take_fault(&method, &path) {
+            Some(fault) => fault.into_response(),
+            None => {
+                next.run(Request::from_parts(parts, Body::from(bytes)))
+                    .await
+            }
+        },
     };
     traffic.finish(seq, response.status().as_u16());
     response
@@ -316,6 +411,44 @@ mod tests {
         fault.times = Some(0);
         traffic.inject(fault);
         assert!(traffic.take_fault("GET", "/").is_none());
+    }
+
+    #[test]
+    fn bucket_allows_a_burst_of_ceil_rate_then_refills_at_rate() {
+        let limit = RateLimit::new(Platform::Klavis, 2.0).unwrap();
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        assert!(limit.take_at(at(0)).is_ok());
+        assert!(limit.take_at(at(0)).is_ok());
+        let wait = limit.take_at(at(0)).unwrap_err();
+        assert_eq!(wait, Duration::from_millis(500));
+        // A refused request takes nothing: a quarter second later half a token has come back.
+        let wait = limit.take_at(at(250)).unwrap_err();
+        assert!((wait.as_secs_f64() - 0.25).abs() < 1e-6, "{wait:?}");
+        assert!(limit.take_at(at(500)).is_ok());
+        // Evenly spaced at the rate, requests never run out, even with no burst left.
+        for i in 1..=10 {
+            assert!(limit.take_at(at(500 + i * 500)).is_ok(), "request {i}");
+        }
+        // A long pause refills only up to the burst.
+        assert!(limit.take_at(at(60_000)).is_ok());
+        assert!(limit.take_at(at(60_000)).is_ok());
+        assert!(limit.take_at(at(60_000)).is_err());
+    }
+
+    #[test]
+    fn fractional_rates_round_the_burst_up() {
+        let limit = RateLimit::new(Platform::Pais, 0.5).unwrap();
+        let t0 = Instant::now();
+        assert!(limit.take_at(t0).is_ok());
+        assert_eq!(limit.take_at(t0).unwrap_err(), Duration::from_secs(2));
+        assert!(limit.take_at(t0 + Duration::from_secs(2)).is_ok());
+        let limit = RateLimit::new(Platform::Pais, 2.5).unwrap();
+        assert!((0..3).all(|_| limit.take_at(t0).is_ok()));
+        assert!(limit.take_at(t0).is_err());
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            assert!(RateLimit::new(Platform::Pais, bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

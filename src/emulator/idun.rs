@@ -20,13 +20,14 @@ use axum::{Json, Router};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::PlatformApp;
+use super::interleave::Interleaver;
 use super::random_token;
 use super::store::{PersistError, PlatformState, Store, servers_of};
 use super::validation::{
     FieldError, at, decode_body, expect_str, lax_bool, lax_float, missing, model_attributes_type,
     one_of, parse_path_uuid, string_list, string_map, value_error,
 };
+use super::{Fallback, PlatformApp};
 
 const BASE: &str = "/admin/api/v1/mcp-servers";
 const AUTH_BASE: &str = "/admin/api/v1/auth";
@@ -617,6 +618,7 @@ pub(crate) fn build(
     initial: Option<Value>,
     data: Option<PathBuf>,
     password: Option<&str>,
+    interleaver: &Arc<Interleaver>,
 ) -> Result<PlatformApp, String> {
     let state = match initial {
         Some(value) => IdunState::from_value(value)?,
@@ -628,12 +630,16 @@ pub(crate) fn build(
         password: password.map(str::to_owned),
         sessions: Mutex::new(HashSet::new()),
     });
+    // Interleaved writes go to the admin routes only; a login is not a write.
     let admin = Router::new()
         .route(BASE, get(list).post(create))
         .route(
             &format!("{BASE}/{{mcp_id}}"),
             get(read).patch(update).delete(remove),
         )
+        .with_state(idun.clone());
+    let admin = interleaver
+        .wrap(admin)
         .route_layer(axum::middleware::from_fn_with_state(
             idun.clone(),
             require_session,
@@ -641,10 +647,12 @@ pub(crate) fn build(
     let auth = Router::new()
         .route(&format!("{AUTH_BASE}/login"), post(login))
         .route(&format!("{AUTH_BASE}/logout"), post(logout))
-        .route(&format!("{AUTH_BASE}/me"), get(me));
+        .route(&format!("{AUTH_BASE}/me"), get(me))
+        .with_state(idun);
     Ok(PlatformApp {
-        router: admin.merge(auth).with_state(idun),
+        router: admin.merge(auth),
         state: store,
+        fallback: Fallback::FastApi,
     })
 }
 
@@ -1592,6 +1600,7 @@ mod tests {
             data: Some(path.clone()),
             seed: None,
             auth: EmulatorAuth::None,
+            rate_limit: None,
         };
         let emu = crate::emulator::start(options()).await.unwrap();
         let id = create_ok(&emu, http_server("Persisted")).await;

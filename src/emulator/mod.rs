@@ -1,12 +1,19 @@
 //! Local, stateful emulators of each platform's admin API (`mcpform emulate`, end-to-end tests).
 //!
 //! This module owns what all platforms share: options, start-up and shutdown, the control routes
-//! (`/_emulator/...`) and the wiring of the state store and the record/fault middleware. Each
-//! platform lives in one file (`pais.rs`, `idun.rs`) that builds its router and validates its
-//! requests; adding a platform means adding one file and one arm in `build_platform`.
+//! (`/_emulator/...`) and the wiring of the state store, the record/rate-limit/fault middleware
+//! and the interleaved writes. Each platform lives in one file (`pais.rs`, `idun.rs`,
+//! `hasmcp.rs`, `klavis.rs`) that builds its router and validates its requests; adding a platform
+//! means adding one file and one arm in `build_platform`.
+//!
+//! Layers, outermost first: record (and rate limit, and faults) → platform auth → interleave →
+//! handler. So a rate-limited or faulted request neither reaches auth nor fires an interleave.
 
 mod faults;
+mod hasmcp;
 mod idun;
+mod interleave;
+mod klavis;
 mod pais;
 mod store;
 mod validation;
@@ -17,7 +24,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -28,8 +35,10 @@ use tokio::task::JoinHandle;
 use crate::config::model::Platform;
 
 pub use faults::{Fault, RecordedRequest};
+pub use interleave::Interleave;
 
-use faults::Traffic;
+use faults::{RateLimit, Traffic};
+use interleave::Interleaver;
 use store::StateHandle;
 
 /// How to run one emulator.
@@ -43,14 +52,18 @@ pub struct EmulatorOptions {
     /// In-process seed in the data-file format; used when `data` is `None` or does not exist.
     pub seed: Option<Value>,
     pub auth: EmulatorAuth,
+    /// Requests per second the emulator accepts before answering 429 in the platform's shape:
+    /// a token bucket holding `ceil(rate)` requests, refilled at `rate` per second, over every
+    /// platform request (control routes and interleaved writes excluded). `None` = no limit.
+    pub rate_limit: Option<f64>,
 }
 
 /// The authentication the emulated platform demands. `Debug` hides the secret.
 #[derive(Clone, PartialEq, Eq)]
 pub enum EmulatorAuth {
-    /// Open API (Idun: auth mode `none`).
+    /// Open API (Idun: auth mode `none`; HasMCP CE: `apiauth` disabled).
     None,
-    /// `Authorization: Bearer <token>` on every request (PAIS).
+    /// `Authorization: Bearer <token>` on every request (PAIS, HasMCP, Klavis).
     Bearer(String),
     /// Idun auth mode `password`: log in for an `idun_session` cookie.
     Password(String),
@@ -70,12 +83,24 @@ impl std::fmt::Debug for EmulatorAuth {
 pub(crate) struct PlatformApp {
     pub router: Router,
     pub state: Arc<dyn StateHandle>,
+    /// How the platform's web framework answers an unknown route or method.
+    pub fallback: Fallback,
+}
+
+/// The framework answering routes no handler matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Fallback {
+    /// `{"detail": "Not Found"}` / `{"detail": "Method Not Allowed"}` (PAIS, Idun, Klavis).
+    FastApi,
+    /// Fiber's plain-text `Cannot GET /path` / `Method Not Allowed` (HasMCP).
+    Fiber,
 }
 
 /// An emulator serving on a local port. Dropping it stops the server too.
 pub struct RunningEmulator {
     addr: SocketAddr,
     traffic: Arc<Traffic>,
+    interleaver: Arc<Interleaver>,
     state: Arc<dyn StateHandle>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
@@ -117,6 +142,21 @@ impl RunningEmulator {
         self.traffic.clear_faults();
     }
 
+    /// Queues a write by "another client", applied right before the next request matching its
+    /// trigger (after that request passed auth); see [`Interleave`]. An interleave whose method
+    /// or path can never be sent is dropped with a message on stderr.
+    pub fn interleave(&self, write: Interleave) {
+        match write.check() {
+            Ok(()) => self.interleaver.push(write),
+            Err(e) => eprintln!("emulator: interleave not queued: {e}"),
+        }
+    }
+
+    /// Drops every interleave that has not fired yet.
+    pub fn clear_interleaves(&self) {
+        self.interleaver.clear();
+    }
+
     /// The full internal state in the data-file format, write-only fields included.
     pub fn state(&self) -> Value {
         self.state.snapshot()
@@ -148,19 +188,33 @@ impl Drop for RunningEmulator {
 
 /// Starts an emulator and returns once it is listening.
 pub async fn start(options: EmulatorOptions) -> io::Result<RunningEmulator> {
+    let limit = options
+        .rate_limit
+        .map(|rate| RateLimit::new(options.platform, rate))
+        .transpose()
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     let initial = store::load_initial(options.data.as_deref(), options.seed.as_ref())?;
-    let app = build_platform(&options, initial)?;
-    let traffic = Arc::new(Traffic::default());
+    let interleaver = Arc::new(Interleaver::default());
+    let app = build_platform(&options, initial, &interleaver)?;
+    let traffic = Arc::new(Traffic::new(limit));
 
-    let router = app
-        .router
-        .merge(control_routes(traffic.clone(), app.state.clone()))
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::from_fn_with_state(
-            traffic.clone(),
-            faults::record_and_fault,
-        ));
+    let router = app.router.merge(control_routes(
+        traffic.clone(),
+        interleaver.clone(),
+        app.state.clone(),
+    ));
+    let router = match app.fallback {
+        Fallback::FastApi => router
+            .fallback(not_found)
+            .method_not_allowed_fallback(method_not_allowed),
+        Fallback::Fiber => router
+            .fallback(fiber_not_found)
+            .method_not_allowed_fallback(fiber_method_not_allowed),
+    };
+    let router = router.layer(axum::middleware::from_fn_with_state(
+        traffic.clone(),
+        faults::record_and_fault,
+    ));
 
     let listener = tokio::net::TcpListener::bind(options.listen).await?;
     let addr = listener.local_addr()?;
@@ -181,37 +235,56 @@ pub async fn start(options: EmulatorOptions) -> io::Result<RunningEmulator> {
     Ok(RunningEmulator {
         addr,
         traffic,
+        interleaver,
         state: app.state,
         stop: Some(stop),
         task: Some(task),
     })
 }
 
-fn build_platform(options: &EmulatorOptions, initial: Option<Value>) -> io::Result<PlatformApp> {
+fn build_platform(
+    options: &EmulatorOptions,
+    initial: Option<Value>,
+    interleaver: &Arc<Interleaver>,
+) -> io::Result<PlatformApp> {
     let invalid = |msg: &str| io::Error::new(io::ErrorKind::InvalidInput, msg.to_owned());
     let bad_seed = |msg: String| io::Error::new(io::ErrorKind::InvalidData, msg);
     let data = options.data.clone();
     let app = match (options.platform, &options.auth) {
-        (Platform::Pais, EmulatorAuth::None) => pais::build(initial, data, None),
+        (Platform::Pais, EmulatorAuth::None) => pais::build(initial, data, None, interleaver),
         (Platform::Pais, EmulatorAuth::Bearer(token)) => {
-            pais::build(initial, data, Some(token.as_str()))
+            pais::build(initial, data, Some(token.as_str()), interleaver)
         }
         (Platform::Pais, EmulatorAuth::Password(_)) => {
             return Err(invalid(
                 "pais authenticates with a bearer token, not a password",
             ));
         }
-        (Platform::Idun, EmulatorAuth::None) => idun::build(initial, data, None),
-        (Platform::Idun, EmulatorAuth::Password(p)) => idun::build(initial, data, Some(p.as_str())),
+        (Platform::Idun, EmulatorAuth::None) => idun::build(initial, data, None, interleaver),
+        (Platform::Idun, EmulatorAuth::Password(p)) => {
+            idun::build(initial, data, Some(p.as_str()), interleaver)
+        }
         (Platform::Idun, EmulatorAuth::Bearer(_)) => {
             return Err(invalid(
                 "idun authenticates with a password login (or none), not a bearer token",
             ));
         }
-        (other, _) => {
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                format!("no emulator for platform `{other}` yet"),
+        (Platform::Hasmcp, EmulatorAuth::None) => hasmcp::build(initial, data, None, interleaver),
+        (Platform::Hasmcp, EmulatorAuth::Bearer(token)) => {
+            hasmcp::build(initial, data, Some(token.as_str()), interleaver)
+        }
+        (Platform::Hasmcp, EmulatorAuth::Password(_)) => {
+            return Err(invalid(
+                "hasmcp authenticates with a bearer token, not a password",
+            ));
+        }
+        (Platform::Klavis, EmulatorAuth::None) => klavis::build(initial, data, None, interleaver),
+        (Platform::Klavis, EmulatorAuth::Bearer(token)) => {
+            klavis::build(initial, data, Some(token.as_str()), interleaver)
+        }
+        (Platform::Klavis, EmulatorAuth::Password(_)) => {
+            return Err(invalid(
+                "klavis authenticates with a bearer API key, not a password",
             ));
         }
     }
@@ -225,10 +298,15 @@ fn build_platform(options: &EmulatorOptions, initial: Option<Value>) -> io::Resu
     Ok(app)
 }
 
-fn control_routes(traffic: Arc<Traffic>, state: Arc<dyn StateHandle>) -> Router {
+fn control_routes(
+    traffic: Arc<Traffic>,
+    interleaver: Arc<Interleaver>,
+    state: Arc<dyn StateHandle>,
+) -> Router {
     #[derive(Clone)]
     struct Control {
         traffic: Arc<Traffic>,
+        interleaver: Arc<Interleaver>,
         state: Arc<dyn StateHandle>,
     }
 
@@ -254,6 +332,21 @@ fn control_routes(traffic: Arc<Traffic>, state: Arc<dyn StateHandle>) -> Router 
         c.traffic.clear_faults();
         StatusCode::NO_CONTENT
     }
+    async fn add_interleave(State(c): State<Control>, body: axum::body::Bytes) -> Response {
+        let write: Interleave = match serde_json::from_slice(&body) {
+            Ok(write) => write,
+            Err(e) => return control_error(format!("not an interleave: {e}")),
+        };
+        if let Err(e) = write.check() {
+            return control_error(e);
+        }
+        c.interleaver.push(write);
+        StatusCode::NO_CONTENT.into_response()
+    }
+    async fn clear_interleaves(State(c): State<Control>) -> StatusCode {
+        c.interleaver.clear();
+        StatusCode::NO_CONTENT
+    }
     async fn get_state(State(c): State<Control>) -> Json<Value> {
         Json(c.state.snapshot())
     }
@@ -274,15 +367,23 @@ fn control_routes(traffic: Arc<Traffic>, state: Arc<dyn StateHandle>) -> Router 
             get(list_requests).delete(clear_requests),
         )
         .route("/_emulator/faults", post(add_fault).delete(clear_faults))
+        .route(
+            "/_emulator/interleave",
+            post(add_interleave).delete(clear_interleaves),
+        )
         .route("/_emulator/state", get(get_state).put(put_state))
-        .with_state(Control { traffic, state })
+        .with_state(Control {
+            traffic,
+            interleaver,
+            state,
+        })
 }
 
 fn control_error(message: String) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response()
 }
 
-/// FastAPI's answer for an unknown route; both emulated platforms are FastAPI apps.
+/// FastAPI's answer for an unknown route (PAIS, Idun and Klavis are FastAPI apps).
 async fn not_found() -> Response {
     (
         StatusCode::NOT_FOUND,
@@ -297,6 +398,34 @@ async fn method_not_allowed() -> Response {
         Json(json!({ "detail": "Method Not Allowed" })),
     )
         .into_response()
+}
+
+/// Fiber's default error handler: plain text, `Cannot GET /path` for an unknown route.
+async fn fiber_not_found(method: Method, uri: Uri) -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("Cannot {method} {}", html_escape(uri.path())),
+    )
+        .into_response()
+}
+
+async fn fiber_method_not_allowed() -> Response {
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "Method Not Allowed",
+    )
+        .into_response()
+}
+
+/// Go's `html.EscapeString`.
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('\'', "&#39;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&#34;")
 }
 
 /// 32 random bytes as hex, for session tokens.
@@ -321,6 +450,26 @@ pub(crate) mod test_support {
             data: None,
             seed,
             auth,
+            rate_limit: None,
+        })
+        .await
+        .expect("emulator starts")
+    }
+
+    /// Like [`start_emulator`], with a rate limit in requests per second.
+    pub async fn start_limited(
+        platform: Platform,
+        seed: Option<Value>,
+        auth: EmulatorAuth,
+        rate: f64,
+    ) -> RunningEmulator {
+        start(EmulatorOptions {
+            platform,
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data: None,
+            seed,
+            auth,
+            rate_limit: Some(rate),
         })
         .await
         .expect("emulator starts")
@@ -349,7 +498,7 @@ pub(crate) mod test_support {
 
 #[cfg(test)]
 mod tests {
-    use super::test_support::{client, send, start_emulator};
+    use super::test_support::{client, send, start_emulator, start_limited};
     use super::*;
 
     const PAIS: &str = "/api/v1/control/mcp-servers";
@@ -524,6 +673,7 @@ mod tests {
             data: None,
             seed: None,
             auth: EmulatorAuth::None,
+            rate_limit: None,
         })
         .await
         .unwrap();
@@ -560,6 +710,7 @@ mod tests {
             data: Some(path.clone()),
             seed,
             auth: EmulatorAuth::None,
+            rate_limit: None,
         };
         let emu = start(options(Some(pais_seed()))).await.unwrap();
         let on_disk = |p: &std::path::Path| -> Value {
@@ -611,6 +762,7 @@ mod tests {
             data: Some(path),
             seed: None,
             auth: EmulatorAuth::None,
+            rate_limit: None,
         };
         let err = start(base.clone()).await.err().unwrap();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
@@ -634,12 +786,199 @@ mod tests {
         let err = start(wrong_auth).await.err().unwrap();
         assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
 
-        let unsupported = EmulatorOptions {
+        for platform in [Platform::Hasmcp, Platform::Klavis] {
+            let password = EmulatorOptions {
+                platform,
+                auth: EmulatorAuth::Password("p".into()),
+                ..seeded(json!({}))
+            };
+            let err = start(password).await.err().unwrap();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{platform}");
+        }
+        let err = start(seeded(json!({ "instances": [] })))
+            .await
+            .err()
+            .unwrap();
+        assert_eq!(
+            err.kind(),
+            io::ErrorKind::InvalidData,
+            "idun data has `servers`"
+        );
+        let err = start(EmulatorOptions {
             platform: Platform::Klavis,
-            ..seeded(json!({}))
-        };
-        let err = start(unsupported).await.err().unwrap();
-        assert_eq!(err.kind(), io::ErrorKind::Unsupported);
+            ..seeded(json!({ "servers": [] }))
+        })
+        .await
+        .err()
+        .unwrap();
+        assert_eq!(
+            err.kind(),
+            io::ErrorKind::InvalidData,
+            "klavis data has `instances`"
+        );
+
+        for rate in [0.0, -2.0, f64::NAN, f64::INFINITY] {
+            let limited = EmulatorOptions {
+                rate_limit: Some(rate),
+                ..seeded(json!({}))
+            };
+            let err = start(limited).await.err().unwrap();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{rate}");
+        }
+    }
+
+    #[tokio::test]
+    async fn every_platform_starts_and_serves_its_seed() {
+        let cases = [
+            (Platform::Pais, pais_seed(), PAIS.to_owned()),
+            (
+                Platform::Idun,
+                json!({ "servers": [{ "name": "A", "mcpServer": { "name": "a", "url": "http://a" } }] }),
+                "/admin/api/v1/mcp-servers".to_owned(),
+            ),
+            (
+                Platform::Hasmcp,
+                json!({ "servers": [{ "id": "sSuB9Gf6aD4", "name": "github1" }] }),
+                "/servers/sSuB9Gf6aD4".to_owned(),
+            ),
+            (
+                Platform::Klavis,
+                json!({ "instances": [{ "instanceId": "3c90c3cc-0d44-4b50-8888-8dd25736052a", "serverName": "GitHub" }] }),
+                "/mcp-server/instance/3c90c3cc-0d44-4b50-8888-8dd25736052a".to_owned(),
+            ),
+        ];
+        for (platform, seed, path) in cases {
+            let emu = start_emulator(platform, Some(seed), EmulatorAuth::None).await;
+            let (status, body) = send(client().get(format!("{}{path}", emu.url()))).await;
+            assert_eq!(status, 200, "{platform}: {body}");
+            emu.shutdown().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn rate_limit_applies_to_existing_platforms_in_their_shape() {
+        let emu = start_limited(Platform::Idun, None, EmulatorAuth::None, 1.0).await;
+        let http = client();
+        let servers = format!("{}/admin/api/v1/mcp-servers", emu.url());
+        let (status, _) = send(http.get(&servers)).await;
+        assert_eq!(status, 200);
+        let response = http.get(&servers).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 429);
+        assert_eq!(response.headers()["retry-after"], "1");
+        assert_eq!(
+            response.json::<Value>().await.unwrap(),
+            json!({ "error": { "code": "rate_limited", "message": "Too many requests." } })
+        );
+        // Control routes are never limited.
+        for _ in 0..3 {
+            let (status, _) = send(http.get(format!("{}/_emulator/state", emu.url()))).await;
+            assert_eq!(status, 200);
+        }
+        assert_eq!(
+            emu.requests().iter().map(|r| r.status).collect::<Vec<_>>(),
+            [200, 429]
+        );
+    }
+
+    #[tokio::test]
+    async fn interleaved_write_on_pais_lands_before_the_patch_and_is_not_recorded() {
+        let emu = start_emulator(
+            Platform::Pais,
+            Some(pais_seed()),
+            EmulatorAuth::Bearer("tok".into()),
+        )
+        .await;
+        let one = format!("{}{PAIS}/0b8f3c1e-0000-4000-8000-000000000001", emu.url());
+        // The other client renames the server and sets a description between our GET and PATCH.
+        emu.interleave(Interleave {
+            before_method: "PATCH".into(),
+            before_path_contains: "0b8f3c1e".into(),
+            method: "patch".into(),
+            path: format!("{PAIS}/0b8f3c1e-0000-4000-8000-000000000001"),
+            body: json!({ "name": "theirs", "description": "set by them" }),
+        });
+        let http = client();
+        let (status, read) = send(http.get(&one).bearer_auth("tok")).await;
+        assert_eq!(status, 200);
+        assert_eq!(read["name"], "github", "a GET does not trigger it");
+        // A PATCH that fails auth does not trigger it either.
+        let (status, _) = send(http.patch(&one).json(&json!({ "name": "ours" }))).await;
+        assert_eq!(status, 401);
+        assert_eq!(emu.state()["servers"][0]["name"], "github");
+
+        let (status, patched) = send(
+            http.patch(&one)
+                .bearer_auth("tok")
+                .json(&json!({ "name": "ours" })),
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(patched["name"], "ours", "ours landed last");
+        assert_eq!(
+            patched["description"], "set by them",
+            "merge-patch keeps the other client's field"
+        );
+        let log = emu.requests();
+        assert_eq!(
+            log.iter().map(|r| r.method.as_str()).collect::<Vec<_>>(),
+            ["GET", "PATCH", "PATCH"],
+            "the interleaved write is not recorded"
+        );
+        // Fired once: the next PATCH is not preceded by anything.
+        let (_, patched) = send(
+            http.patch(&one)
+                .bearer_auth("tok")
+                .json(&json!({ "description": null })),
+        )
+        .await;
+        assert_eq!(patched["name"], "ours");
+        assert!(patched.get("description").is_none());
+    }
+
+    #[tokio::test]
+    async fn a_failing_interleaved_write_changes_nothing_and_the_request_still_runs() {
+        let emu = start_emulator(Platform::Pais, Some(pais_seed()), EmulatorAuth::None).await;
+        let before = emu.state();
+        emu.interleave(Interleave {
+            before_method: "GET".into(),
+            before_path_contains: String::new(),
+            method: "PATCH".into(),
+            path: format!("{PAIS}/0b8f3c1e-0000-4000-8000-000000000001"),
+            body: json!({ "url": "not a url" }),
+        });
+        // Never queued: the path cannot be sent.
+        emu.interleave(Interleave {
+            before_method: "GET".into(),
+            before_path_contains: String::new(),
+            method: "DELETE".into(),
+            path: "relative".into(),
+            body: Value::Null,
+        });
+        let (status, body) = send(client().get(format!("{}{PAIS}", emu.url()))).await;
+        assert_eq!(status, 200);
+        assert_eq!(body["data"].as_array().unwrap().len(), 1);
+        assert_eq!(emu.state(), before, "the 422 write saved nothing");
+    }
+
+    #[tokio::test]
+    async fn interleaves_wait_behind_faults_and_rate_limits() {
+        let emu = start_emulator(Platform::Pais, Some(pais_seed()), EmulatorAuth::None).await;
+        emu.inject(Fault::unavailable(Platform::Pais));
+        emu.interleave(Interleave {
+            before_method: "GET".into(),
+            before_path_contains: String::new(),
+            method: "DELETE".into(),
+            path: format!("{PAIS}/0b8f3c1e-0000-4000-8000-000000000001"),
+            body: Value::Null,
+        });
+        let (status, _) = send(client().get(format!("{}{PAIS}", emu.url()))).await;
+        assert_eq!(status, 503);
+        assert_eq!(emu.state()["servers"].as_array().unwrap().len(), 1);
+        emu.clear_faults();
+        let (status, body) = send(client().get(format!("{}{PAIS}", emu.url()))).await;
+        assert_eq!(status, 200);
+        assert_eq!(body["data"], json!([]), "deleted right before the list");
+        emu.clear_interleaves();
     }
 
     #[tokio::test]

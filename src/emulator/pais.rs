@@ -19,12 +19,13 @@ use axum::{Json, Router};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::PlatformApp;
+use super::interleave::Interleaver;
 use super::store::{PersistError, PlatformState, Store, servers_of};
 use super::validation::{
     Bound, FieldError, at, check_bound, decode_body, expect_str, extra_forbidden, lax_bool,
     missing, model_attributes_type, one_of, parse_path_uuid, query_int, query_pairs,
 };
+use super::{Fallback, PlatformApp};
 
 const BASE: &str = "/api/v1/control/mcp-servers";
 const TRANSPORTS: [&str; 2] = ["STREAMABLE_HTTP", "SSE"];
@@ -450,6 +451,7 @@ pub(crate) fn build(
     initial: Option<Value>,
     data: Option<PathBuf>,
     token: Option<&str>,
+    interleaver: &Arc<Interleaver>,
 ) -> Result<PlatformApp, String> {
     let state = match initial {
         Some(value) => PaisState::from_value(value)?,
@@ -460,20 +462,20 @@ pub(crate) fn build(
         store: store.clone(),
         token: token.map(str::to_owned),
     });
-    let router = Router::new()
+    let handlers = Router::new()
         .route(BASE, get(list).post(create))
         .route(
             &format!("{BASE}/{{mcp_server_id}}"),
             get(read).patch(update).delete(remove),
         )
-        .route_layer(axum::middleware::from_fn_with_state(
-            pais.clone(),
-            require_bearer,
-        ))
-        .with_state(pais);
+        .with_state(pais.clone());
+    let router = interleaver
+        .wrap(handlers)
+        .route_layer(axum::middleware::from_fn_with_state(pais, require_bearer));
     Ok(PlatformApp {
         router,
         state: store,
+        fallback: Fallback::FastApi,
     })
 }
 

@@ -140,19 +140,25 @@ pub(crate) fn load_initial(data: Option<&Path>, seed: Option<&Value>) -> io::Res
 
 /// The `servers` array of a data-file document (`null` and a missing key mean none).
 pub(crate) fn servers_of(value: Value) -> Result<Vec<Value>, String> {
+    items_of(value, "servers")
+}
+
+/// The one top-level array of a data-file document, under `key` (`null` and a missing key mean
+/// none); any other top-level key is refused, so that a typo does not silently seed nothing.
+pub(crate) fn items_of(value: Value, key: &str) -> Result<Vec<Value>, String> {
     match value {
         Value::Null => Ok(Vec::new()),
         Value::Object(mut doc) => {
-            if let Some(key) = doc.keys().find(|k| k.as_str() != "servers") {
-                return Err(format!("unknown top-level key `{key}`; expected `servers`"));
+            if let Some(other) = doc.keys().find(|k| k.as_str() != key) {
+                return Err(format!("unknown top-level key `{other}`; expected `{key}`"));
             }
-            match doc.remove("servers") {
+            match doc.remove(key) {
                 None | Some(Value::Null) => Ok(Vec::new()),
                 Some(Value::Array(items)) => Ok(items),
-                Some(_) => Err("`servers` must be an array".to_owned()),
+                Some(_) => Err(format!("`{key}` must be an array")),
             }
         }
-        _ => Err("state must be an object like {\"servers\": [...]}".to_owned()),
+        _ => Err(format!("state must be an object like {{\"{key}\": [...]}}")),
     }
 }
 
@@ -235,5 +241,12 @@ mod tests {
         assert!(servers_of(json!({"server": []})).is_err());
         assert_eq!(servers_of(json!({})).unwrap(), Vec::<Value>::new());
         assert_eq!(servers_of(Value::Null).unwrap(), Vec::<Value>::new());
+        assert_eq!(
+            items_of(json!({"instances": [1]}), "instances").unwrap(),
+            vec![json!(1)]
+        );
+        let err = items_of(json!([]), "instances").unwrap_err();
+        assert!(err.contains("\"instances\""), "{err}");
+        assert!(items_of(json!({"servers": []}), "instances").is_err());
     }
 }

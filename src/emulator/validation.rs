@@ -104,9 +104,10 @@ pub(crate) fn value_error(loc: Vec<Value>, message: &str, input: &Value) -> Fiel
     .with_ctx(json!({ "error": {} }))
 }
 
-/// Decodes a request body the way FastAPI does for a JSON model parameter: an empty body is
-/// `missing`, a JSON (or untyped) body is parsed, and any other content type is passed on as
-/// raw text so that model validation rejects it.
+/// Decodes a request body the way FastAPI does for a JSON model parameter: an empty body or a
+/// JSON `null` is `missing` (FastAPI treats a `None` body as absent), a JSON (or untyped) body is
+/// parsed, and any other content type is passed on as raw text so that model validation rejects
+/// it.
 pub(crate) fn decode_body(headers: &HeaderMap, bytes: &[u8]) -> Result<Value, FieldError> {
     if bytes.is_empty() {
         return Err(missing(vec![json!("body")], &Value::Null));
@@ -129,7 +130,7 @@ pub(crate) fn decode_body(headers: &HeaderMap, bytes: &[u8]) -> Result<Value, Fi
     if !is_json {
         return Ok(Value::String(String::from_utf8_lossy(bytes).into_owned()));
     }
-    serde_json::from_slice(bytes).map_err(|err| {
+    let value: Value = serde_json::from_slice(bytes).map_err(|err| {
         let position = byte_offset(bytes, err.line(), err.column());
         FieldError::new(
             "json_invalid",
@@ -138,7 +139,11 @@ pub(crate) fn decode_body(headers: &HeaderMap, bytes: &[u8]) -> Result<Value, Fi
             json!({}),
         )
         .with_ctx(json!({ "error": json_error_reason(&err) }))
-    })
+    })?;
+    if value.is_null() {
+        return Err(missing(vec![json!("body")], &Value::Null));
+    }
+    Ok(value)
 }
 
 fn byte_offset(bytes: &[u8], line: usize, column: usize) -> usize {
@@ -416,6 +421,10 @@ mod tests {
     fn decode_body_treats_empty_as_missing_and_foreign_content_as_text() {
         let mut headers = HeaderMap::new();
         assert_eq!(decode_body(&headers, b"").unwrap_err().kind, "missing");
+        assert_eq!(
+            decode_body(&headers, b" null ").unwrap_err().kind,
+            "missing"
+        );
         headers.insert(header::CONTENT_TYPE, "text/plain".parse().unwrap());
         assert_eq!(decode_body(&headers, b"{}").unwrap(), json!("{}"));
         headers.insert(
