@@ -42,6 +42,7 @@ fn main() {
                 data: None,
                 seed: Some(json!({"servers": live})),
                 auth: EmulatorAuth::None,
+                rate_limit: None,
             })
             .await
             .unwrap();

@@ -200,6 +200,20 @@ pub fn idun_provider(url: &str, servers: &str) -> String {
     )
 }
 
+/// A HasMCP provider block pointing at the emulator.
+pub fn hasmcp_provider(url: &str, servers: &str) -> String {
+    format!(
+        "  - name: hasmcp\n    platform: hasmcp\n    endpoint: {url}\n    auth: {{ bearer: \"${{HASMCP_TOKEN}}\" }}\n    servers:\n{servers}"
+    )
+}
+
+/// A Klavis provider block pointing at the emulator (default 2/s client-side limit).
+pub fn klavis_provider(url: &str, instances: &str) -> String {
+    format!(
+        "  - name: klavis\n    platform: klavis\n    endpoint: {url}\n    auth: {{ bearer: \"${{KLAVIS_TOKEN}}\" }}\n    instances:\n{instances}"
+    )
+}
+
 pub fn config(providers: &[String]) -> String {
     format!("version: 1\nproviders:\n{}", providers.join("\n"))
 }

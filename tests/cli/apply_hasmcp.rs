@@ -1,0 +1,142 @@
+//! HasMCP: the full object with the plan-time version; a silently dropped write is a failure.
+
+use mcpform::config::model::Platform;
+use mcpform::emulator::Interleave;
+use serde_json::json;
+
+use crate::support::*;
+
+const ID: &str = "sSuB9Gf6aD4";
+
+fn seeded() -> Emulator {
+    Emulator::start(
+        Platform::Hasmcp,
+        json!({"servers": [{
+            "id": ID, "name": "github1", "instructions": "Old instructions.", "requestHeadersProxyEnabled": false,
+            "version": 3,
+            "providers": [{"id": "kSuB9Gf6aD4", "tools": [{"id": "tAAAAAAAAA1"}, {"id": "tBBBBBBBBB2"}]}],
+            "resources": [{"id": "rSuB9Gf6aD4"}], "prompts": [{"id": "pSuB9Gf6aD4"}]
+        }]}),
+    )
+}
+
+fn servers(instructions: &str, tools: &str) -> String {
+    format!(
+        "      - name: github1
+        instructions: {instructions}
+        providers: [ {{ id: kSuB9Gf6aD4, tools: [ {tools} ] }} ]
+        resources: [ rSuB9Gf6aD4 ]
+        prompts: [ pSuB9Gf6aD4 ]
+"
+    )
+}
+
+#[test]
+fn changed_instructions_send_the_full_object_with_the_live_version() {
+    let hasmcp = seeded();
+    let work = Workdir::new(&config(&[hasmcp_provider(
+        &hasmcp.url(),
+        &servers("New instructions.", "tAAAAAAAAA1, tBBBBBBBBB2"),
+    )]));
+    let plan = work
+        .run(&["plan", "--format", "json"])
+        .expect_code(0)
+        .json();
+    let fields: Vec<&str> = plan["changes"][0]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["instructions"], "only what really differs");
+
+    work.run(&["apply", "--auto-approve"]).expect_code(0);
+    let writes = hasmcp.writes();
+    assert_eq!(writes.len(), 1);
+    assert_eq!(writes[0].method, "PATCH");
+    assert_eq!(writes[0].path, format!("/servers/{ID}"));
+    assert_eq!(
+        writes[0].body,
+        Some(json!({"server": {
+            "name": "github1", "instructions": "New instructions.", "requestHeadersProxyEnabled": false,
+            "providers": [{"id": "kSuB9Gf6aD4", "tools": [{"id": "tAAAAAAAAA1"}, {"id": "tBBBBBBBBB2"}]}],
+            "resources": [{"id": "rSuB9Gf6aD4"}], "prompts": [{"id": "pSuB9Gf6aD4"}], "version": 3
+        }}))
+    );
+    let stored = &hasmcp.state()["servers"][0];
+    assert_eq!(stored["instructions"], "New instructions.");
+    assert_eq!(stored["version"], 4);
+    work.run(&["plan", "--detailed-exitcode"]).expect_code(0);
+}
+
+#[test]
+fn reordered_tools_are_no_change() {
+    let hasmcp = seeded();
+    let work = Workdir::new(&config(&[hasmcp_provider(
+        &hasmcp.url(),
+        &servers("Old instructions.", "tBBBBBBBBB2, tAAAAAAAAA1"),
+    )]));
+    let run = work.run(&["plan", "--detailed-exitcode"]);
+    run.expect_code(0);
+    assert!(run.stdout.starts_with("No changes."), "{}", run.stdout);
+}
+
+#[test]
+fn reads_the_list_once_and_only_the_configured_servers_in_full() {
+    let mut servers = vec![json!({"id": ID, "name": "github1", "version": 1})];
+    servers
+        .extend((0..20).map(
+            |i| json!({"id": format!("x{i:010}"), "name": format!("other{i}"), "version": 1}),
+        ));
+    let hasmcp = Emulator::start(Platform::Hasmcp, json!({"servers": servers}));
+    let work = Workdir::new(&config(&[hasmcp_provider(
+        &hasmcp.url(),
+        "      - name: github1\n",
+    )]));
+    work.run(&["plan"]).expect_code(0);
+    let paths: Vec<String> = hasmcp.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(paths, ["/servers".to_owned(), format!("/servers/{ID}")]);
+}
+
+#[test]
+fn a_concurrent_writer_between_plan_and_apply_fails_the_apply() {
+    let hasmcp = seeded();
+    // Another client bumps the version (changing nothing else) just before mcpform's PATCH.
+    hasmcp.interleave(Interleave {
+        before_method: "PATCH".into(),
+        before_path_contains: ID.into(),
+        method: "PATCH".into(),
+        path: format!("/servers/{ID}"),
+        body: json!({"server": {
+            "name": "github1", "instructions": "Old instructions.", "version": 3,
+            "providers": [{"id": "kSuB9Gf6aD4", "tools": [{"id": "tAAAAAAAAA1"}, {"id": "tBBBBBBBBB2"}]}],
+            "resources": [{"id": "rSuB9Gf6aD4"}], "prompts": [{"id": "pSuB9Gf6aD4"}]
+        }}),
+    });
+    let work = Workdir::new(&config(&[hasmcp_provider(
+        &hasmcp.url(),
+        &servers("New instructions.", "tAAAAAAAAA1"),
+    )]));
+    let run = work.run(&["apply", "--auto-approve"]);
+    run.expect_code(1);
+    assert!(
+        run.stdout.contains("✗ hasmcp/servers/github1"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("changed by someone else since the plan"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("✓"),
+        "nothing is claimed applied: {}",
+        run.stdout
+    );
+    assert_eq!(
+        hasmcp.state()["servers"][0]["instructions"],
+        "Old instructions."
+    );
+}
