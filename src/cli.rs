@@ -169,7 +169,7 @@ pub struct EmulateArgs {
     /// JSON file that seeds the emulator's objects and keeps every change
     #[arg(long, value_name = "FILE")]
     pub data: Option<PathBuf>,
-    /// Require this bearer token (pais)
+    /// Require this bearer token (pais, hasmcp, klavis)
     #[arg(
         long,
         value_name = "TOKEN",
@@ -185,6 +185,12 @@ pub struct EmulateArgs {
         hide_env_values = true
     )]
     pub password: Option<String>,
+    /// Answer 429 beyond this many requests per second [default: 2 for klavis, none elsewhere]
+    #[arg(long, value_name = "N", conflicts_with = "no_rate_limit")]
+    pub rate_limit: Option<f64>,
+    /// Serve every request, even on klavis
+    #[arg(long)]
+    pub no_rate_limit: bool,
 }
 
 fn parse_override(raw: &str) -> Result<(String, String), String> {

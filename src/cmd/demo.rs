@@ -16,6 +16,8 @@ use crate::selection::Selection;
 const CONFIG: &str = include_str!("../../examples/demo.yaml");
 const PAIS_SEED: &str = include_str!("../../examples/demo/pais.json");
 const IDUN_SEED: &str = include_str!("../../examples/demo/idun.json");
+const HASMCP_SEED: &str = include_str!("../../examples/demo/hasmcp.json");
+const KLAVIS_SEED: &str = include_str!("../../examples/demo/klavis.json");
 const IDUN_PASSWORD: &str = "demo-password";
 
 /// The demo's environment: made-up credentials, masked in the output like real ones.
@@ -24,6 +26,8 @@ fn demo_env(name: &str) -> Option<String> {
         "PAIS_TOKEN" => Some("demo-pais-token".into()),
         "GITHUB_TOKEN" => Some("ghp_demo_0123456789abcdef".into()),
         "IDUN_ADMIN_PASSWORD" => Some(IDUN_PASSWORD.into()),
+        "HASMCP_ACCESS_TOKEN" => Some("demo-hasmcp-token".into()),
+        "KLAVIS_API_KEY" => Some("demo-klavis-key".into()),
         _ => None,
     }
 }
@@ -41,27 +45,56 @@ async fn run_in(global: &GlobalArgs, dir: &std::path::Path) -> miette::Result<Ex
     let config_path = dir.join("demo.yaml");
     std::fs::write(&config_path, CONFIG)
         .map_err(|e| miette::miette!("cannot write {}: {e}", config_path.display()))?;
-    let pais = start(
-        Platform::Pais,
-        PAIS_SEED,
-        EmulatorAuth::Bearer("demo-pais-token".into()),
-    )
-    .await?;
-    let idun = start(
-        Platform::Idun,
-        IDUN_SEED,
-        EmulatorAuth::Password(IDUN_PASSWORD.into()),
-    )
-    .await?;
-    eprintln!(
-        "Started emulators: pais at {}, idun at {}",
-        pais.url(),
-        idun.url()
-    );
+    let emulators = [
+        (
+            "pais",
+            start(
+                Platform::Pais,
+                PAIS_SEED,
+                EmulatorAuth::Bearer("demo-pais-token".into()),
+            )
+            .await?,
+        ),
+        (
+            "idun",
+            start(
+                Platform::Idun,
+                IDUN_SEED,
+                EmulatorAuth::Password(IDUN_PASSWORD.into()),
+            )
+            .await?,
+        ),
+        (
+            "hasmcp",
+            start(
+                Platform::Hasmcp,
+                HASMCP_SEED,
+                EmulatorAuth::Bearer("demo-hasmcp-token".into()),
+            )
+            .await?,
+        ),
+        (
+            "klavis",
+            start(
+                Platform::Klavis,
+                KLAVIS_SEED,
+                EmulatorAuth::Bearer("demo-klavis-key".into()),
+            )
+            .await?,
+        ),
+    ];
+    let started: Vec<String> = emulators
+        .iter()
+        .map(|(name, e)| format!("{name} at {}", e.url()))
+        .collect();
+    eprintln!("Started emulators: {}", started.join(", "));
 
     let demo_global = GlobalArgs {
         config: vec![config_path],
-        endpoint_override: vec![("pais".into(), pais.url()), ("idun".into(), idun.url())],
+        endpoint_override: emulators
+            .iter()
+            .map(|(name, e)| ((*name).to_owned(), e.url()))
+            .collect(),
         state: Some(dir.join("mcpform.state.json")),
         timeout: global.timeout,
         retries: global.retries,
@@ -88,12 +121,8 @@ async fn run_in(global: &GlobalArgs, dir: &std::path::Path) -> miette::Result<Ex
 
     println!("\n== 2. mcpform apply --auto-approve: only the requests needed\n");
     let results = apply::execute(&plan, &workspace.providers, 8, &|_| {}).await;
-    for request in pais
-        .requests()
-        .iter()
-        .chain(idun.requests().iter())
-        .filter(|r| r.method != "GET" && !r.path.ends_with("/auth/login"))
-    {
+    let sent = emulators.iter().flat_map(|(_, e)| e.requests());
+    for request in sent.filter(|r| r.method != "GET" && !r.path.ends_with("/auth/login")) {
         let body = request
             .body
             .as_ref()
@@ -111,8 +140,9 @@ async fn run_in(global: &GlobalArgs, dir: &std::path::Path) -> miette::Result<Ex
     let second = workspace.plan().await?;
     render::render_text(&second, &workspace.config.secrets, style, &mut out).map_err(write_err)?;
 
-    pais.shutdown().await;
-    idun.shutdown().await;
+    for (_, emulator) in emulators {
+        emulator.shutdown().await;
+    }
     Ok(if failed == 0 && !second.has_changes() {
         ExitCode::SUCCESS
     } else {
@@ -134,6 +164,7 @@ async fn start(
         data: None,
         seed: Some(seed),
         auth,
+        rate_limit: None,
     })
     .await
     .map_err(|e| miette::miette!("cannot start the {platform} emulator: {e}"))

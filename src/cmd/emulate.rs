@@ -27,11 +27,13 @@ pub async fn run(args: &EmulateArgs) -> miette::Result<ExitCode> {
         data: args.data.clone(),
         seed: None,
         auth,
+        rate_limit: rate_limit(args),
     };
     let running = emulator::start(options).await.map_err(|e| {
         miette::miette!(
-            help = "pick another address with `--listen`",
-            "cannot listen on {listen}: {e}"
+            help = "check `--listen`, `--data` and the auth flags for this platform",
+            "cannot start the {} emulator on {listen}: {e}",
+            args.platform
         )
     })?;
     // The URL is the product (scripts read it); the rest is a log.
@@ -42,4 +44,15 @@ pub async fn run(args: &EmulateArgs) -> miette::Result<ExitCode> {
         .map_err(|e| miette::miette!("cannot wait for Ctrl-C: {e}"))?;
     running.shutdown().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Klavis's documented free-tier limit is 2 requests a second; the emulator enforces it
+/// unless told otherwise.
+fn rate_limit(args: &EmulateArgs) -> Option<f64> {
+    match (args.no_rate_limit, args.rate_limit, args.platform) {
+        (true, _, _) => None,
+        (false, Some(rate), _) => Some(rate),
+        (false, None, Platform::Klavis) => Some(2.0),
+        (false, None, _) => None,
+    }
 }

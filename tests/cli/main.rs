@@ -2,13 +2,16 @@
 
 mod support;
 
+mod apply_hasmcp;
 mod apply_idun;
+mod apply_klavis;
 
 mod apply_pais;
 mod confirm;
 mod demo;
 mod drift;
 mod formats;
+mod openapi;
 mod plan;
 mod resilience;
 mod saved_plan;

@@ -6,7 +6,7 @@ use std::process::{Command, Output, Stdio};
 
 use mcpform::config::model::Platform;
 use mcpform::emulator::{
-    self, EmulatorAuth, EmulatorOptions, Fault, RecordedRequest, RunningEmulator,
+    self, EmulatorAuth, EmulatorOptions, Fault, Interleave, RecordedRequest, RunningEmulator,
 };
 use serde_json::Value;
 
@@ -39,6 +39,8 @@ impl Emulator {
             data: None,
             seed: Some(seed),
             auth,
+            // Klavis allows 2 requests a second; the others have no limit to speak of.
+            rate_limit: (platform == Platform::Klavis).then_some(2.0),
         };
         let running = runtime
             .block_on(emulator::start(options))
@@ -75,6 +77,10 @@ impl Emulator {
 
     pub fn inject(&self, fault: Fault) {
         self.running().inject(fault);
+    }
+
+    pub fn interleave(&self, write: Interleave) {
+        self.running().interleave(write);
     }
 
     pub fn state(&self) -> Value {

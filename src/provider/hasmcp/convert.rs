@@ -66,6 +66,9 @@ fn document(
     resources: Vec<String>,
     prompts: Vec<String>,
 ) -> Map<String, Value> {
+    // HasMCP stores links as (provider, tool) pairs, so a provider without tools cannot be
+    // stored and never reads back; keeping it would show as a change on every plan.
+    providers.retain(|(_, tools)| !tools.is_empty());
     providers.sort();
     let providers: Vec<Value> = providers
         .into_iter()
