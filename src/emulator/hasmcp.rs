@@ -810,11 +810,7 @@ pub(crate) fn build(
     token: Option<&str>,
     interleaver: &Arc<Interleaver>,
 ) -> Result<PlatformApp, String> {
-    let state = match initial {
-        Some(value) => HasmcpState::from_value(value)?,
-        None => HasmcpState::default(),
-    };
-    let store = Arc::new(Store::new(state, data));
+    let store = Arc::new(Store::seeded(initial, data)?);
     let hasmcp = Arc::new(Hasmcp {
         store: store.clone(),
         token: token.map(str::to_owned),

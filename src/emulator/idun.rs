@@ -620,11 +620,7 @@ pub(crate) fn build(
     password: Option<&str>,
     interleaver: &Arc<Interleaver>,
 ) -> Result<PlatformApp, String> {
-    let state = match initial {
-        Some(value) => IdunState::from_value(value)?,
-        None => IdunState::default(),
-    };
-    let store = Arc::new(Store::new(state, data));
+    let store = Arc::new(Store::seeded(initial, data)?);
     let idun = Arc::new(Idun {
         store: store.clone(),
         password: password.map(str::to_owned),

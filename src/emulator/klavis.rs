@@ -250,11 +250,7 @@ pub(crate) fn build(
     api_key: Option<&str>,
     interleaver: &Arc<Interleaver>,
 ) -> Result<PlatformApp, String> {
-    let state = match initial {
-        Some(value) => KlavisState::from_value(value)?,
-        None => KlavisState::default(),
-    };
-    let store = Arc::new(Store::new(state, data));
+    let store = Arc::new(Store::seeded(initial, data)?);
     let klavis = Arc::new(Klavis {
         store: store.clone(),
         api_key: api_key.map(str::to_owned),

@@ -250,45 +250,29 @@ fn build_platform(
     let invalid = |msg: &str| io::Error::new(io::ErrorKind::InvalidInput, msg.to_owned());
     let bad_seed = |msg: String| io::Error::new(io::ErrorKind::InvalidData, msg);
     let data = options.data.clone();
-    let app = match (options.platform, &options.auth) {
-        (Platform::Pais, EmulatorAuth::None) => pais::build(initial, data, None, interleaver),
-        (Platform::Pais, EmulatorAuth::Bearer(token)) => {
-            pais::build(initial, data, Some(token.as_str()), interleaver)
-        }
-        (Platform::Pais, EmulatorAuth::Password(_)) => {
-            return Err(invalid(
-                "pais authenticates with a bearer token, not a password",
-            ));
-        }
-        (Platform::Idun, EmulatorAuth::None) => idun::build(initial, data, None, interleaver),
-        (Platform::Idun, EmulatorAuth::Password(p)) => {
-            idun::build(initial, data, Some(p.as_str()), interleaver)
-        }
-        (Platform::Idun, EmulatorAuth::Bearer(_)) => {
+    // Idun logs in with a password; the other three take a bearer token. Any may run open.
+    let credential = match (&options.auth, options.platform) {
+        (EmulatorAuth::None, _) => None,
+        (EmulatorAuth::Password(password), Platform::Idun) => Some(password.as_str()),
+        (EmulatorAuth::Bearer(_), Platform::Idun) => {
             return Err(invalid(
                 "idun authenticates with a password login (or none), not a bearer token",
             ));
         }
-        (Platform::Hasmcp, EmulatorAuth::None) => hasmcp::build(initial, data, None, interleaver),
-        (Platform::Hasmcp, EmulatorAuth::Bearer(token)) => {
-            hasmcp::build(initial, data, Some(token.as_str()), interleaver)
+        (EmulatorAuth::Bearer(token), _) => Some(token.as_str()),
+        (EmulatorAuth::Password(_), platform) => {
+            return Err(invalid(&format!(
+                "{platform} authenticates with a bearer token, not a password"
+            )));
         }
-        (Platform::Hasmcp, EmulatorAuth::Password(_)) => {
-            return Err(invalid(
-                "hasmcp authenticates with a bearer token, not a password",
-            ));
-        }
-        (Platform::Klavis, EmulatorAuth::None) => klavis::build(initial, data, None, interleaver),
-        (Platform::Klavis, EmulatorAuth::Bearer(token)) => {
-            klavis::build(initial, data, Some(token.as_str()), interleaver)
-        }
-        (Platform::Klavis, EmulatorAuth::Password(_)) => {
-            return Err(invalid(
-                "klavis authenticates with a bearer API key, not a password",
-            ));
-        }
-    }
-    .map_err(bad_seed)?;
+    };
+    let build = match options.platform {
+        Platform::Pais => pais::build,
+        Platform::Idun => idun::build,
+        Platform::Hasmcp => hasmcp::build,
+        Platform::Klavis => klavis::build,
+    };
+    let app = build(initial, data, credential, interleaver).map_err(bad_seed)?;
     // `--data` names a file that should exist once the emulator runs, even before any write.
     if let Some(path) = &options.data {
         if !path.exists() {

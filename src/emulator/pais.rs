@@ -453,11 +453,7 @@ pub(crate) fn build(
     token: Option<&str>,
     interleaver: &Arc<Interleaver>,
 ) -> Result<PlatformApp, String> {
-    let state = match initial {
-        Some(value) => PaisState::from_value(value)?,
-        None => PaisState::default(),
-    };
-    let store = Arc::new(Store::new(state, data));
+    let store = Arc::new(Store::seeded(initial, data)?);
     let pais = Arc::new(Pais {
         store: store.clone(),
         token: token.map(str::to_owned),

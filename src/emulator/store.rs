@@ -38,14 +38,18 @@ pub(crate) struct Store<S> {
     data: Option<PathBuf>,
 }
 
-impl<S: PlatformState> Store<S> {
-    pub fn new(initial: S, data: Option<PathBuf>) -> Self {
-        Store {
+impl<S: PlatformState + Default> Store<S> {
+    /// A store holding the seed (data-file format) when there is one, else empty.
+    pub fn seeded(seed: Option<Value>, data: Option<PathBuf>) -> Result<Self, String> {
+        let initial = seed.map(S::from_value).transpose()?.unwrap_or_default();
+        Ok(Store {
             state: Mutex::new(initial),
             data,
-        }
+        })
     }
+}
 
+impl<S: PlatformState> Store<S> {
     fn lock(&self) -> MutexGuard<'_, S> {
         // A panic in a handler must not take the whole emulator down with a poisoned lock;
         // the state itself is only ever swapped whole, so it cannot be half-written.
@@ -167,7 +171,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    #[derive(Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq, Default)]
     struct Numbers(Vec<i64>);
 
     impl PlatformState for Numbers {
@@ -197,7 +201,7 @@ mod tests {
 
     #[test]
     fn failed_mutation_leaves_state_untouched() {
-        let store = Store::new(Numbers(vec![1]), None);
+        let store = Store::<Numbers>::seeded(Some(json!({"servers": [1]})), None).unwrap();
         let result: Result<(), Failure> = store.mutate(|s| {
             s.0.push(2);
             Err(Failure::Rejected)
@@ -210,7 +214,7 @@ mod tests {
     fn mutation_is_persisted_and_reloadable() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.json");
-        let store = Store::new(Numbers(vec![]), Some(path.clone()));
+        let store = Store::<Numbers>::seeded(None, Some(path.clone())).unwrap();
         store
             .mutate(|s| {
                 s.0.push(7);
@@ -227,7 +231,7 @@ mod tests {
     fn unwritable_data_file_rejects_the_mutation() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("missing-dir").join("state.json");
-        let store = Store::new(Numbers(vec![]), Some(path));
+        let store = Store::<Numbers>::seeded(None, Some(path)).unwrap();
         let result = store.mutate(|s| {
             s.0.push(1);
             Ok::<_, Failure>(())
