@@ -200,7 +200,7 @@ impl HttpClient {
         if self.settings.read_only && method != reqwest::Method::GET {
             return Err(HttpError::ReadOnly {
                 method: method.to_string(),
-                url: format!("{}{path}", self.base),
+                url: self.shown_url(path),
             });
         }
         self.send_unchecked(method, path, query, body, idempotent)
@@ -216,6 +216,7 @@ impl HttpClient {
         idempotent: bool,
     ) -> Result<HttpResponse, HttpError> {
         let url = format!("{}{}", self.base, path);
+        let shown = self.shown_url(path);
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -231,7 +232,7 @@ impl HttpClient {
             let (outcome, wait, error) = match result {
                 Ok(response) => {
                     let status = response.status().as_u16();
-                    self.log(&method, &url, &status.to_string(), started);
+                    self.log(&method, &shown, &status.to_string(), started);
                     let retry_after = response
                         .headers()
                         .get(reqwest::header::RETRY_AFTER)
@@ -239,12 +240,12 @@ impl HttpClient {
                         .and_then(|v| parse_retry_after(v, SystemTime::now()));
                     let text = response.text().await.unwrap_or_default();
                     if (200..300).contains(&status) {
-                        return self.parse_body(&method, &url, status, &text);
+                        return self.parse_body(&method, &shown, status, &text);
                     }
                     let platform = (self.errors)(status, &text);
                     let error = HttpError::Status {
                         method: method.to_string(),
-                        url: url.clone(),
+                        url: shown.clone(),
                         status,
                         message: self.secrets.mask_text(&platform.message),
                         attempts: attempt,
@@ -257,7 +258,7 @@ impl HttpClient {
                     (outcome, retry_after, error)
                 }
                 Err(e) => {
-                    self.log(&method, &url, "failed", started);
+                    self.log(&method, &shown, "failed", started);
                     let outcome = if e.is_connect() {
                         Outcome::ConnectFailed
                     } else {
@@ -273,7 +274,7 @@ impl HttpClient {
                     };
                     let error = HttpError::Transport {
                         method: method.to_string(),
-                        url: url.clone(),
+                        url: shown.clone(),
                         message: self.secrets.mask_text(&message),
                         attempts: attempt,
                     };
@@ -293,7 +294,7 @@ impl HttpClient {
                 None => self.settings.retry.backoff(attempt, jitter()),
             };
             if self.settings.verbose {
-                eprintln!("retrying {method} {url} in {:.1}s", delay.as_secs_f64());
+                eprintln!("retrying {method} {shown} in {:.1}s", delay.as_secs_f64());
             }
             tokio::time::sleep(delay).await;
         }
@@ -319,6 +320,11 @@ impl HttpClient {
                 url: url.to_owned(),
                 message: e.to_string(),
             })
+    }
+
+    /// The URL as errors and logs may show it: an endpoint built from `${VAR}` is secret.
+    fn shown_url(&self, path: &str) -> String {
+        self.secrets.mask_text(&format!("{}{path}", self.base))
     }
 
     fn log(&self, method: &reqwest::Method, url: &str, status: &str, started: std::time::Instant) {

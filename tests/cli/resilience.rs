@@ -103,3 +103,31 @@ fn a_wrong_token_names_the_provider_and_the_status() {
     assert!(run.stderr.contains("401"), "{}", run.stderr);
     assert!(!run.stderr.contains("wrong-token-value"));
 }
+
+#[test]
+fn a_platform_that_never_answers_times_out_with_a_clear_error() {
+    // The kernel accepts the connection; nobody ever answers it.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    let work = Workdir::new(&config(&[pais_provider(&url, SERVERS)]));
+    let started = std::time::Instant::now();
+    let run = work.run(&["plan", "--timeout", "0.5", "--retries", "0"]);
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains("no response within 0.5s"),
+        "{}",
+        run.stderr
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    drop(silent);
+}
+
+#[test]
+fn an_endpoint_built_from_a_secret_never_shows_in_errors_or_logs() {
+    let mut work = Workdir::new(&config(&[pais_provider("http://${PAIS_HOST}", SERVERS)]));
+    work.set_env("PAIS_HOST", "127.0.0.1:9");
+    let run = work.run(&["plan", "--retries", "1", "--verbose"]);
+    run.expect_code(1);
+    assert!(!run.stderr.contains("127.0.0.1:9"), "{}", run.stderr);
+    assert!(run.stderr.contains("(sensitive)"), "{}", run.stderr);
+}
