@@ -9,7 +9,6 @@ use mcpform::diff::{PlanScope, plan_resources};
 use mcpform::emulator::{self, EmulatorAuth, EmulatorOptions};
 use mcpform::http::ClientSettings;
 use mcpform::mask::Secrets;
-use mcpform::selection::Selection;
 use mcpform::state::State;
 use serde_json::json;
 
@@ -51,15 +50,16 @@ fn main() {
                     .unwrap();
             let secrets = Secrets::default();
             let settings = ClientSettings::default();
-            let provider = mcpform::provider::connect(&config, None, &settings, &secrets, &Selection::default()).unwrap();
+            let provider = mcpform::provider::connect(&config, None, &settings, &secrets).unwrap();
+            let desired = mcpform::provider::desired_resources(&config);
 
             let started = Instant::now();
-            let objects = provider.fetch_live().await.unwrap();
+            let objects = provider.fetch_live(&desired).await.unwrap();
             let fetched = started.elapsed();
             let state = State::new();
             let scope = PlanScope { provider: "pais", platform: Platform::Pais, state: &state, secrets: &secrets };
             let started = Instant::now();
-            let changes = plan_resources(provider.as_ref(), &scope, provider.desired(), &objects).unwrap();
+            let changes = plan_resources(provider.as_ref(), &scope, &desired, &objects).unwrap();
             let diffed = started.elapsed();
             let updates = changes.iter().filter(|c| c.request.is_some()).count();
             let requests = running.requests().len();

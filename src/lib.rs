@@ -14,7 +14,6 @@ pub mod emulator;
 pub mod http;
 pub mod mask;
 pub mod plan;
-pub mod plan_file;
 pub mod provider;
 pub mod render;
 pub mod selection;

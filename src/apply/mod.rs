@@ -3,14 +3,13 @@
 //! Each resource is one request, so each ends either fully applied or untouched; retries and
 //! timeouts live in the HTTP client. A failure never stops the other resources.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::plan::{Plan, ResourceChange};
-use crate::provider::{Provider, WriteError};
+use crate::plan::{Accounts, Plan, ResourceChange};
+use crate::provider::WriteError;
 use crate::state::State;
 
 /// How one resource's apply ended.
@@ -24,7 +23,7 @@ pub struct ResourceResult {
 /// it arrives. Results come back in plan order.
 pub async fn execute(
     plan: &Plan,
-    providers: &BTreeMap<String, Arc<dyn Provider>>,
+    accounts: &Accounts,
     parallelism: usize,
     on_done: &(dyn Fn(&ResourceResult) + Sync),
 ) -> Vec<ResourceResult> {
@@ -34,7 +33,7 @@ pub async fn execute(
         let Some(request) = change.request.clone() else {
             continue;
         };
-        let provider = Arc::clone(&providers[&change.provider]);
+        let provider = Arc::clone(&accounts[&change.provider].provider);
         let permits = Arc::clone(&permits);
         tasks.spawn(async move {
             let _permit = permits

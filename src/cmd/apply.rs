@@ -9,7 +9,7 @@ use super::workspace::{RunOptions, Workspace, process_env};
 use crate::apply::{self, ResourceResult};
 use crate::cli::{ApplyArgs, GlobalArgs};
 use crate::http::HttpError;
-use crate::plan_file::PlanFile;
+use crate::plan::file::PlanFile;
 use crate::provider::WriteError;
 use crate::render::{self, TextStyle};
 
@@ -55,7 +55,7 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> miette::Result<ExitCo
         env: &process_env,
     };
     let mut workspace = Workspace::open(global, &options)?;
-    let plan = workspace.plan().await?;
+    let plan = workspace.planner().plan().await?;
     if let Some(saved) = &saved {
         if let Err(stale) = saved.verify(&plan, &workspace.config.files) {
             eprintln!("{:?}", miette::Report::new(stale));
@@ -80,7 +80,7 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> miette::Result<ExitCo
     println!();
     let results = apply::execute(
         &plan,
-        &workspace.providers,
+        &workspace.accounts,
         args.parallelism as usize,
         &|result| {
             if global.verbose {

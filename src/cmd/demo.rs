@@ -116,11 +116,11 @@ async fn run_in(global: &GlobalArgs, dir: &std::path::Path) -> miette::Result<Ex
 
     println!("== 1. mcpform plan: examples/demo.yaml against the emulators' live state\n");
     let mut workspace = Workspace::open(&demo_global, &options)?;
-    let plan = workspace.plan().await?;
+    let plan = workspace.planner().plan().await?;
     render::render_text(&plan, &workspace.config.secrets, style, &mut out).map_err(write_err)?;
 
     println!("\n== 2. mcpform apply --auto-approve: only the requests needed\n");
-    let results = apply::execute(&plan, &workspace.providers, 8, &|_| {}).await;
+    let results = apply::execute(&plan, &workspace.accounts, 8, &|_| {}).await;
     let sent = emulators.iter().flat_map(|(_, e)| e.requests());
     for request in sent.filter(|r| r.method != "GET" && !r.path.ends_with("/auth/login")) {
         let body = request
@@ -137,7 +137,7 @@ async fn run_in(global: &GlobalArgs, dir: &std::path::Path) -> miette::Result<Ex
 
     println!("\n== 3. mcpform plan again: the live state now matches\n");
     let workspace = Workspace::open(&demo_global, &options)?;
-    let second = workspace.plan().await?;
+    let second = workspace.planner().plan().await?;
     render::render_text(&second, &workspace.config.secrets, style, &mut out).map_err(write_err)?;
 
     for (_, emulator) in emulators {

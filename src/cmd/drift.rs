@@ -21,12 +21,12 @@ pub async fn run(global: &GlobalArgs, args: &DriftArgs) -> miette::Result<ExitCo
         },
     )?;
     // A narrowed run cannot tell unmanaged objects from configured ones it left out.
-    let live = workspace.fetch(selection.is_everything()).await?;
-    let plan = workspace.plan_from(&live)?;
+    let live = workspace.planner().fetch(selection.is_everything()).await?;
+    let plan = workspace.planner().diff(&live)?;
     let listings: BTreeMap<String, ProviderLive> = live
         .iter()
         .map(|(name, objects)| {
-            let provider = &workspace.providers[name];
+            let provider = &workspace.accounts[name].provider;
             let complete = provider.lists_everything() && selection.is_everything();
             (
                 name.clone(),

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use super::output::emit;
 use super::workspace::{RunOptions, Workspace, process_env};
 use crate::cli::{Format, GlobalArgs, PlanArgs};
-use crate::plan_file::PlanFile;
+use crate::plan::file::PlanFile;
 use crate::render::{self, TextStyle};
 
 pub async fn run(global: &GlobalArgs, args: &PlanArgs) -> miette::Result<ExitCode> {
@@ -19,7 +19,7 @@ pub async fn run(global: &GlobalArgs, args: &PlanArgs) -> miette::Result<ExitCod
             env: &process_env,
         },
     )?;
-    let plan = workspace.plan().await?;
+    let plan = workspace.planner().plan().await?;
     let secrets = &workspace.config.secrets;
     let style = TextStyle {
         color: super::stdout_color(global),

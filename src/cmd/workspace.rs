@@ -1,50 +1,27 @@
 //! What plan and apply share: the loaded config, one provider per block, the state file,
 //! and computing the plan (fetch every provider concurrently, then diff).
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use miette::{Diagnostic, Report};
-use tokio::task::JoinSet;
+use miette::Diagnostic;
 
 use crate::cli::GlobalArgs;
+use crate::config::model::ProviderConfig;
 use crate::config::{self, LoadedConfig};
-use crate::diff::{self, LiveObject, PlanScope};
-use crate::http::{ClientSettings, HttpError, RetryPolicy};
-use crate::plan::Plan;
-use crate::provider::{self, Provider};
+use crate::diff::DesiredResource;
+use crate::http::{ClientSettings, RetryPolicy};
+use crate::plan::{Account, Accounts, Planner};
+use crate::provider;
 use crate::selection::Selection;
 use crate::state::{self, State};
 
 pub struct Workspace {
     pub config: LoadedConfig,
-    pub providers: BTreeMap<String, Arc<dyn Provider>>,
+    pub accounts: Accounts,
     pub state: State,
     pub state_path: PathBuf,
-}
-
-#[derive(Debug, thiserror::Error, Diagnostic)]
-#[error("{count} problem(s) stopped the plan; nothing was sent")]
-#[diagnostic(code(mcpform::plan::failed))]
-pub struct PlanFailed {
-    count: usize,
-    #[related]
-    problems: Vec<Report>,
-}
-
-#[derive(Debug, thiserror::Error, Diagnostic)]
-#[error("provider `{provider}`: cannot read the live state")]
-#[diagnostic(
-    code(mcpform::plan::fetch_failed),
-    help("check the provider's `endpoint` and `auth` (and the environment variables they use)")
-)]
-struct FetchFailed {
-    provider: String,
-    #[source]
-    #[diagnostic_source]
-    source: HttpError,
 }
 
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -65,9 +42,6 @@ pub struct RunOptions<'a> {
     pub read_only: bool,
     pub env: &'a dyn Fn(&str) -> Option<String>,
 }
-
-/// Every provider's live objects, by provider name.
-pub type LiveState = BTreeMap<String, Vec<LiveObject>>;
 
 impl Workspace {
     /// Loads and validates the config, then builds every provider. Sends nothing.
@@ -92,7 +66,7 @@ impl Workspace {
             verbose: global.verbose,
             read_only: options.read_only,
         };
-        let mut providers: BTreeMap<String, Arc<dyn Provider>> = BTreeMap::new();
+        let mut accounts = Accounts::new();
         for block in &config.providers {
             let endpoint = global
                 .endpoint_override
@@ -100,14 +74,12 @@ impl Workspace {
                 .rev()
                 .find(|(n, _)| n == block.name())
                 .map(|(_, u)| u.as_str());
-            let built = provider::connect(
-                block,
-                endpoint,
-                &settings,
-                &config.secrets,
-                options.selection,
-            )?;
-            providers.insert(block.name().to_owned(), Arc::from(built));
+            let provider = provider::connect(block, endpoint, &settings, &config.secrets)?;
+            let account = Account {
+                provider: Arc::from(provider),
+                desired: selected(block, options.selection),
+            };
+            accounts.insert(block.name().to_owned(), account);
         }
         let state_path = global.state.clone().unwrap_or_else(|| {
             let first = config.files.first().cloned().unwrap_or_default();
@@ -119,80 +91,28 @@ impl Workspace {
         let state = State::load(&state_path)?;
         Ok(Workspace {
             config,
-            providers,
+            accounts,
             state,
             state_path,
         })
     }
 
-    /// Fetches and diffs: the plan for this run.
-    pub async fn plan(&self) -> miette::Result<Plan> {
-        let live = self.fetch(false).await?;
-        self.plan_from(&live)
-    }
-
-    /// Fetches every provider's live objects concurrently. Providers with nothing selected are
-    /// skipped unless `everything` asks for their full listing (drift's unmanaged report).
-    pub async fn fetch(&self, everything: bool) -> miette::Result<LiveState> {
-        let mut fetches = JoinSet::new();
-        for (name, provider) in &self.providers {
-            if provider.desired().is_empty() && !(everything && provider.lists_everything()) {
-                continue;
-            }
-            let (name, provider) = (name.clone(), Arc::clone(provider));
-            fetches.spawn(async move { (name, provider.fetch_live().await) });
+    /// The plan stage over this workspace's providers, state and secrets.
+    pub fn planner(&self) -> Planner<'_> {
+        Planner {
+            accounts: &self.accounts,
+            state: &self.state,
+            secrets: &self.config.secrets,
         }
-        let mut live = LiveState::new();
-        let mut problems: Vec<Report> = Vec::new();
-        while let Some(joined) = fetches.join_next().await {
-            match joined.expect("fetch tasks do not panic") {
-                (name, Ok(objects)) => {
-                    live.insert(name, objects);
-                }
-                (provider, Err(source)) => problems.push(FetchFailed { provider, source }.into()),
-            }
-        }
-        if problems.is_empty() {
-            Ok(live)
-        } else {
-            Err(failed(problems))
-        }
-    }
-
-    /// Diffs the config against fetched live objects (pure).
-    pub fn plan_from(&self, live: &LiveState) -> miette::Result<Plan> {
-        let mut changes = Vec::new();
-        let mut problems: Vec<Report> = Vec::new();
-        for (name, provider) in &self.providers {
-            let Some(objects) = live.get(name) else {
-                continue;
-            };
-            let scope = PlanScope {
-                provider: name,
-                platform: provider.platform(),
-                state: &self.state,
-                secrets: &self.config.secrets,
-            };
-            match diff::plan_resources(provider.as_ref(), &scope, provider.desired(), objects) {
-                Ok(planned) => changes.extend(planned),
-                Err(errors) => problems.extend(errors.into_iter().map(Report::new)),
-            }
-        }
-        if !problems.is_empty() {
-            return Err(failed(problems));
-        }
-        changes.sort_by(|a, b| (&a.provider, &a.address).cmp(&(&b.provider, &b.address)));
-        Ok(Plan { changes })
     }
 }
 
-fn failed(mut problems: Vec<Report>) -> Report {
-    problems.sort_by_key(|p| p.to_string());
-    PlanFailed {
-        count: problems.len(),
-        problems,
-    }
-    .into()
+/// The resources of one config block that the selection covers.
+fn selected(block: &ProviderConfig, selection: &Selection) -> Arc<[DesiredResource]> {
+    provider::desired_resources(block)
+        .into_iter()
+        .filter(|d| selection.includes(&d.address))
+        .collect()
 }
 
 pub fn load_config(
@@ -210,4 +130,29 @@ pub fn load_config(
 /// The process environment, for `${VAR}` interpolation.
 pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_selection_keeps_other_resources_out_of_the_run() {
+        let block: ProviderConfig = serde_json::from_value(
+            json!({"platform": "pais", "name": "pais", "endpoint": "https://p.example", "servers": [
+                {"name": "a", "url": "https://a.example", "transport": "SSE"},
+                {"name": "b", "url": "https://b.example", "transport": "SSE"}
+            ]}),
+        )
+        .unwrap();
+        let selection = Selection {
+            targets: vec!["pais/servers/b".into()],
+            excludes: Vec::new(),
+        };
+        let desired = selected(&block, &selection);
+        let addresses: Vec<&str> = desired.iter().map(|d| d.address.as_str()).collect();
+        assert_eq!(addresses, ["pais/servers/b"]);
+    }
 }

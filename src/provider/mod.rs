@@ -18,19 +18,20 @@ use crate::diff::{DesiredResource, LiveObject, RequestBuilder};
 use crate::http::{ClientSettings, ErrorFormat, HttpClient, HttpError};
 use crate::mask::Secrets;
 use crate::plan::Request;
-use crate::selection::Selection;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// One configured platform account.
+/// One configured platform account: how to reach it and how its API reads and writes. It keeps
+/// no user resources; each call is given the ones it concerns.
 pub trait Provider: RequestBuilder + Send + Sync {
-    fn name(&self) -> &str;
+    /// The platform this provider talks to.
     fn platform(&self) -> Platform;
-    /// The configured resources, normalized like the live side.
-    fn desired(&self) -> &[DesiredResource];
     /// Reads the live objects, in as few requests as the platform's API allows: every object
-    /// where the platform can list them, else only the configured ones.
-    fn fetch_live(&self) -> BoxFuture<'_, Result<Vec<LiveObject>, HttpError>>;
+    /// where the platform can list them, else only the `desired` ones.
+    fn fetch_live<'a>(
+        &'a self,
+        desired: &'a [DesiredResource],
+    ) -> BoxFuture<'a, Result<Vec<LiveObject>, HttpError>>;
     /// Whether `fetch_live` returns every live object (so unmanaged ones can be reported).
     fn lists_everything(&self) -> bool {
         true
@@ -73,8 +74,6 @@ pub struct Connection<'a> {
     pub rate_limit: Option<f64>,
     pub settings: &'a ClientSettings,
     pub secrets: &'a Secrets,
-    /// The resources this run covers; the rest are neither fetched nor planned.
-    pub selection: &'a Selection,
 }
 
 impl Connection<'_> {
@@ -92,13 +91,6 @@ impl Connection<'_> {
             self.secrets,
         )
     }
-
-    fn select(&self, desired: impl IntoIterator<Item = DesiredResource>) -> Vec<DesiredResource> {
-        desired
-            .into_iter()
-            .filter(|d| self.selection.includes(&d.address))
-            .collect()
-    }
 }
 
 /// Builds the provider for one config block. `endpoint` overrides the configured one.
@@ -107,7 +99,6 @@ pub fn connect(
     endpoint: Option<&str>,
     settings: &ClientSettings,
     secrets: &Secrets,
-    selection: &Selection,
 ) -> Result<Box<dyn Provider>, SetupError> {
     let provider = config.name().to_owned();
     let endpoint = endpoint
@@ -120,7 +111,6 @@ pub fn connect(
         rate_limit: config.rate_limit(),
         settings,
         secrets,
-        selection,
     };
     let built: Result<Box<dyn Provider>, HttpError> = match config {
         ProviderConfig::Pais(c) => {
@@ -137,6 +127,32 @@ pub fn connect(
         }
     };
     built.map_err(|source| SetupError::Client { provider, source })
+}
+
+/// The resources a config block asks for, normalized like the live side, in config order.
+pub fn desired_resources(config: &ProviderConfig) -> Vec<DesiredResource> {
+    match config {
+        ProviderConfig::Pais(c) => c
+            .servers
+            .iter()
+            .map(|s| pais::desired_resource(&c.name, s))
+            .collect(),
+        ProviderConfig::Idun(c) => c
+            .servers
+            .iter()
+            .map(|s| idun::desired_resource(&c.name, s))
+            .collect(),
+        ProviderConfig::Hasmcp(c) => c
+            .servers
+            .iter()
+            .map(|s| hasmcp::desired_resource(&c.name, s))
+            .collect(),
+        ProviderConfig::Klavis(c) => c
+            .instances
+            .iter()
+            .map(|i| klavis::desired_resource(&c.name, i))
+            .collect(),
+    }
 }
 
 /// `<provider>/<collection>/<name or id>`.

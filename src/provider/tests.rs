@@ -3,26 +3,36 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Provider, connect};
+use super::{Provider, connect, desired_resources};
 use crate::config::model::ProviderConfig;
-use crate::diff::{LiveObject, PlanScope, plan_resources};
+use crate::diff::{DesiredResource, LiveObject, PlanScope, plan_resources};
 use crate::http::ClientSettings;
 use crate::mask::Secrets;
 use crate::plan::{Method, ResourceChange};
-use crate::selection::Selection;
 use crate::state::State;
 
-fn provider(config: Value) -> Box<dyn Provider> {
+/// A provider block's provider, built without network, with the resources it asks for.
+struct Block {
+    name: String,
+    provider: Box<dyn Provider>,
+    desired: Vec<DesiredResource>,
+}
+
+fn provider(config: Value) -> Block {
     let config: ProviderConfig = serde_json::from_value(config).expect("valid provider block");
     let secrets = Secrets::default();
-    connect(
+    let provider = connect(
         &config,
         Some("http://127.0.0.1:1"),
         &ClientSettings::default(),
         &secrets,
-        &Selection::default(),
     )
-    .expect("provider builds without network")
+    .expect("provider builds without network");
+    Block {
+        name: config.name().to_owned(),
+        provider,
+        desired: desired_resources(&config),
+    }
 }
 
 fn live(id: &str, name: Option<&str>, document: Value, meta: Value) -> LiveObject {
@@ -35,15 +45,15 @@ fn live(id: &str, name: Option<&str>, document: Value, meta: Value) -> LiveObjec
     }
 }
 
-fn plan(provider: &dyn Provider, live: &[LiveObject], state: &State) -> Vec<ResourceChange> {
+fn plan(block: &Block, live: &[LiveObject], state: &State) -> Vec<ResourceChange> {
     let secrets = Secrets::default();
     let scope = PlanScope {
-        provider: provider.name(),
-        platform: provider.platform(),
+        provider: &block.name,
+        platform: block.provider.platform(),
         state,
         secrets: &secrets,
     };
-    plan_resources(provider, &scope, provider.desired(), live).expect("matches")
+    plan_resources(block.provider.as_ref(), &scope, &block.desired, live).expect("matches")
 }
 
 #[test]
@@ -60,7 +70,7 @@ fn pais_sends_a_top_level_merge_patch_with_null_for_removed_fields() {
                "description": "old", "documentation_url": "https://docs.example.com/"}),
         json!({}),
     );
-    let request = plan(pais.as_ref(), &[current], &State::new())[0]
+    let request = plan(&pais, &[current], &State::new())[0]
         .request
         .clone()
         .unwrap();
@@ -81,7 +91,7 @@ fn idun_sends_only_changed_top_level_fields_and_mcp_server_whole() {
     let document = json!({"name": "GitHub", "enabled": true,
         "mcp_server": {"name": "github", "transport": "streamable_http", "url": "https://mcp.example.com/github", "timeout_seconds": 30}});
     let changes = plan(
-        idun.as_ref(),
+        &idun,
         &[live("id-2", Some("GitHub"), document, json!({}))],
         &State::new(),
     );
@@ -100,7 +110,7 @@ fn idun_never_sends_null_even_when_a_field_is_removed() {
     let document = json!({"name": "GitHub", "enabled": true,
         "mcp_server": {"name": "github", "transport": "streamable_http", "url": "https://mcp.example.com/github", "cwd": "/srv"}});
     let body = plan(
-        idun.as_ref(),
+        &idun,
         &[live("id-3", Some("GitHub"), document, json!({}))],
         &State::new(),
     )[0]
@@ -124,7 +134,7 @@ fn hasmcp_sends_the_full_object_with_the_live_version() {
     let document = json!({"name": "github1", "instructions": "old", "request_headers_proxy_enabled": false,
         "providers": [], "resources": ["rSuB9Gf6aD4"], "prompts": []});
     let changes = plan(
-        hasmcp.as_ref(),
+        &hasmcp,
         &[live(
             "sSuB9Gf6aD4",
             Some("github1"),
@@ -150,42 +160,18 @@ fn klavis_sends_read_only_when_unrecorded_and_resets_it_to_false() {
     );
     let instance = [live(id, Some("GitHub"), json!({}), json!({}))];
     let mut state = State::new();
-    let first = plan(klavis.as_ref(), &instance, &state);
+    let first = plan(&klavis, &instance, &state);
     assert_eq!(
         first[0].request.as_ref().unwrap().body,
         json!({"isReadOnly": true})
     );
     state.set_record(&first[0].address, first[0].state_after.clone().unwrap());
-    assert!(
-        plan(klavis.as_ref(), &instance, &state)[0]
-            .request
-            .is_none()
-    );
+    assert!(plan(&klavis, &instance, &state)[0].request.is_none());
 
     let dropped = provider(json!({"platform": "klavis", "name": "k", "instances": [{"id": id}]}));
-    let reset = plan(dropped.as_ref(), &instance, &state);
+    let reset = plan(&dropped, &instance, &state);
     assert_eq!(
         reset[0].request.as_ref().unwrap().body,
         json!({"isReadOnly": false})
     );
-}
-
-#[test]
-fn a_selection_keeps_other_resources_out_of_the_provider() {
-    let config: ProviderConfig = serde_json::from_value(
-        json!({"platform": "pais", "name": "pais", "endpoint": "https://p.example", "servers": [
-            {"name": "a", "url": "https://a.example", "transport": "SSE"},
-            {"name": "b", "url": "https://b.example", "transport": "SSE"}
-        ]}),
-    )
-    .unwrap();
-    let selection = Selection {
-        targets: vec!["pais/servers/b".into()],
-        excludes: Vec::new(),
-    };
-    let secrets = Secrets::default();
-    let settings = ClientSettings::default();
-    let built = connect(&config, None, &settings, &secrets, &selection).unwrap();
-    let addresses: Vec<&str> = built.desired().iter().map(|d| d.address.as_str()).collect();
-    assert_eq!(addresses, ["pais/servers/b"]);
 }

@@ -6,6 +6,8 @@ mod api;
 mod client;
 mod convert;
 
+pub(super) use convert::desired_resource;
+
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
@@ -18,9 +20,7 @@ use crate::plan::{Method, Request};
 use super::{BoxFuture, Connection, Provider, WriteError};
 
 pub struct HasmcpProvider {
-    name: String,
     http: Arc<HttpClient>,
-    desired: Vec<DesiredResource>,
 }
 
 impl HasmcpProvider {
@@ -28,38 +28,26 @@ impl HasmcpProvider {
         let bearer = config.auth.as_ref().map(|a| a.bearer.as_str());
         let http = connection.http_client(bearer, api::error_message)?;
         Ok(HasmcpProvider {
-            name: config.name.clone(),
             http: Arc::new(http),
-            desired: connection.select(
-                config
-                    .servers
-                    .iter()
-                    .map(|s| convert::desired_resource(&config.name, s)),
-            ),
         })
     }
 }
 
 impl Provider for HasmcpProvider {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
     fn platform(&self) -> Platform {
         Platform::Hasmcp
     }
 
-    fn desired(&self) -> &[DesiredResource] {
-        &self.desired
-    }
-
     /// One list to match names, then the full object of each matched server only (the list
     /// leaves out resources and prompts).
-    fn fetch_live(&self) -> BoxFuture<'_, Result<Vec<LiveObject>, HttpError>> {
+    fn fetch_live<'a>(
+        &'a self,
+        desired: &'a [DesiredResource],
+    ) -> BoxFuture<'a, Result<Vec<LiveObject>, HttpError>> {
         Box::pin(async move {
             let listed = client::list_servers(&self.http).await?;
             let wanted = |server: &api::Server| {
-                self.desired.iter().any(|d| match &d.id {
+                desired.iter().any(|d| match &d.id {
                     Some(id) => *id == server.id,
                     None => d.name.as_deref() == Some(server.name.as_str()),
                 })

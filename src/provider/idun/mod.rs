@@ -7,6 +7,8 @@ mod api;
 mod client;
 mod convert;
 
+pub(super) use convert::desired_resource;
+
 use serde_json::{Map, Value};
 
 use crate::config::model::{IdunProvider as IdunConfig, Platform};
@@ -18,41 +20,27 @@ use super::{BoxFuture, Connection, Provider, WriteError};
 use client::IdunClient;
 
 pub struct IdunProvider {
-    name: String,
     client: IdunClient,
-    desired: Vec<DesiredResource>,
 }
 
 impl IdunProvider {
     pub fn new(config: &IdunConfig, connection: &Connection) -> Result<Self, HttpError> {
         let http = connection.http_client(None, api::error_message)?;
         Ok(IdunProvider {
-            name: config.name.clone(),
             client: IdunClient::new(http, config.auth.as_ref().map(|a| a.password.clone())),
-            desired: connection.select(
-                config
-                    .servers
-                    .iter()
-                    .map(|s| convert::desired_resource(&config.name, s)),
-            ),
         })
     }
 }
 
 impl Provider for IdunProvider {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
     fn platform(&self) -> Platform {
         Platform::Idun
     }
 
-    fn desired(&self) -> &[DesiredResource] {
-        &self.desired
-    }
-
-    fn fetch_live(&self) -> BoxFuture<'_, Result<Vec<LiveObject>, HttpError>> {
+    fn fetch_live<'a>(
+        &'a self,
+        _desired: &'a [DesiredResource],
+    ) -> BoxFuture<'a, Result<Vec<LiveObject>, HttpError>> {
         Box::pin(async move {
             Ok(self
                 .client

@@ -5,6 +5,8 @@ mod api;
 mod client;
 mod convert;
 
+pub(super) use convert::desired_resource;
+
 use std::sync::Arc;
 
 use serde_json::{Value, json};
@@ -17,9 +19,7 @@ use crate::plan::Request;
 use super::{BoxFuture, Connection, Provider, WriteError};
 
 pub struct KlavisProvider {
-    name: String,
     http: Arc<HttpClient>,
-    desired: Vec<DesiredResource>,
 }
 
 impl KlavisProvider {
@@ -27,34 +27,22 @@ impl KlavisProvider {
         let bearer = config.auth.as_ref().map(|a| a.bearer.as_str());
         let http = connection.http_client(bearer, super::fastapi::error_message)?;
         Ok(KlavisProvider {
-            name: config.name.clone(),
             http: Arc::new(http),
-            desired: connection.select(
-                config
-                    .instances
-                    .iter()
-                    .map(|i| convert::desired_resource(&config.name, i)),
-            ),
         })
     }
 }
 
 impl Provider for KlavisProvider {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
     fn platform(&self) -> Platform {
         Platform::Klavis
     }
 
-    fn desired(&self) -> &[DesiredResource] {
-        &self.desired
-    }
-
-    fn fetch_live(&self) -> BoxFuture<'_, Result<Vec<LiveObject>, HttpError>> {
+    fn fetch_live<'a>(
+        &'a self,
+        desired: &'a [DesiredResource],
+    ) -> BoxFuture<'a, Result<Vec<LiveObject>, HttpError>> {
         Box::pin(async move {
-            let ids = self.desired.iter().filter_map(|d| d.id.clone()).collect();
+            let ids = desired.iter().filter_map(|d| d.id.clone()).collect();
             let found = client::get_instances(&self.http, ids).await?;
             Ok(found
                 .into_iter()

@@ -7,6 +7,8 @@ mod api;
 mod client;
 mod convert;
 
+pub(super) use convert::desired_resource;
+
 use serde_json::{Map, Value};
 
 use crate::config::model::{PaisProvider as PaisConfig, Platform};
@@ -17,41 +19,27 @@ use crate::plan::{Method, Request};
 use super::{BoxFuture, Connection, Provider, WriteError};
 
 pub struct PaisProvider {
-    name: String,
     http: HttpClient,
-    desired: Vec<DesiredResource>,
 }
 
 impl PaisProvider {
     pub fn new(config: &PaisConfig, connection: &Connection) -> Result<Self, HttpError> {
         let bearer = config.auth.as_ref().map(|a| a.bearer.as_str());
         Ok(PaisProvider {
-            name: config.name.clone(),
             http: connection.http_client(bearer, api::error_message)?,
-            desired: connection.select(
-                config
-                    .servers
-                    .iter()
-                    .map(|s| convert::desired_resource(&config.name, s)),
-            ),
         })
     }
 }
 
 impl Provider for PaisProvider {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
     fn platform(&self) -> Platform {
         Platform::Pais
     }
 
-    fn desired(&self) -> &[DesiredResource] {
-        &self.desired
-    }
-
-    fn fetch_live(&self) -> BoxFuture<'_, Result<Vec<LiveObject>, HttpError>> {
+    fn fetch_live<'a>(
+        &'a self,
+        _desired: &'a [DesiredResource],
+    ) -> BoxFuture<'a, Result<Vec<LiveObject>, HttpError>> {
         Box::pin(async move {
             Ok(client::list_servers(&self.http)
                 .await?

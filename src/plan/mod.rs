@@ -4,11 +4,15 @@
 //! recomputes anything. Values here are real (apply needs them): every output masks them
 //! through `mask::Secrets` and the `sensitive` markers.
 
+mod build;
+pub mod file;
+
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
 use crate::config::model::Platform;
+pub use build::{Account, Accounts, LiveState, PlanFailed, Planner};
 
 /// Everything one run would change, sorted by provider then address.
 ///

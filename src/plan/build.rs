@@ -1,0 +1,145 @@
+//! The plan stage: fetch every provider's live objects concurrently, then diff them against the
+//! desired resources into one sorted `Plan`. Reads platforms, never writes to them, and prints
+//! nothing; every problem is collected into one `PlanFailed` rather than stopping at the first.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use miette::{Diagnostic, Report};
+use tokio::task::JoinSet;
+
+use super::Plan;
+use crate::diff::{self, DesiredResource, LiveObject, PlanScope};
+use crate::http::HttpError;
+use crate::mask::Secrets;
+use crate::provider::Provider;
+use crate::state::State;
+
+/// One provider block of a run: the connected provider and the configured resources the run
+/// covers (already narrowed by `--target`/`--exclude`).
+pub struct Account {
+    /// The platform account.
+    pub provider: Arc<dyn Provider>,
+    /// The resources to plan, normalized like the live side. Shared with the fetch tasks.
+    pub desired: Arc<[DesiredResource]>,
+}
+
+/// Every provider of a run, by provider name.
+pub type Accounts = BTreeMap<String, Account>;
+
+/// Every provider's live objects, by provider name.
+pub type LiveState = BTreeMap<String, Vec<LiveObject>>;
+
+/// Why no plan could be made: every problem found, sorted by message.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("{}", problems_headline(*.count))]
+#[diagnostic(code(mcpform::plan::failed))]
+pub struct PlanFailed {
+    count: usize,
+    #[related]
+    problems: Vec<Report>,
+}
+
+fn problems_headline(count: usize) -> String {
+    match count {
+        1 => "1 problem stopped the plan; nothing was sent".to_owned(),
+        n => format!("{n} problems stopped the plan; nothing was sent"),
+    }
+}
+
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("provider `{provider}`: cannot read the live state")]
+#[diagnostic(
+    code(mcpform::plan::fetch_failed),
+    help("check the provider's `endpoint` and `auth` (and the environment variables they use)")
+)]
+struct FetchFailed {
+    provider: String,
+    #[source]
+    #[diagnostic_source]
+    source: HttpError,
+}
+
+/// What a plan is made from besides the live objects.
+pub struct Planner<'a> {
+    /// The providers and what each is to cover.
+    pub accounts: &'a Accounts,
+    /// Write-only fingerprints from earlier applies.
+    pub state: &'a State,
+    /// Values every output masks.
+    pub secrets: &'a Secrets,
+}
+
+impl Planner<'_> {
+    /// Fetches and diffs: the plan for this run.
+    pub async fn plan(&self) -> Result<Plan, PlanFailed> {
+        let live = self.fetch(false).await?;
+        self.diff(&live)
+    }
+
+    /// Fetches every provider's live objects concurrently. Providers with nothing selected are
+    /// skipped unless `everything` asks for their full listing (drift's unmanaged report).
+    pub async fn fetch(&self, everything: bool) -> Result<LiveState, PlanFailed> {
+        let mut fetches = JoinSet::new();
+        for (name, account) in self.accounts {
+            let provider = &account.provider;
+            if account.desired.is_empty() && !(everything && provider.lists_everything()) {
+                continue;
+            }
+            let (name, provider) = (name.clone(), Arc::clone(provider));
+            let desired = Arc::clone(&account.desired);
+            fetches.spawn(async move { (name, provider.fetch_live(&desired).await) });
+        }
+        let mut live = LiveState::new();
+        let mut problems: Vec<Report> = Vec::new();
+        while let Some(joined) = fetches.join_next().await {
+            match joined.expect("fetch tasks do not panic") {
+                (name, Ok(objects)) => {
+                    live.insert(name, objects);
+                }
+                (provider, Err(source)) => problems.push(FetchFailed { provider, source }.into()),
+            }
+        }
+        if problems.is_empty() {
+            Ok(live)
+        } else {
+            Err(failed(problems))
+        }
+    }
+
+    /// Diffs the desired resources against fetched live objects (pure), sorted by provider
+    /// then address.
+    pub fn diff(&self, live: &LiveState) -> Result<Plan, PlanFailed> {
+        let mut changes = Vec::new();
+        let mut problems: Vec<Report> = Vec::new();
+        for (name, account) in self.accounts {
+            let Some(objects) = live.get(name) else {
+                continue;
+            };
+            let provider = account.provider.as_ref();
+            let scope = PlanScope {
+                provider: name,
+                platform: provider.platform(),
+                state: self.state,
+                secrets: self.secrets,
+            };
+            match diff::plan_resources(provider, &scope, &account.desired, objects) {
+                Ok(planned) => changes.extend(planned),
+                Err(errors) => problems.extend(errors.into_iter().map(Report::new)),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(failed(problems));
+        }
+        changes.sort_by(|a, b| (&a.provider, &a.address).cmp(&(&b.provider, &b.address)));
+        Ok(Plan { changes })
+    }
+}
+
+fn failed(mut problems: Vec<Report>) -> PlanFailed {
+    problems.sort_by_key(|p| p.to_string());
+    PlanFailed {
+        count: problems.len(),
+        problems,
+    }
+}
