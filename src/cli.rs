@@ -4,18 +4,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::model::Platform;
-
-const EXIT_CODES: &str = "\
-Exit status:
-  0  success (plan/drift: no changes)
-  1  error: invalid config, HTTP failure, or a resource that failed to apply
-  2  plan --detailed-exitcode: changes are pending
-  3  apply PLANFILE: the saved plan is stale, nothing was sent";
+use crate::cmd::{ApplyArgs, DriftArgs, EmulateArgs, ExitStatus, PlanArgs};
 
 /// Keep MCP server configurations in YAML, in git: plan and apply them like Terraform.
 #[derive(Debug, Parser)]
-#[command(name = "mcpform", version, after_help = EXIT_CODES)]
+#[command(name = "mcpform", version, after_help = ExitStatus::help_table())]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -93,23 +86,6 @@ pub enum Command {
     Demo,
 }
 
-#[derive(Debug, Args)]
-pub struct PlanArgs {
-    #[command(flatten)]
-    pub output: OutputArgs,
-    /// Exit 2 when there are changes, 0 when there are none
-    #[arg(long)]
-    pub detailed_exitcode: bool,
-    /// Also save the plan here, for `mcpform apply FILE` (holds no secret value)
-    #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
-    /// Show the exact request each change sends (text format; JSON and Markdown always do)
-    #[arg(long)]
-    pub show_requests: bool,
-    #[command(flatten)]
-    pub select: SelectionArgs,
-}
-
 /// How a plan or drift report is printed.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
@@ -129,68 +105,6 @@ pub enum Format {
     Text,
     Json,
     Markdown,
-}
-
-#[derive(Debug, Args)]
-pub struct ApplyArgs {
-    /// A plan saved with `plan --out`: send exactly its requests, or nothing if it is stale (exit 3)
-    #[arg(value_name = "PLANFILE")]
-    pub plan_file: Option<PathBuf>,
-    /// Apply without asking; required when stdin is not a terminal (CI)
-    #[arg(long)]
-    pub auto_approve: bool,
-    /// How many requests to send at once
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
-    pub parallelism: u32,
-    #[command(flatten)]
-    pub select: SelectionArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct DriftArgs {
-    #[command(flatten)]
-    pub output: OutputArgs,
-    /// Exit 2 also when live objects exist that no config names
-    #[arg(long)]
-    pub fail_on_unmanaged: bool,
-    #[command(flatten)]
-    pub select: SelectionArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct EmulateArgs {
-    /// Which platform's API to serve
-    #[arg(long)]
-    pub platform: Platform,
-    /// Address to listen on [default: 127.0.0.1:8701 pais, :8702 idun, :8703 hasmcp, :8704 klavis;
-    /// port 0 picks a free one]
-    #[arg(long, value_name = "ADDR")]
-    pub listen: Option<std::net::SocketAddr>,
-    /// JSON file that seeds the emulator's objects and keeps every change
-    #[arg(long, value_name = "FILE")]
-    pub data: Option<PathBuf>,
-    /// Require this bearer token (pais, hasmcp, klavis)
-    #[arg(
-        long,
-        value_name = "TOKEN",
-        env = "MCPFORM_EMULATOR_TOKEN",
-        hide_env_values = true
-    )]
-    pub token: Option<String>,
-    /// Require a password login (idun; omit for auth mode `none`)
-    #[arg(
-        long,
-        value_name = "PASSWORD",
-        env = "MCPFORM_EMULATOR_PASSWORD",
-        hide_env_values = true
-    )]
-    pub password: Option<String>,
-    /// Answer 429 beyond this many requests per second [default: 2 for klavis, none elsewhere]
-    #[arg(long, value_name = "N", conflicts_with = "no_rate_limit")]
-    pub rate_limit: Option<f64>,
-    /// Serve every request, even on klavis
-    #[arg(long)]
-    pub no_rate_limit: bool,
 }
 
 fn parse_override(raw: &str) -> Result<(String, String), String> {

@@ -1,48 +1,33 @@
-use std::io::IsTerminal;
+//! The `mcpform` binary: parses the command line, runs the command, prints its error (if any)
+//! once, and exits with the status the command or its error chose.
+
 use std::process::ExitCode;
 
 use clap::Parser;
 use mcpform::cli::Cli;
+use mcpform::cmd::{self, ExitStatus};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            // Usage errors are errors (1); 2 is reserved for "changes pending".
-            return if e.use_stderr() {
-                ExitCode::FAILURE
+            // Usage errors are failures (1); 2 is reserved for "changes pending".
+            let status = if e.use_stderr() {
+                ExitStatus::Failure
             } else {
-                ExitCode::SUCCESS
+                ExitStatus::Success
             };
+            return status.into();
         }
     };
-    let color = mcpform::cmd::use_color(&cli.global, std::io::stderr().is_terminal());
-    let _ = miette::set_hook(Box::new(move |_| {
-        Box::new(
-            miette::MietteHandlerOpts::new()
-                .color(color)
-                .unicode(true)
-                .terminal_links(false)
-                .width(100)
-                .build(),
-        )
-    }));
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
+    let status = match cmd::run(cli) {
+        Ok(status) => status,
+        Err(error) => {
+            let status = error.exit_status();
+            eprintln!("{:?}", miette::Report::new(error));
+            status
         }
     };
-    match runtime.block_on(mcpform::cmd::run(cli)) {
-        Ok(code) => code,
-        Err(report) => {
-            eprintln!("{report:?}");
-            ExitCode::FAILURE
-        }
-    }
+    status.into()
 }

@@ -1,17 +1,36 @@
-//! `mcpform apply`: plan, confirm, execute, record write-only fingerprints, report.
+//! `mcpform apply`: plan, confirm, execute, record write-only fingerprints, report. Sends
+//! only planned requests; a saved plan is applied exactly as reviewed or, when stale, not at all.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::process::ExitCode;
+use std::path::PathBuf;
 
+use clap::Args;
 use miette::Diagnostic;
 
 use super::workspace::{RunOptions, Workspace, process_env};
+use super::{CommandError, ErrorKind, ExitStatus, Settings};
 use crate::apply::{self, ResourceResult};
-use crate::cli::{ApplyArgs, GlobalArgs};
+use crate::cli::SelectionArgs;
 use crate::http::HttpError;
 use crate::plan::file::PlanFile;
 use crate::provider::WriteError;
 use crate::render::{self, TextStyle};
+
+/// `mcpform apply`'s arguments.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// A plan saved with `plan --out`: send exactly its requests, or nothing if it is stale (exit 3)
+    #[arg(value_name = "PLANFILE")]
+    plan_file: Option<PathBuf>,
+    /// Apply without asking; required when stdin is not a terminal (CI)
+    #[arg(long)]
+    auto_approve: bool,
+    /// How many requests to send at once
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
+    parallelism: u32,
+    #[command(flatten)]
+    select: SelectionArgs,
+}
 
 #[derive(Debug, thiserror::Error, Diagnostic)]
 #[error("refusing to apply without confirmation: stdin is not a terminal")]
@@ -32,19 +51,20 @@ struct ApplyFailed {
     total: usize,
 }
 
-pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> miette::Result<ExitCode> {
+/// Applies a fresh plan after confirmation, or a saved one; `Failure` when cancelled.
+pub async fn run(settings: &Settings, args: &ApplyArgs) -> Result<ExitStatus, CommandError> {
     // Applying a saved plan is the approval: it was reviewed when it was made.
     let approved = args.auto_approve || args.plan_file.is_some();
     if !approved && !std::io::stdin().is_terminal() {
-        return Err(NeedsApproval.into());
+        return Err(CommandError::user(NeedsApproval));
     }
     // A saved plan carries the selection it was made with.
     let saved = args.plan_file.as_deref().map(PlanFile::read).transpose()?;
     if saved.is_some() && !(args.select.targets.is_empty() && args.select.excludes.is_empty()) {
-        return Err(miette::miette!(
+        return Err(CommandError::user(miette::miette!(
             help = "drop --target/--exclude: the plan file applies exactly the resources it was made for",
             "a saved plan carries its own selection"
-        ));
+        )));
     }
     let selection = saved
         .as_ref()
@@ -54,27 +74,25 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> miette::Result<ExitCo
         read_only: false,
         env: &process_env,
     };
-    let mut workspace = Workspace::open(global, &options)?;
+    let mut workspace = Workspace::open(settings, &options)?;
     let plan = workspace.planner().plan().await?;
     if let Some(saved) = &saved {
-        if let Err(stale) = saved.verify(&plan, &workspace.config.files) {
-            eprintln!("{:?}", miette::Report::new(stale));
-            return Ok(ExitCode::from(super::EXIT_STALE_PLAN));
-        }
+        saved.verify(&plan, &workspace.config.files)?;
     }
     let secrets = &workspace.config.secrets;
     let style = TextStyle {
-        color: super::stdout_color(global),
+        color: settings.color_stdout,
         show_requests: false,
     };
-    render::render_text(&plan, secrets, style, &mut std::io::stdout().lock())
-        .map_err(|e| miette::miette!("cannot write the plan to stdout: {e}"))?;
+    render::render_text(&plan, secrets, style, &mut std::io::stdout().lock()).map_err(|e| {
+        CommandError::local(miette::miette!("cannot write the plan to stdout: {e}"))
+    })?;
     if !plan.has_changes() {
-        return Ok(ExitCode::SUCCESS);
+        return Ok(ExitStatus::Success);
     }
     if !approved && !confirm()? {
         println!("\nApply cancelled; nothing was sent.");
-        return Ok(ExitCode::FAILURE);
+        return Ok(ExitStatus::Failure);
     }
 
     println!();
@@ -83,7 +101,7 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> miette::Result<ExitCo
         &workspace.accounts,
         args.parallelism as usize,
         &|result| {
-            if global.verbose {
+            if settings.verbose {
                 eprintln!(
                     "{}: {}",
                     result.change.address,
@@ -120,23 +138,23 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> miette::Result<ExitCo
         results.len() - failed
     );
     if failed > 0 {
-        return Err(ApplyFailed {
+        let error = ApplyFailed {
             failed,
             total: results.len(),
-        }
-        .into());
+        };
+        return Err(CommandError::new(ErrorKind::Platform, error));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitStatus::Success)
 }
 
-fn confirm() -> miette::Result<bool> {
+fn confirm() -> Result<bool, CommandError> {
     eprint!("\nDo you want to perform these actions? Only 'yes' will be accepted: ");
     std::io::stderr().flush().ok();
     let mut answer = String::new();
     std::io::stdin()
         .lock()
         .read_line(&mut answer)
-        .map_err(|e| miette::miette!("cannot read the answer: {e}"))?;
+        .map_err(|e| CommandError::local(miette::miette!("cannot read the answer: {e}")))?;
     Ok(answer.trim() == "yes")
 }
 

@@ -1,13 +1,11 @@
 //! `mcpform demo`: the whole loop against in-process emulators, no account needed.
 //! Seeds live state that differs from `examples/demo.yaml`, plans, applies, plans again.
 
-use std::process::ExitCode;
-
 use serde_json::Value;
 
 use super::workspace::{RunOptions, Workspace};
+use super::{CommandError, ExitStatus, Settings};
 use crate::apply;
-use crate::cli::GlobalArgs;
 use crate::config::model::Platform;
 use crate::emulator::{self, EmulatorAuth, EmulatorOptions, RunningEmulator};
 use crate::render::{self, TextStyle};
@@ -32,19 +30,26 @@ fn demo_env(name: &str) -> Option<String> {
     }
 }
 
-pub async fn run(global: &GlobalArgs) -> miette::Result<ExitCode> {
+/// Runs the demo in a temporary directory, removed afterwards; `Success` when the apply went
+/// through and the second plan is clean.
+pub async fn run(settings: &Settings) -> Result<ExitStatus, CommandError> {
     let dir = std::env::temp_dir().join(format!("mcpform-demo-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| miette::miette!("cannot create {}: {e}", dir.display()))?;
-    let result = run_in(global, &dir).await;
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        CommandError::local(miette::miette!("cannot create `{}`: {e}", dir.display()))
+    })?;
+    let result = run_in(settings, &dir).await;
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
 
-async fn run_in(global: &GlobalArgs, dir: &std::path::Path) -> miette::Result<ExitCode> {
+async fn run_in(settings: &Settings, dir: &std::path::Path) -> Result<ExitStatus, CommandError> {
     let config_path = dir.join("demo.yaml");
-    std::fs::write(&config_path, CONFIG)
-        .map_err(|e| miette::miette!("cannot write {}: {e}", config_path.display()))?;
+    std::fs::write(&config_path, CONFIG).map_err(|e| {
+        CommandError::local(miette::miette!(
+            "cannot write `{}`: {e}",
+            config_path.display()
+        ))
+    })?;
     let emulators = [
         (
             "pais",
@@ -89,20 +94,17 @@ async fn run_in(global: &GlobalArgs, dir: &std::path::Path) -> miette::Result<Ex
         .collect();
     eprintln!("Started emulators: {}", started.join(", "));
 
-    let demo_global = GlobalArgs {
+    let demo = Settings {
         config: vec![config_path],
-        endpoint_override: emulators
+        endpoint_overrides: emulators
             .iter()
             .map(|(name, e)| ((*name).to_owned(), e.url()))
             .collect(),
         state: Some(dir.join("mcpform.state.json")),
-        timeout: global.timeout,
-        retries: global.retries,
-        verbose: global.verbose,
-        no_color: global.no_color,
+        ..settings.clone()
     };
     let style = TextStyle {
-        color: super::stdout_color(global),
+        color: settings.color_stdout,
         show_requests: false,
     };
     let everything = Selection::default();
@@ -112,10 +114,11 @@ async fn run_in(global: &GlobalArgs, dir: &std::path::Path) -> miette::Result<Ex
         env: &demo_env,
     };
     let mut out = std::io::stdout().lock();
-    let write_err = |e: std::io::Error| miette::miette!("cannot write to stdout: {e}");
+    let write_err =
+        |e: std::io::Error| CommandError::local(miette::miette!("cannot write to stdout: {e}"));
 
     println!("== 1. mcpform plan: examples/demo.yaml against the emulators' live state\n");
-    let mut workspace = Workspace::open(&demo_global, &options)?;
+    let mut workspace = Workspace::open(&demo, &options)?;
     let plan = workspace.planner().plan().await?;
     render::render_text(&plan, &workspace.config.secrets, style, &mut out).map_err(write_err)?;
 
@@ -136,7 +139,7 @@ async fn run_in(global: &GlobalArgs, dir: &std::path::Path) -> miette::Result<Ex
     println!("\n  {} applied, {failed} failed.", results.len() - failed);
 
     println!("\n== 3. mcpform plan again: the live state now matches\n");
-    let workspace = Workspace::open(&demo_global, &options)?;
+    let workspace = Workspace::open(&demo, &options)?;
     let second = workspace.planner().plan().await?;
     render::render_text(&second, &workspace.config.secrets, style, &mut out).map_err(write_err)?;
 
@@ -144,9 +147,9 @@ async fn run_in(global: &GlobalArgs, dir: &std::path::Path) -> miette::Result<Ex
         emulator.shutdown().await;
     }
     Ok(if failed == 0 && !second.has_changes() {
-        ExitCode::SUCCESS
+        ExitStatus::Success
     } else {
-        ExitCode::FAILURE
+        ExitStatus::Failure
     })
 }
 
@@ -154,9 +157,10 @@ async fn start(
     platform: Platform,
     seed: &str,
     auth: EmulatorAuth,
-) -> miette::Result<RunningEmulator> {
-    let seed: Value = serde_json::from_str(seed)
-        .map_err(|e| miette::miette!("the {platform} demo seed is invalid: {e}"))?;
+) -> Result<RunningEmulator, CommandError> {
+    let seed: Value = serde_json::from_str(seed).map_err(|e| {
+        CommandError::local(miette::miette!("the {platform} demo seed is invalid: {e}"))
+    })?;
     let listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
     emulator::start(EmulatorOptions {
         platform,
@@ -167,5 +171,5 @@ async fn start(
         rate_limit: None,
     })
     .await
-    .map_err(|e| miette::miette!("cannot start the {platform} emulator: {e}"))
+    .map_err(|e| CommandError::local(miette::miette!("cannot start the {platform} emulator: {e}")))
 }

@@ -2,27 +2,44 @@
 //! scheduled jobs: 0 in sync, 2 drift (or unmanaged objects with `--fail-on-unmanaged`).
 
 use std::collections::BTreeMap;
-use std::process::ExitCode;
+
+use clap::Args;
 
 use super::output::emit;
 use super::workspace::{RunOptions, Workspace, process_env};
-use crate::cli::{DriftArgs, Format, GlobalArgs};
+use super::{CommandError, ExitStatus, Settings};
+use crate::cli::{Format, OutputArgs, SelectionArgs};
 use crate::drift::{DriftReport, ProviderLive};
 use crate::render::{self, TextStyle};
 
-pub async fn run(global: &GlobalArgs, args: &DriftArgs) -> miette::Result<ExitCode> {
+/// `mcpform drift`'s arguments.
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    #[command(flatten)]
+    output: OutputArgs,
+    /// Exit 2 also when live objects exist that no config names
+    #[arg(long)]
+    fail_on_unmanaged: bool,
+    #[command(flatten)]
+    select: SelectionArgs,
+}
+
+/// Prints the drift report; `Changes` when a configured resource differs (or, with
+/// `--fail-on-unmanaged`, when a live object is unmanaged).
+pub async fn run(settings: &Settings, args: &DriftArgs) -> Result<ExitStatus, CommandError> {
     let selection = args.select.selection();
     let workspace = Workspace::open(
-        global,
+        settings,
         &RunOptions {
             selection: &selection,
             read_only: true,
             env: &process_env,
         },
     )?;
+    let planner = workspace.planner();
     // A narrowed run cannot tell unmanaged objects from configured ones it left out.
-    let live = workspace.planner().fetch(selection.is_everything()).await?;
-    let plan = workspace.planner().diff(&live)?;
+    let live = planner.fetch(selection.is_everything()).await?;
+    let plan = planner.diff(&live)?;
     let listings: BTreeMap<String, ProviderLive> = live
         .iter()
         .map(|(name, objects)| {
@@ -41,7 +58,7 @@ pub async fn run(global: &GlobalArgs, args: &DriftArgs) -> miette::Result<ExitCo
     let report = DriftReport::new(plan, &listings);
     let secrets = &workspace.config.secrets;
     let style = TextStyle {
-        color: super::stdout_color(global),
+        color: settings.color_stdout,
         show_requests: false,
     };
     emit(&args.output, |format, out| match format {
@@ -53,8 +70,8 @@ pub async fn run(global: &GlobalArgs, args: &DriftArgs) -> miette::Result<ExitCo
     })?;
     let drifted = report.drifted() > 0 || (args.fail_on_unmanaged && !report.unmanaged.is_empty());
     Ok(if drifted {
-        ExitCode::from(super::EXIT_CHANGES)
+        ExitStatus::Changes
     } else {
-        ExitCode::SUCCESS
+        ExitStatus::Success
     })
 }

@@ -1,12 +1,53 @@
-//! `mcpform emulate`: serve one platform's emulator until interrupted.
+//! `mcpform emulate`: serve one platform's emulator until interrupted. The emulator itself is
+//! its own module; this only turns the flags into its options.
 
-use std::process::ExitCode;
+use std::path::PathBuf;
 
-use crate::cli::EmulateArgs;
+use clap::Args;
+
+use super::{CommandError, ExitStatus};
 use crate::config::model::Platform;
 use crate::emulator::{self, EmulatorAuth, EmulatorOptions};
 
-pub async fn run(args: &EmulateArgs) -> miette::Result<ExitCode> {
+/// `mcpform emulate`'s arguments.
+#[derive(Debug, Args)]
+pub struct EmulateArgs {
+    /// Which platform's API to serve
+    #[arg(long)]
+    platform: Platform,
+    /// Address to listen on [default: 127.0.0.1:8701 pais, :8702 idun, :8703 hasmcp, :8704 klavis;
+    /// port 0 picks a free one]
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<std::net::SocketAddr>,
+    /// JSON file that seeds the emulator's objects and keeps every change
+    #[arg(long, value_name = "FILE")]
+    data: Option<PathBuf>,
+    /// Require this bearer token (pais, hasmcp, klavis)
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "MCPFORM_EMULATOR_TOKEN",
+        hide_env_values = true
+    )]
+    token: Option<String>,
+    /// Require a password login (idun; omit for auth mode `none`)
+    #[arg(
+        long,
+        value_name = "PASSWORD",
+        env = "MCPFORM_EMULATOR_PASSWORD",
+        hide_env_values = true
+    )]
+    password: Option<String>,
+    /// Answer 429 beyond this many requests per second [default: 2 for klavis, none elsewhere]
+    #[arg(long, value_name = "N", conflicts_with = "no_rate_limit")]
+    rate_limit: Option<f64>,
+    /// Serve every request, even on klavis
+    #[arg(long)]
+    no_rate_limit: bool,
+}
+
+/// Serves until Ctrl-C; `Success` once stopped.
+pub async fn run(args: &EmulateArgs) -> Result<ExitStatus, CommandError> {
     let auth = match (&args.token, &args.password) {
         (Some(token), _) => EmulatorAuth::Bearer(token.clone()),
         (None, Some(password)) => EmulatorAuth::Password(password.clone()),
@@ -30,20 +71,20 @@ pub async fn run(args: &EmulateArgs) -> miette::Result<ExitCode> {
         rate_limit: rate_limit(args),
     };
     let running = emulator::start(options).await.map_err(|e| {
-        miette::miette!(
+        CommandError::user(miette::miette!(
             help = "check `--listen`, `--data` and the auth flags for this platform",
             "cannot start the {} emulator on {listen}: {e}",
             args.platform
-        )
+        ))
     })?;
     // The URL is the product (scripts read it); the rest is a log.
     println!("{}", running.url());
     eprintln!("{} emulator running; press Ctrl-C to stop", args.platform);
     tokio::signal::ctrl_c()
         .await
-        .map_err(|e| miette::miette!("cannot wait for Ctrl-C: {e}"))?;
+        .map_err(|e| CommandError::local(miette::miette!("cannot wait for Ctrl-C: {e}")))?;
     running.shutdown().await;
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitStatus::Success)
 }
 
 /// Klavis's documented free-tier limit is 2 requests a second; the emulator enforces it

@@ -1,47 +1,52 @@
-//! One module per command; each takes its parsed arguments and returns the exit status.
-//! Errors are miette reports; `main` prints them and exits 1.
+//! The commands: one module per command, its clap arguments directly above the `run` that
+//! executes them. The global flags are resolved once into `Settings` here; a command returns
+//! an `ExitStatus` or a `CommandError` and never prints an error or picks an exit code itself.
 
 mod apply;
 mod demo;
 mod drift;
 mod emulate;
+mod error;
+mod exit;
 mod output;
 mod plan;
+mod settings;
 mod validate;
 mod workspace;
 
-use std::io::IsTerminal;
-use std::process::ExitCode;
+pub use apply::ApplyArgs;
+pub use drift::DriftArgs;
+pub use emulate::EmulateArgs;
+pub use error::{CommandError, ErrorKind};
+pub use exit::ExitStatus;
+pub use plan::PlanArgs;
+pub use settings::Settings;
 
-use crate::cli::{Cli, Command, GlobalArgs};
+use crate::cli::{Cli, Command};
 
-/// Changes pending (`plan --detailed-exitcode`) or drift found.
-pub const EXIT_CHANGES: u8 = 2;
-/// `apply PLANFILE`: the saved plan no longer matches; nothing was sent.
-pub const EXIT_STALE_PLAN: u8 = 3;
+/// Runs one parsed command line: resolves the settings (and with them how errors are drawn),
+/// then runs the command on a multi-threaded runtime.
+pub fn run(cli: Cli) -> Result<ExitStatus, CommandError> {
+    let settings = Settings::new(&cli.global);
+    error::install_report_hook(settings.color_stderr);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CommandError::local(miette::miette!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(dispatch(cli.command, &settings))
+}
 
-pub async fn run(cli: Cli) -> miette::Result<ExitCode> {
-    match cli.command {
-        Command::Validate => validate::run(&cli.global),
-        Command::Plan(args) => plan::run(&cli.global, &args).await,
-        Command::Apply(args) => apply::run(&cli.global, &args).await,
-        Command::Drift(args) => drift::run(&cli.global, &args).await,
+async fn dispatch(command: Command, settings: &Settings) -> Result<ExitStatus, CommandError> {
+    match command {
+        Command::Validate => validate::run(settings),
+        Command::Plan(args) => plan::run(settings, &args).await,
+        Command::Apply(args) => apply::run(settings, &args).await,
+        Command::Drift(args) => drift::run(settings, &args).await,
         Command::Schema => {
             print!("{}", crate::config::json_schema());
-            Ok(ExitCode::SUCCESS)
+            Ok(ExitStatus::Success)
         }
         Command::Emulate(args) => emulate::run(&args).await,
-        Command::Demo => demo::run(&cli.global).await,
+        Command::Demo => demo::run(settings).await,
     }
-}
-
-/// Colour only for a person at a terminal: never with `--no-color`, `NO_COLOR` or `CI=true`.
-pub fn use_color(global: &GlobalArgs, stream_is_terminal: bool) -> bool {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let ci = std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
-    stream_is_terminal && !global.no_color && !no_color && !ci
-}
-
-pub fn stdout_color(global: &GlobalArgs) -> bool {
-    use_color(global, std::io::stdout().is_terminal())
 }

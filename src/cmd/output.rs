@@ -1,7 +1,9 @@
 //! Printing a report: stdout in the chosen format, and the GitHub step summary when asked.
+//! Knows nothing of what the report says; the renderers do.
 
 use std::io::Write;
 
+use super::CommandError;
 use crate::cli::{Format, OutputArgs};
 
 /// Renders to stdout; with `--step-summary` and `GITHUB_STEP_SUMMARY` set, also appends the
@@ -9,9 +11,9 @@ use crate::cli::{Format, OutputArgs};
 pub fn emit(
     output: &OutputArgs,
     render: impl Fn(Format, &mut dyn Write) -> std::io::Result<()>,
-) -> miette::Result<()> {
+) -> Result<(), CommandError> {
     render(output.format, &mut std::io::stdout().lock())
-        .map_err(|e| miette::miette!("cannot write to stdout: {e}"))?;
+        .map_err(|e| CommandError::local(miette::miette!("cannot write to stdout: {e}")))?;
     let summary = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty());
     if let (true, Some(path)) = (output.step_summary, summary) {
         let mut file = std::fs::OpenOptions::new()
@@ -19,14 +21,16 @@ pub fn emit(
             .append(true)
             .open(&path)
             .map_err(|e| {
-                miette::miette!(
+                CommandError::local(miette::miette!(
                     "cannot open $GITHUB_STEP_SUMMARY ({}): {e}",
                     path.to_string_lossy()
-                )
+                ))
             })?;
         render(Format::Markdown, &mut file)
             .and_then(|()| writeln!(file))
-            .map_err(|e| miette::miette!("cannot write $GITHUB_STEP_SUMMARY: {e}"))?;
+            .map_err(|e| {
+                CommandError::local(miette::miette!("cannot write $GITHUB_STEP_SUMMARY: {e}"))
+            })?;
     }
     Ok(())
 }

@@ -1,18 +1,40 @@
 //! `mcpform plan`: fetch, diff, render; optionally save the plan. Never writes to a platform
 //! or to the state file.
 
-use std::process::ExitCode;
+use std::path::PathBuf;
+
+use clap::Args;
 
 use super::output::emit;
 use super::workspace::{RunOptions, Workspace, process_env};
-use crate::cli::{Format, GlobalArgs, PlanArgs};
+use super::{CommandError, ExitStatus, Settings};
+use crate::cli::{Format, OutputArgs, SelectionArgs};
 use crate::plan::file::PlanFile;
 use crate::render::{self, TextStyle};
 
-pub async fn run(global: &GlobalArgs, args: &PlanArgs) -> miette::Result<ExitCode> {
+/// `mcpform plan`'s arguments.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    output: OutputArgs,
+    /// Exit 2 when there are changes, 0 when there are none
+    #[arg(long)]
+    detailed_exitcode: bool,
+    /// Also save the plan here, for `mcpform apply FILE` (holds no secret value)
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Show the exact request each change sends (text format; JSON and Markdown always do)
+    #[arg(long)]
+    show_requests: bool,
+    #[command(flatten)]
+    select: SelectionArgs,
+}
+
+/// Prints the plan; with `--detailed-exitcode`, `Changes` when applying would send anything.
+pub async fn run(settings: &Settings, args: &PlanArgs) -> Result<ExitStatus, CommandError> {
     let selection = args.select.selection();
     let workspace = Workspace::open(
-        global,
+        settings,
         &RunOptions {
             selection: &selection,
             read_only: true,
@@ -22,7 +44,7 @@ pub async fn run(global: &GlobalArgs, args: &PlanArgs) -> miette::Result<ExitCod
     let plan = workspace.planner().plan().await?;
     let secrets = &workspace.config.secrets;
     let style = TextStyle {
-        color: super::stdout_color(global),
+        color: settings.color_stdout,
         show_requests: args.show_requests,
     };
     emit(&args.output, |format, out| match format {
@@ -39,8 +61,8 @@ pub async fn run(global: &GlobalArgs, args: &PlanArgs) -> miette::Result<ExitCod
         );
     }
     Ok(if args.detailed_exitcode && plan.has_changes() {
-        ExitCode::from(super::EXIT_CHANGES)
+        ExitStatus::Changes
     } else {
-        ExitCode::SUCCESS
+        ExitStatus::Success
     })
 }

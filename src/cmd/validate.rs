@@ -1,12 +1,12 @@
-//! `mcpform validate`: offline checks only.
+//! `mcpform validate`: offline checks only; reads the config files and nothing else.
 
-use std::process::ExitCode;
-
-use crate::cli::GlobalArgs;
+use super::workspace::{load_config, process_env};
+use super::{CommandError, ExitStatus, Settings};
 use crate::config::model::ProviderConfig;
 
-pub fn run(global: &GlobalArgs) -> miette::Result<ExitCode> {
-    let config = super::workspace::load_config(global, &super::workspace::process_env)?;
+/// Loads and checks the config; `Success` when it is valid.
+pub fn run(settings: &Settings) -> Result<ExitStatus, CommandError> {
+    let config = load_config(settings, &process_env)?;
     let resources: usize = config
         .providers
         .iter()
@@ -22,5 +22,5 @@ pub fn run(global: &GlobalArgs) -> miette::Result<ExitCode> {
         config.providers.len(),
         config.files.len()
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitStatus::Success)
 }

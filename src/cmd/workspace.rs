@@ -1,26 +1,30 @@
-//! What plan and apply share: the loaded config, one provider per block, the state file,
-//! and computing the plan (fetch every provider concurrently, then diff).
+//! What plan, apply, drift and demo share: the loaded config, one provider per block with the
+//! resources the selection covers, and the state file. Opening one sends nothing; planning is
+//! the plan stage's (`plan::Planner`), never done here.
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use miette::Diagnostic;
 
-use crate::cli::GlobalArgs;
+use super::{CommandError, Settings};
 use crate::config::model::ProviderConfig;
 use crate::config::{self, LoadedConfig};
 use crate::diff::DesiredResource;
-use crate::http::{ClientSettings, RetryPolicy};
 use crate::plan::{Account, Accounts, Planner};
 use crate::provider;
 use crate::selection::Selection;
-use crate::state::{self, State};
+use crate::state::State;
 
+/// One run's config, providers and state.
 pub struct Workspace {
+    /// The loaded config, with its secrets.
     pub config: LoadedConfig,
+    /// Each provider block's provider and selected resources.
     pub accounts: Accounts,
+    /// Write-only fingerprints from earlier applies.
     pub state: State,
+    /// Where `state` is read from and saved to.
     pub state_path: PathBuf,
 }
 
@@ -37,57 +41,39 @@ struct UnknownOverride {
 
 /// What the run may do and cover, beyond the config itself.
 pub struct RunOptions<'a> {
+    /// `--target`/`--exclude`: the resources the run covers.
     pub selection: &'a Selection,
     /// Refuse every write at the HTTP layer (`drift`).
     pub read_only: bool,
+    /// Looks up environment variables for `${VAR}` interpolation.
     pub env: &'a dyn Fn(&str) -> Option<String>,
 }
 
 impl Workspace {
     /// Loads and validates the config, then builds every provider. Sends nothing.
-    pub fn open(global: &GlobalArgs, options: &RunOptions) -> miette::Result<Workspace> {
-        let config = load_config(global, options.env)?;
+    pub fn open(settings: &Settings, options: &RunOptions) -> Result<Workspace, CommandError> {
+        let config = load_config(settings, options.env)?;
         let known: Vec<&str> = config.providers.iter().map(|p| p.name()).collect();
-        for (name, _) in &global.endpoint_override {
+        for (name, _) in &settings.endpoint_overrides {
             if !known.contains(&name.as_str()) {
-                return Err(UnknownOverride {
+                return Err(CommandError::user(UnknownOverride {
                     name: name.clone(),
                     known: known.join(", "),
-                }
-                .into());
+                }));
             }
         }
-        let settings = ClientSettings {
-            timeout: Duration::from_secs_f64(global.timeout.max(0.1)),
-            retry: RetryPolicy {
-                max_retries: global.retries,
-                ..RetryPolicy::default()
-            },
-            verbose: global.verbose,
-            read_only: options.read_only,
-        };
+        let http = settings.http(options.read_only);
         let mut accounts = Accounts::new();
         for block in &config.providers {
-            let endpoint = global
-                .endpoint_override
-                .iter()
-                .rev()
-                .find(|(n, _)| n == block.name())
-                .map(|(_, u)| u.as_str());
-            let provider = provider::connect(block, endpoint, &settings, &config.secrets)?;
+            let endpoint = settings.endpoint_override(block.name());
+            let provider = provider::connect(block, endpoint, &http, &config.secrets)?;
             let account = Account {
                 provider: Arc::from(provider),
                 desired: selected(block, options.selection),
             };
             accounts.insert(block.name().to_owned(), account);
         }
-        let state_path = global.state.clone().unwrap_or_else(|| {
-            let first = config.files.first().cloned().unwrap_or_default();
-            first
-                .parent()
-                .map(|dir| dir.join(state::DEFAULT_FILE_NAME))
-                .unwrap_or_else(|| state::DEFAULT_FILE_NAME.into())
-        });
+        let state_path = settings.state_path(&config.files);
         let state = State::load(&state_path)?;
         Ok(Workspace {
             config,
@@ -115,16 +101,12 @@ fn selected(block: &ProviderConfig, selection: &Selection) -> Arc<[DesiredResour
         .collect()
 }
 
+/// Loads and checks the config files the settings name.
 pub fn load_config(
-    global: &GlobalArgs,
+    settings: &Settings,
     env: &dyn Fn(&str) -> Option<String>,
-) -> miette::Result<LoadedConfig> {
-    let paths = if global.config.is_empty() {
-        vec![PathBuf::from("mcpform.yaml")]
-    } else {
-        global.config.clone()
-    };
-    Ok(config::load(&paths, env)?)
+) -> Result<LoadedConfig, CommandError> {
+    Ok(config::load(&settings.config, env)?)
 }
 
 /// The process environment, for `${VAR}` interpolation.

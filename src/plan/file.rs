@@ -47,10 +47,7 @@ struct SavedChange {
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum PlanFileError {
     #[error("cannot read the saved plan `{}`: {message}", path.display())]
-    #[diagnostic(
-        code(mcpform::plan_file::read),
-        help("create one with `mcpform plan --out FILE`")
-    )]
+    #[diagnostic(code(mcpform::plan_file::read))]
     Read { path: PathBuf, message: String },
     #[error("cannot write the saved plan `{}`: {source}", path.display())]
     #[diagnostic(code(mcpform::plan_file::write))]
@@ -71,7 +68,7 @@ pub enum PlanFileError {
 #[error("the saved plan is stale; nothing was sent")]
 #[diagnostic(
     code(mcpform::apply::stale_plan),
-    help("run `mcpform plan --out FILE` again, review it, and apply the new file\n{}", reasons.iter().map(|r| format!("- {r}")).collect::<Vec<_>>().join("\n"))
+    help("{}", reasons.iter().map(|r| format!("- {r}")).collect::<Vec<_>>().join("\n"))
 )]
 pub struct StalePlan {
     pub reasons: Vec<String>,

@@ -1,0 +1,145 @@
+//! Settings: the global flags resolved once into what commands need, with every derived choice
+//! settled here (colour per stream, the clamped timeout, the retry policy, the default paths).
+//! Commands read `Settings`, never `GlobalArgs`; `demo` builds its own `Settings` directly.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::cli::GlobalArgs;
+use crate::http::{ClientSettings, RetryPolicy};
+use crate::state;
+
+/// The shortest timeout a run uses, so `--timeout 0` cannot fail every request at once.
+const MIN_TIMEOUT: Duration = Duration::from_millis(100);
+
+/// How one run behaves, whatever the command.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Config files or directories to load; `mcpform.yaml` when none was given.
+    pub config: Vec<PathBuf>,
+    /// `--endpoint-override NAME=URL`, in command-line order.
+    pub endpoint_overrides: Vec<(String, String)>,
+    /// `--state`; `None` means the default beside the first config file.
+    pub state: Option<PathBuf>,
+    /// How long to wait for each HTTP response.
+    pub timeout: Duration,
+    /// When to retry a request.
+    pub retry: RetryPolicy,
+    /// Log progress and every HTTP request to stderr.
+    pub verbose: bool,
+    /// Colour what goes to stdout (plans, reports).
+    pub color_stdout: bool,
+    /// Colour error reports on stderr.
+    pub color_stderr: bool,
+}
+
+impl Settings {
+    /// Resolves the parsed global flags, the environment (`NO_COLOR`, `CI`) and whether each
+    /// output stream is a terminal.
+    pub fn new(global: &GlobalArgs) -> Settings {
+        let config = if global.config.is_empty() {
+            vec![PathBuf::from("mcpform.yaml")]
+        } else {
+            global.config.clone()
+        };
+        let color = |is_terminal: bool| use_color(global.no_color, is_terminal);
+        Settings {
+            config,
+            endpoint_overrides: global.endpoint_override.clone(),
+            state: global.state.clone(),
+            timeout: Duration::from_secs_f64(global.timeout.max(MIN_TIMEOUT.as_secs_f64())),
+            retry: RetryPolicy {
+                max_retries: global.retries,
+                ..RetryPolicy::default()
+            },
+            verbose: global.verbose,
+            color_stdout: color(std::io::stdout().is_terminal()),
+            color_stderr: color(std::io::stderr().is_terminal()),
+        }
+    }
+
+    /// The endpoint `--endpoint-override` gives provider `name`; the last one wins.
+    pub fn endpoint_override(&self, name: &str) -> Option<&str> {
+        self.endpoint_overrides
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, url)| url.as_str())
+    }
+
+    /// The state file: `--state`, else `mcpform.state.json` beside the first loaded config file.
+    pub fn state_path(&self, config_files: &[PathBuf]) -> PathBuf {
+        self.state.clone().unwrap_or_else(|| {
+            config_files
+                .first()
+                .and_then(|first| first.parent())
+                .map_or_else(
+                    || state::DEFAULT_FILE_NAME.into(),
+                    |dir| dir.join(state::DEFAULT_FILE_NAME),
+                )
+        })
+    }
+
+    /// How this run's HTTP clients behave; `read_only` refuses every write (`drift`).
+    pub fn http(&self, read_only: bool) -> ClientSettings {
+        ClientSettings {
+            timeout: self.timeout,
+            retry: self.retry,
+            verbose: self.verbose,
+            read_only,
+        }
+    }
+}
+
+/// Colour only for a person at a terminal: never with `--no-color`, `NO_COLOR` or `CI=true`.
+fn use_color(no_color_flag: bool, stream_is_terminal: bool) -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let ci = std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
+    stream_is_terminal && !no_color_flag && !no_color && !ci
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn settings(state: Option<&str>) -> Settings {
+        Settings {
+            config: Vec::new(),
+            endpoint_overrides: vec![
+                ("pais".into(), "http://a.example".into()),
+                ("pais".into(), "http://b.example".into()),
+            ],
+            state: state.map(PathBuf::from),
+            timeout: MIN_TIMEOUT,
+            retry: RetryPolicy::default(),
+            verbose: false,
+            color_stdout: false,
+            color_stderr: false,
+        }
+    }
+
+    #[test]
+    fn the_state_file_defaults_to_the_first_config_files_directory() {
+        let files = [PathBuf::from("conf/a.yaml"), PathBuf::from("other/b.yaml")];
+        assert_eq!(
+            settings(None).state_path(&files),
+            Path::new("conf").join(state::DEFAULT_FILE_NAME)
+        );
+        assert_eq!(
+            settings(Some("s.json")).state_path(&files),
+            Path::new("s.json")
+        );
+    }
+
+    #[test]
+    fn the_last_endpoint_override_wins() {
+        assert_eq!(
+            settings(None).endpoint_override("pais"),
+            Some("http://b.example")
+        );
+        assert_eq!(settings(None).endpoint_override("idun"), None);
+    }
+}
