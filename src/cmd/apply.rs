@@ -11,9 +11,8 @@ use super::workspace::{RunOptions, Workspace, process_env};
 use super::{CommandError, ErrorKind, ExitStatus, Settings};
 use crate::apply::{self, ResourceResult};
 use crate::cli::SelectionArgs;
-use crate::http::HttpError;
 use crate::plan::file::PlanFile;
-use crate::provider::WriteError;
+use crate::provider::Verdict;
 use crate::render::{self, TextStyle};
 
 /// `mcpform apply`'s arguments.
@@ -164,24 +163,23 @@ fn describe(result: &ResourceResult) -> String {
     let verb = result.change.action.as_str();
     match &result.outcome {
         Ok(()) => format!("✓ {address}: {verb} applied"),
-        Err(error) => format!("✗ {address}: {verb} failed, {}: {error}", certainty(error)),
+        Err(error) => format!(
+            "✗ {address}: {verb} failed, {}: {error}",
+            describe_verdict(error.verdict)
+        ),
     }
 }
 
-/// Whether the platform may have applied a failed request anyway.
-fn certainty(error: &WriteError) -> &'static str {
-    match error {
-        WriteError::Http(HttpError::Status { status, .. }) if *status < 500 || *status == 503 => {
-            "left untouched"
-        }
-        WriteError::Http(HttpError::Status { message, .. })
-            if message.contains("rolled the change back") =>
-        {
-            "left untouched"
-        }
-        WriteError::Http(_) => "not confirmed (run `mcpform plan` to see whether it took effect)",
-        WriteError::NotApplied(_) => {
+/// What the platform has after a failed write, and where to look when it is unsure.
+fn describe_verdict(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::LeftUntouched => "left untouched",
+        Verdict::NotConfirmed => "not confirmed (run `mcpform plan` to see whether it took effect)",
+        Verdict::NotAppliedAsPlanned => {
             "not applied as planned (run `mcpform plan` to see the live state)"
+        }
+        Verdict::Conflict => {
+            "conflict with another writer (run `mcpform plan` to see the live state)"
         }
     }
 }

@@ -9,6 +9,7 @@ mod retry;
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderMap, HeaderValue};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::mask::Secrets;
@@ -48,9 +49,11 @@ pub fn method(method: crate::plan::Method) -> reqwest::Method {
 
 /// A platform's reading of an error response.
 pub struct PlatformError {
+    /// The platform's own explanation, as the user should read it.
     pub message: String,
-    /// The platform says re-sending cannot help (Idun's `reload_failed`: it rolled back).
-    pub final_error: bool,
+    /// The platform says it undid the write (Idun's `reload_failed`): nothing was saved, and
+    /// sending it again cannot help.
+    pub rolled_back: bool,
 }
 
 /// Turns an error response body into the platform's own message.
@@ -66,6 +69,8 @@ pub enum HttpError {
         status: u16,
         message: String,
         attempts: u32,
+        /// The platform says it undid the write (see `PlatformError::rolled_back`).
+        rolled_back: bool,
     },
     #[error("{method} {url} failed{}: {message}", attempts_note(*.attempts))]
     #[diagnostic(
@@ -110,9 +115,25 @@ impl HttpError {
 /// A successful response.
 #[derive(Debug, Clone)]
 pub struct HttpResponse {
+    /// The HTTP status (2xx).
     pub status: u16,
     /// Parsed JSON body; `Value::Null` when the body is empty.
     pub body: Value,
+    /// The request's method and URL as errors may show them (secrets masked).
+    method: String,
+    url: String,
+}
+
+impl HttpResponse {
+    /// Reads the body as the platform's wire type; a body of another shape is an
+    /// `InvalidResponse` naming the request.
+    pub fn decode<T: DeserializeOwned>(self) -> Result<T, HttpError> {
+        serde_json::from_value(self.body).map_err(|e| HttpError::InvalidResponse {
+            method: self.method,
+            url: self.url,
+            message: e.to_string(),
+        })
+    }
 }
 
 pub struct HttpClient {
@@ -249,10 +270,11 @@ impl HttpClient {
                         status,
                         message: self.secrets.mask_text(&platform.message),
                         attempts: attempt,
+                        rolled_back: platform.rolled_back,
                     };
                     let outcome = match status {
                         429 | 503 => Outcome::Rejected,
-                        500..=599 if !platform.final_error => Outcome::ServerError,
+                        500..=599 if !platform.rolled_back => Outcome::ServerError,
                         _ => return Err(error),
                     };
                     (outcome, retry_after, error)
@@ -307,14 +329,17 @@ impl HttpClient {
         status: u16,
         text: &str,
     ) -> Result<HttpResponse, HttpError> {
+        let response = |body| HttpResponse {
+            status,
+            body,
+            method: method.to_string(),
+            url: url.to_owned(),
+        };
         if text.trim().is_empty() {
-            return Ok(HttpResponse {
-                status,
-                body: Value::Null,
-            });
+            return Ok(response(Value::Null));
         }
         serde_json::from_str(text)
-            .map(|body| HttpResponse { status, body })
+            .map(response)
             .map_err(|e| HttpError::InvalidResponse {
                 method: method.to_string(),
                 url: url.to_owned(),

@@ -21,7 +21,7 @@ pub fn error_message(status: u16, body: &str) -> PlatformError {
     };
     PlatformError {
         message,
-        final_error: false,
+        rolled_back: false,
     }
 }
 

@@ -40,16 +40,68 @@ pub trait Provider: RequestBuilder + Send + Sync {
     fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<(), WriteError>>;
 }
 
-/// Why a planned write did not take effect.
-#[derive(Debug, Clone, thiserror::Error, miette::Diagnostic)]
-pub enum WriteError {
+/// What a failed write left on the platform, as far as the platform's answer tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// The platform refused the write or rolled it back: the live object is as it was.
+    LeftUntouched,
+    /// No answer says whether the write took effect (a timeout, a server error).
+    NotConfirmed,
+    /// The platform answered success, but its answer shows other values than were sent.
+    NotAppliedAsPlanned,
+    /// Another writer changed the object since the plan; the platform kept part of each write.
+    Conflict,
+}
+
+/// Why a planned write did not take effect, and what that left on the platform.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{cause}")]
+pub struct WriteError {
+    /// Decided where the platform's answer is read, so the report never guesses from text.
+    pub verdict: Verdict,
+    cause: WriteCause,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+enum WriteCause {
     #[error(transparent)]
-    #[diagnostic(transparent)]
-    Http(#[from] HttpError),
-    /// The platform answered success but its response shows the write did not land as sent.
+    Http(HttpError),
+    /// The platform answered success; the message says how its answer differs.
     #[error("{0}")]
-    #[diagnostic(code(mcpform::apply::not_applied))]
-    NotApplied(String),
+    Answer(String),
+}
+
+impl WriteError {
+    /// The platform answered success, but its answer shows the write did not land as sent.
+    pub fn answered(verdict: Verdict, message: impl Into<String>) -> WriteError {
+        WriteError {
+            verdict,
+            cause: WriteCause::Answer(message.into()),
+        }
+    }
+}
+
+impl From<HttpError> for WriteError {
+    fn from(error: HttpError) -> WriteError {
+        let verdict = match &error {
+            // Rejected before anything changed (a client error, an overloaded platform, or a
+            // refusal to send at all), or undone by the platform itself.
+            HttpError::Status {
+                status,
+                rolled_back,
+                ..
+            } if *status < 500 || *status == 503 || *rolled_back => Verdict::LeftUntouched,
+            HttpError::ReadOnly { .. } => Verdict::LeftUntouched,
+            // A server error, a lost connection or an unreadable answer: it may have landed.
+            HttpError::Status { .. }
+            | HttpError::Transport { .. }
+            | HttpError::InvalidResponse { .. } => Verdict::NotConfirmed,
+        };
+        WriteError {
+            verdict,
+            cause: WriteCause::Http(error),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]

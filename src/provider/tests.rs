@@ -3,10 +3,10 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Provider, connect, desired_resources};
+use super::{Provider, Verdict, WriteError, connect, desired_resources};
 use crate::config::model::ProviderConfig;
 use crate::diff::{DesiredResource, LiveObject, PlanScope, plan_resources};
-use crate::http::ClientSettings;
+use crate::http::{ClientSettings, HttpError};
 use crate::mask::Secrets;
 use crate::plan::{Method, ResourceChange};
 use crate::state::State;
@@ -174,4 +174,24 @@ fn klavis_sends_read_only_when_unrecorded_and_resets_it_to_false() {
         reset[0].request.as_ref().unwrap().body,
         json!({"isReadOnly": false})
     );
+}
+
+#[test]
+fn a_write_error_says_what_the_platform_was_left_with() {
+    let status = |status: u16, rolled_back: bool| {
+        WriteError::from(HttpError::Status {
+            method: "PATCH".into(),
+            url: "http://127.0.0.1:1/x".into(),
+            status,
+            message: "m".into(),
+            attempts: 1,
+            rolled_back,
+        })
+        .verdict
+    };
+    assert_eq!(status(422, false), Verdict::LeftUntouched);
+    assert_eq!(status(503, false), Verdict::LeftUntouched);
+    assert_eq!(status(500, false), Verdict::NotConfirmed);
+    // Idun's `reload_failed`: a 500 whose body says the platform rolled the write back.
+    assert_eq!(status(500, true), Verdict::LeftUntouched);
 }

@@ -1,14 +1,13 @@
 //! HasMCP HTTP calls.
 
-use serde::de::DeserializeOwned;
 use tokio::task::JoinSet;
 
 use super::api::{COLLECTION_PATH, Server, ServerEnvelope, ServerList};
-use crate::http::{HttpClient, HttpError, HttpResponse};
+use crate::http::{HttpClient, HttpError};
 
 pub async fn list_servers(http: &HttpClient) -> Result<Vec<Server>, HttpError> {
     let response = http.get(COLLECTION_PATH, &[]).await?;
-    Ok(decode::<ServerList>(response, COLLECTION_PATH)?.servers)
+    Ok(response.decode::<ServerList>()?.servers)
 }
 
 /// Full objects (with resources and prompts) for the given ids, fetched concurrently.
@@ -22,7 +21,7 @@ pub async fn get_servers(
         tasks.spawn(async move {
             let path = format!("{COLLECTION_PATH}/{id}");
             let response = http.get(&path, &[]).await?;
-            Ok::<_, HttpError>(decode::<ServerEnvelope>(response, &path)?.server)
+            Ok::<_, HttpError>(response.decode::<ServerEnvelope>()?.server)
         });
     }
     let mut servers = Vec::new();
@@ -30,12 +29,4 @@ pub async fn get_servers(
         servers.push(joined.expect("fetch tasks do not panic")?);
     }
     Ok(servers)
-}
-
-pub fn decode<T: DeserializeOwned>(response: HttpResponse, path: &str) -> Result<T, HttpError> {
-    serde_json::from_value(response.body).map_err(|e| HttpError::InvalidResponse {
-        method: "GET".into(),
-        url: path.into(),
-        message: e.to_string(),
-    })
 }

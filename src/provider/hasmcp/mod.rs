@@ -17,7 +17,7 @@ use crate::diff::{DesiredResource, LiveObject, RequestBuilder, ResourceDelta};
 use crate::http::{HttpClient, HttpError};
 use crate::plan::{Method, Request};
 
-use super::{BoxFuture, Connection, Provider, WriteError};
+use super::{BoxFuture, Connection, Provider, Verdict, WriteError};
 
 pub struct HasmcpProvider {
     http: Arc<HttpClient>,
@@ -76,7 +76,7 @@ impl Provider for HasmcpProvider {
                 .send(method, &request.path, &[], Some(&request.body), false)
                 .await?;
             if request.method == Method::Patch {
-                let answer: api::ServerEnvelope = client::decode(response, &request.path)?;
+                let answer: api::ServerEnvelope = response.decode()?;
                 verify_update(&request.body["server"], &answer.server)?;
             }
             Ok(())
@@ -94,17 +94,20 @@ fn verify_update(sent: &Value, answer: &api::Server) -> Result<(), WriteError> {
     if answer.version == sent_version + 1 && scalars_match {
         return Ok(());
     }
-    Err(WriteError::NotApplied(format!(
-        "conflict: the server was changed by someone else since the plan (sent version {sent_version}, \
+    Err(WriteError::answered(
+        Verdict::Conflict,
+        format!(
+            "the server was changed by someone else since the plan (sent version {sent_version}, \
          the platform now has version {} {}); HasMCP may have replaced its links but dropped the \
-         name/instructions update; re-run `mcpform plan`",
-        answer.version,
-        if scalars_match {
-            "with the planned values"
-        } else {
-            "with other values"
-        },
-    )))
+         name/instructions update",
+            answer.version,
+            if scalars_match {
+                "with the planned values"
+            } else {
+                "with other values"
+            },
+        ),
+    ))
 }
 
 impl RequestBuilder for HasmcpProvider {
@@ -151,7 +154,8 @@ mod tests {
         let sent = json!({"name": "new", "instructions": "i", "requestHeadersProxyEnabled": false, "version": 4});
         assert!(verify_update(&sent, &answer(5, "new")).is_ok());
         // A concurrent writer bumped the version by one; our stale write was dropped.
-        assert!(verify_update(&sent, &answer(5, "old")).is_err());
+        let dropped = verify_update(&sent, &answer(5, "old")).unwrap_err();
+        assert_eq!(dropped.verdict, Verdict::Conflict);
         assert!(verify_update(&sent, &answer(6, "new")).is_err());
     }
 }

@@ -70,12 +70,12 @@ pub fn error_message(status: u16, body: &str) -> PlatformError {
                 message: format!(
                     "{code}: {message}; the platform rolled the change back, nothing was saved"
                 ),
-                final_error: true,
+                rolled_back: true,
             };
         }
         return PlatformError {
             message: format!("{code}: {message}"),
-            final_error: false,
+            rolled_back: false,
         };
     }
     let message = match json.as_ref().and_then(|v| v.get("detail")) {
@@ -85,7 +85,7 @@ pub fn error_message(status: u16, body: &str) -> PlatformError {
     };
     PlatformError {
         message,
-        final_error: false,
+        rolled_back: false,
     }
 }
 
@@ -94,10 +94,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reload_failed_is_final_and_says_it_was_rolled_back() {
+    fn reload_failed_is_rolled_back_and_says_it_was_rolled_back() {
         let body = r#"{"error":{"code":"reload_failed","message":"Engine reload failed; config not saved.","details":{"recovered":true}}}"#;
         let error = error_message(500, body);
-        assert!(error.final_error);
+        assert!(error.rolled_back);
         assert!(error.message.contains("rolled the change back"));
     }
 

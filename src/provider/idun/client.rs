@@ -23,14 +23,9 @@ impl IdunClient {
     }
 
     pub async fn list_servers(&self) -> Result<Vec<McpServerRead>, HttpError> {
-        let response = self
-            .send(reqwest::Method::GET, COLLECTION_PATH, None, true)
-            .await?;
-        serde_json::from_value(response.body).map_err(|e| HttpError::InvalidResponse {
-            method: "GET".into(),
-            url: COLLECTION_PATH.into(),
-            message: e.to_string(),
-        })
+        self.send(reqwest::Method::GET, COLLECTION_PATH, None, true)
+            .await?
+            .decode()
     }
 
     pub async fn send(

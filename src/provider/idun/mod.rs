@@ -55,8 +55,8 @@ impl Provider for IdunProvider {
     fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<(), WriteError>> {
         Box::pin(async move {
             let method = crate::http::method(request.method);
-            // A failed reload comes back as HTTP 500 `reload_failed` (rolled back), which the
-            // HTTP client already reports as a final error.
+            // A failed reload comes back as HTTP 500 `reload_failed`, which `api::error_message`
+            // marks as rolled back: not retried, and reported as leaving the server untouched.
             let idempotent = request.method == Method::Patch;
             self.client
                 .send(method, &request.path, Some(&request.body), idempotent)

@@ -19,16 +19,7 @@ pub async fn get_instances(
         tasks.spawn(async move {
             let path = format!("{INSTANCE_PATH}/{id}");
             match http.get(&path, &[]).await {
-                Ok(response) => {
-                    let instance = serde_json::from_value(response.body).map_err(|e| {
-                        HttpError::InvalidResponse {
-                            method: "GET".into(),
-                            url: path,
-                            message: e.to_string(),
-                        }
-                    })?;
-                    Ok(Some((id, instance)))
-                }
+                Ok(response) => Ok(Some((id, response.decode()?))),
                 Err(e) if e.status() == Some(404) => Ok(None),
                 Err(e) => Err(e),
             }

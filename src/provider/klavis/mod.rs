@@ -16,7 +16,7 @@ use crate::diff::{DesiredResource, LiveObject, RequestBuilder, ResourceDelta, Wr
 use crate::http::{HttpClient, HttpError};
 use crate::plan::Request;
 
-use super::{BoxFuture, Connection, Provider, WriteError};
+use super::{BoxFuture, Connection, Provider, Verdict, WriteError};
 
 pub struct KlavisProvider {
     http: Arc<HttpClient>,
@@ -68,17 +68,15 @@ impl Provider for KlavisProvider {
                     true,
                 )
                 .await?;
-            let answer: api::UpdateResponse =
-                serde_json::from_value(response.body).map_err(|e| HttpError::InvalidResponse {
-                    method: "PATCH".into(),
-                    url: request.path.clone(),
-                    message: e.to_string(),
-                })?;
+            let answer: api::UpdateResponse = response.decode()?;
             if Some(answer.is_read_only) != request.body["isReadOnly"].as_bool() {
-                return Err(WriteError::NotApplied(format!(
-                    "Klavis answered isReadOnly={} after mcpform sent {}",
-                    answer.is_read_only, request.body["isReadOnly"]
-                )));
+                return Err(WriteError::answered(
+                    Verdict::NotAppliedAsPlanned,
+                    format!(
+                        "Klavis answered `isReadOnly: {}` after mcpform sent `isReadOnly: {}`",
+                        answer.is_read_only, request.body["isReadOnly"]
+                    ),
+                ));
             }
             Ok(())
         })

@@ -31,7 +31,7 @@ pub fn error_message(status: u16, body: &str) -> PlatformError {
     if status == 404 && body.trim().is_empty() {
         return PlatformError {
             message: "invalid MCP server id (the server does not exist)".into(),
-            final_error: false,
+            rolled_back: false,
         };
     }
     crate::provider::fastapi::error_message(status, body)

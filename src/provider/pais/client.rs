@@ -19,12 +19,7 @@ pub async fn list_servers(http: &HttpClient) -> Result<Vec<McpServer>, HttpError
             query.push(("after", cursor.clone()));
         }
         let response = http.get(COLLECTION_PATH, &query).await?;
-        let page: McpServerList =
-            serde_json::from_value(response.body).map_err(|e| HttpError::InvalidResponse {
-                method: "GET".into(),
-                url: COLLECTION_PATH.into(),
-                message: e.to_string(),
-            })?;
+        let page: McpServerList = response.decode()?;
         let next = page
             .last_id
             .filter(|_| page.has_more && !page.data.is_empty());
