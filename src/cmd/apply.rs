@@ -13,7 +13,7 @@ use crate::apply::{self, ResourceResult};
 use crate::cli::SelectionArgs;
 use crate::plan::file::PlanFile;
 use crate::provider::Verdict;
-use crate::render::{self, TextStyle};
+use crate::render::{self, TextStyle, count};
 
 /// `mcpform apply`'s arguments.
 #[derive(Debug, Args)]
@@ -40,7 +40,7 @@ pub struct ApplyArgs {
 struct NeedsApproval;
 
 #[derive(Debug, thiserror::Error, Diagnostic)]
-#[error("{failed} of {total} resource(s) failed to apply")]
+#[error("{failed} of {} failed to apply", count(*.total, "resource", "resources"))]
 #[diagnostic(
     code(mcpform::apply::failed),
     help("fix the cause, then re-run `mcpform apply`: resources already applied show no changes")

@@ -54,11 +54,8 @@ pub async fn run(settings: &Settings, args: &PlanArgs) -> Result<ExitStatus, Com
     })?;
     if let Some(path) = &args.out {
         PlanFile::new(&plan, &workspace.config.files, &selection, secrets)?.write(path)?;
-        eprintln!(
-            "Saved the plan to {}; apply it with `mcpform apply {}`.",
-            path.display(),
-            path.display()
-        );
+        let shown = path.display();
+        eprintln!("saved the plan to `{shown}`\nhelp: apply it with `mcpform apply {shown}`");
     }
     Ok(if args.detailed_exitcode && plan.has_changes() {
         ExitStatus::Changes

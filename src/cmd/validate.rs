@@ -3,6 +3,7 @@
 use super::workspace::{load_config, process_env};
 use super::{CommandError, ExitStatus, Settings};
 use crate::config::model::ProviderConfig;
+use crate::render::count;
 
 /// Loads and checks the config; `Success` when it is valid.
 pub fn run(settings: &Settings) -> Result<ExitStatus, CommandError> {
@@ -18,9 +19,10 @@ pub fn run(settings: &Settings) -> Result<ExitStatus, CommandError> {
         })
         .sum();
     println!(
-        "The configuration is valid: {} provider(s), {resources} resource(s) in {} file(s).",
-        config.providers.len(),
-        config.files.len()
+        "The configuration is valid: {}, {} in {}.",
+        count(config.providers.len(), "provider", "providers"),
+        count(resources, "resource", "resources"),
+        count(config.files.len(), "file", "files")
     );
     Ok(ExitStatus::Success)
 }

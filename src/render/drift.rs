@@ -62,12 +62,17 @@ pub fn render_drift_text(
     match report.drifted() {
         0 => writeln!(
             out,
-            "No drift. {configured} configured resource(s) match the live state."
+            "No drift. {} the live state.",
+            match configured {
+                1 => "1 configured resource matches".to_owned(),
+                n => format!("{n} configured resources match"),
+            }
         )?,
         n => {
             writeln!(
                 out,
-                "Drift: {n} of {configured} configured resource(s) differ from the config (before = live, after = config)."
+                "Drift: {n} of {} differ from the config (before = live, after = config).",
+                super::count(configured, "configured resource", "configured resources")
             )?;
             render_changes(&report.plan, secrets, style, out)?;
         }
@@ -75,8 +80,8 @@ pub fn render_drift_text(
     if !report.unmanaged.is_empty() {
         writeln!(
             out,
-            "\nUnmanaged: {} live object(s) that no config names:",
-            report.unmanaged.len()
+            "\nUnmanaged: {} that no config names:",
+            super::count(report.unmanaged.len(), "live object", "live objects")
         )?;
         for object in &report.unmanaged {
             let name = object.name.as_deref().unwrap_or("(unnamed)");
@@ -149,9 +154,13 @@ pub fn render_drift_markdown(
         .collect();
     let _ = writeln!(
         text,
-        "### mcpform drift: {} of {} configured resource(s) differ, {} unmanaged\n",
+        "### mcpform drift: {} of {} differ, {} unmanaged\n",
         drifted.len(),
-        report.plan.changes.len(),
+        super::count(
+            report.plan.changes.len(),
+            "configured resource",
+            "configured resources"
+        ),
         report.unmanaged.len()
     );
     if !drifted.is_empty() {

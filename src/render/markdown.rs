@@ -33,10 +33,12 @@ pub fn render_markdown(
 fn markdown(plan: &Plan, secrets: &Secrets, max_bytes: usize) -> String {
     let changed: Vec<&ResourceChange> = ordered(plan);
     if changed.is_empty() {
-        let count = plan.changes.len();
-        return format!(
-            "{COMMENT_MARKER}\n**mcpform plan:** no changes ({count} configured resource(s) in sync).\n"
+        let configured = super::count(
+            plan.changes.len(),
+            "configured resource",
+            "configured resources",
         );
+        return format!("{COMMENT_MARKER}\n**mcpform plan:** no changes ({configured} in sync).\n");
     }
     let sections = Sections {
         header: header(plan),
@@ -119,13 +121,15 @@ impl Sections {
             })
             .count();
         if bodies_cut > 0 {
-            cuts.push(format!("request bodies of {bodies_cut} resource(s)"));
+            let resources = super::count(bodies_cut, "resource", "resources");
+            cuts.push(format!("request bodies of {resources}"));
         }
         if count(Block::Omitted) > 0 {
-            cuts.push(format!("details of {} resource(s)", count(Block::Omitted)));
+            let resources = super::count(count(Block::Omitted), "resource", "resources");
+            cuts.push(format!("details of {resources}"));
         }
         if rows_cut > 0 {
-            cuts.push(format!("{rows_cut} table row(s)"));
+            cuts.push(super::count(rows_cut, "table row", "table rows"));
         }
         if !cuts.is_empty() {
             let _ = writeln!(
@@ -176,12 +180,12 @@ fn table_row(change: &ResourceChange) -> String {
 
 fn details(change: &ResourceChange, secrets: &Secrets, with_body: bool) -> String {
     let mut text = String::new();
-    let count = change.fields.len();
     let _ = writeln!(
         text,
-        "<details><summary><code>{}</code>: {} ({count} field(s))</summary>\n",
+        "<details><summary><code>{}</code>: {} ({})</summary>\n",
         html_escape(&change.address),
-        change.action.as_str()
+        change.action.as_str(),
+        super::count(change.fields.len(), "field", "fields")
     );
     text.push_str("| Field | Before | After |\n|---|---|---|\n");
     for field in &change.fields {

@@ -17,6 +17,14 @@ use crate::mask::{SENSITIVE, Secrets};
 use crate::plan::{FieldChange, Request, ResourceChange};
 
 /// A field's before/after values as they may be shown.
+/// `1 resource`, `2 resources`: a count with its noun in the right number.
+pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
+    match n {
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
+    }
+}
+
 fn masked_values(field: &FieldChange, secrets: &Secrets) -> (Option<Value>, Option<Value>) {
     let mask = |value: &Option<Value>| {
         value.as_ref().map(|v| {

@@ -67,7 +67,7 @@ fn a_persistent_503_fails_that_resource_and_still_applies_the_others() {
     assert!(failure.contains("after 3 attempts"), "{failure}");
     assert!(failure.contains("left untouched"), "{failure}");
     assert!(
-        run.stderr.contains("1 of 2 resource(s) failed to apply"),
+        run.stderr.contains("1 of 2 resources failed to apply"),
         "{}",
         run.stderr
     );
