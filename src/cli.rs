@@ -1,4 +1,6 @@
 //! Command-line definitions. The `///` comments are the `--help` text: written for users.
+//! Holds the top-level `Cli`, `Command`, `GlobalArgs` and the argument groups several commands
+//! share; each command's own arguments sit beside its `run` in `cmd/`. Parses; never acts.
 
 use std::path::PathBuf;
 
@@ -10,12 +12,15 @@ use crate::cmd::{ApplyArgs, DriftArgs, EmulateArgs, ExitStatus, PlanArgs};
 #[derive(Debug, Parser)]
 #[command(name = "mcpform", version, after_help = ExitStatus::help_table())]
 pub struct Cli {
+    /// The command to run.
     #[command(subcommand)]
     pub command: Command,
+    /// Flags every command takes.
     #[command(flatten)]
     pub global: GlobalArgs,
 }
 
+/// Flags every command takes; resolved once into `cmd::Settings`.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Config file or directory of *.yaml/*.yml files (repeatable) [default: mcpform.yaml]
@@ -59,6 +64,7 @@ pub struct SelectionArgs {
 }
 
 impl SelectionArgs {
+    /// The resources these flags select.
     pub fn selection(&self) -> crate::selection::Selection {
         crate::selection::Selection {
             targets: self.targets.clone(),
@@ -67,6 +73,7 @@ impl SelectionArgs {
     }
 }
 
+/// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check the config offline: YAML, fields, types, values, environment variables
@@ -100,6 +107,10 @@ pub struct OutputArgs {
     pub step_summary: bool,
 }
 
+/// How a plan or drift report is printed: `text`, `json` or `markdown`.
+// clap shows variant doc comments in `--help`, which would turn the one-line `--format` into a
+// list; the names say what they are.
+#[allow(missing_docs)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Text,

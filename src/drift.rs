@@ -8,24 +8,35 @@ use crate::config::model::Platform;
 use crate::diff::LiveObject;
 use crate::plan::{Action, Plan};
 
+/// The outcome of `mcpform drift`.
 pub struct DriftReport {
+    /// The changes that would bring each configured resource in line.
     pub plan: Plan,
+    /// Live objects no config names.
     pub unmanaged: Vec<Unmanaged>,
+    /// Per provider, how many live objects the config manages.
     pub coverage: Vec<Coverage>,
 }
 
 /// A live object no configured resource matches.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Unmanaged {
+    /// The provider it was found under.
     pub provider: String,
+    /// That provider's platform.
     pub platform: Platform,
+    /// The platform's id.
     pub id: String,
+    /// Its name, where it has one.
     pub name: Option<String>,
 }
 
+/// How much of one provider's live state the config manages.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Coverage {
+    /// The provider block's name.
     pub provider: String,
+    /// That provider's platform.
     pub platform: Platform,
     /// Live objects matched by the config.
     pub managed: usize,
@@ -35,13 +46,16 @@ pub struct Coverage {
 
 /// One provider's live objects, and whether they are all of them.
 pub struct ProviderLive<'a> {
+    /// The provider's platform.
     pub platform: Platform,
+    /// Everything its fetch returned.
     pub objects: &'a [LiveObject],
     /// The platform lists every object (PAIS, Idun, HasMCP), not only the configured ones.
     pub complete: bool,
 }
 
 impl DriftReport {
+    /// Matches the plan's changes to the listings, per provider.
     pub fn new(plan: Plan, live: &BTreeMap<String, ProviderLive>) -> DriftReport {
         let mut unmanaged = Vec::new();
         let mut coverage = Vec::new();

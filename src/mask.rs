@@ -43,6 +43,7 @@ impl Secrets {
         }
     }
 
+    /// Adds another set's secrets to this one.
     pub fn extend(&mut self, other: &Secrets) {
         self.values.extend(other.values.iter().cloned());
         self.fragments.extend(other.fragments.iter().cloned());

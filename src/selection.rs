@@ -5,20 +5,25 @@
 
 use serde::{Deserialize, Serialize};
 
+/// `--target`/`--exclude`: which resources a run covers.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Selection {
+    /// Address globs a resource must match one of (all, when empty).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<String>,
+    /// Address globs that leave a resource out.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub excludes: Vec<String>,
 }
 
 impl Selection {
+    /// Whether the resource at `address` is in the run.
     pub fn includes(&self, address: &str) -> bool {
         (self.targets.is_empty() || self.targets.iter().any(|t| glob_match(t, address)))
             && !self.excludes.iter().any(|e| glob_match(e, address))
     }
 
+    /// Whether nothing is narrowed.
     pub fn is_everything(&self) -> bool {
         self.targets.is_empty() && self.excludes.is_empty()
     }

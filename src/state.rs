@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 /// Default file name, beside the first config file.
 pub const DEFAULT_FILE_NAME: &str = "mcpform.state.json";
 
+/// The state file: salted fingerprints of the write-only values mcpform last applied.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct State {
@@ -26,30 +27,43 @@ pub struct State {
     resources: BTreeMap<String, BTreeMap<String, String>>,
 }
 
+/// Why the state file could not be read or written.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum StateError {
+    /// The file exists but cannot be read.
     #[error("cannot read the state file `{}`", path.display())]
     #[diagnostic(
         code(mcpform::state::read),
         help("check the file's permissions, or pass another one with `--state`")
     )]
     Read {
+        /// The file.
         path: PathBuf,
+        /// The I/O error.
         source: std::io::Error,
     },
+    /// The file is not mcpform state.
     #[error("the state file `{}` is not valid mcpform state: {message}", path.display())]
     #[diagnostic(
         code(mcpform::state::invalid),
         help("restore it from git; deleting it makes mcpform re-send every write-only field once")
     )]
-    Invalid { path: PathBuf, message: String },
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The file could not be written.
     #[error("cannot write the state file `{}`", path.display())]
     #[diagnostic(
         code(mcpform::state::write),
         help("check that the directory is writable")
     )]
     Write {
+        /// The file.
         path: PathBuf,
+        /// The I/O error.
         source: std::io::Error,
     },
 }

@@ -15,7 +15,9 @@ use crate::state::State;
 /// How one resource's apply ended.
 #[derive(Debug)]
 pub struct ResourceResult {
+    /// The planned change that was sent.
     pub change: ResourceChange,
+    /// `Ok` once the platform confirmed the write.
     pub outcome: Result<(), WriteError>,
 }
 

@@ -1,4 +1,5 @@
 //! `mcpform validate`: offline checks only; reads the config files and nothing else.
+//! Never builds a provider or touches the network or the state file.
 
 use super::workspace::{load_config, process_env};
 use super::{CommandError, ExitStatus, Settings};

@@ -78,34 +78,60 @@ impl SourceFile {
 /// What kind of problem a diagnostic reports; rendered as `mcpform::config::<name>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Code {
+    /// A config path does not exist.
     FileNotFound,
+    /// A config file could not be read.
     ReadError,
+    /// A config file is not UTF-8.
     NotUtf8,
+    /// A config directory holds no `*.yaml`/`*.yml` file.
     NoConfigFiles,
+    /// The YAML does not parse.
     YamlSyntax,
+    /// A config file holds no document.
     EmptyFile,
+    /// A config file holds more than one document.
     MultipleDocuments,
+    /// A mapping has the same key twice.
     DuplicateKey,
+    /// YAML that mcpform does not accept (anchors, tags, complex keys).
     UnsupportedYaml,
+    /// `${NAME}` names an unset environment variable.
     UnsetVariable,
+    /// A malformed `${...}`.
     BadInterpolation,
+    /// A value of the wrong type.
     WrongType,
+    /// A key no schema knows.
     UnknownField,
+    /// A required key is missing.
     MissingField,
+    /// A value outside the allowed set.
     BadValue,
+    /// A string that does not match its pattern.
     PatternMismatch,
+    /// A string that is not a URL.
     InvalidUrl,
+    /// A string that is not a UUID.
     InvalidUuid,
+    /// A number outside its range.
     OutOfRange,
+    /// A string longer than allowed.
     TooLong,
+    /// A list longer than allowed.
     TooManyItems,
+    /// A value that breaks a rule between fields.
     Invalid,
+    /// Two provider blocks with one name.
     DuplicateProvider,
+    /// Two resources with one address.
     DuplicateResource,
+    /// `ignore:` names a field the resource does not have.
     UnknownIgnoreField,
 }
 
 impl Code {
+    /// The code's name, as shown after `mcpform::config::`.
     pub fn as_str(self) -> &'static str {
         match self {
             Code::FileNotFound => "mcpform::config::file_not_found",
@@ -194,6 +220,7 @@ impl ConfigDiagnostic {
         self
     }
 
+    /// Says what to do about the problem.
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
@@ -205,10 +232,12 @@ impl ConfigDiagnostic {
         self
     }
 
+    /// What kind of problem this is.
     pub fn code(&self) -> Option<Code> {
         self.code
     }
 
+    /// The one-line description of the problem.
     pub fn message(&self) -> &str {
         &self.message
     }

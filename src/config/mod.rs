@@ -6,6 +6,9 @@
 
 mod diagnostic;
 mod interpolate;
+// Doc comments here become descriptions in the JSON Schema, which must stay the same bytes as
+// `schemas/mcpform.schema.json`; the fields left undocumented are named for what they hold.
+#[allow(missing_docs)]
 pub mod model;
 mod schema;
 mod semantic;
@@ -54,14 +57,17 @@ fn headline(count: usize) -> String {
 }
 
 impl ConfigErrors {
+    /// How many problems were found.
     pub fn len(&self) -> usize {
         self.diagnostics.len()
     }
 
+    /// Whether no problem was found.
     pub fn is_empty(&self) -> bool {
         self.diagnostics.is_empty()
     }
 
+    /// The problems, in the order they were found.
     pub fn iter(&self) -> impl Iterator<Item = &ConfigDiagnostic> {
         self.diagnostics.iter()
     }

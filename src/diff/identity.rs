@@ -1,11 +1,14 @@
 //! Matching a configured resource to its live object: by `id` when pinned, else by name.
+//! Pure; two live objects with the wanted name are an error naming both, never a guess.
 
 use std::collections::HashMap;
 
 use super::{DesiredResource, LiveObject};
 
+/// Why a configured resource cannot be matched to one live object.
 #[derive(Debug, Clone, PartialEq, thiserror::Error, miette::Diagnostic)]
 pub enum MatchError {
+    /// The configured `id` matches no live object.
     #[error("`{address}`: no live object has id `{id}`")]
     #[diagnostic(
         code(mcpform::plan::id_not_found),
@@ -14,16 +17,26 @@ pub enum MatchError {
              `name`, removing `id` matches it by name instead (and creates it when missing)"
         )
     )]
-    IdNotFound { address: String, id: String },
+    IdNotFound {
+        /// The resource's address.
+        address: String,
+        /// The configured id.
+        id: String,
+    },
+    /// More than one live object has the configured name.
     #[error("`{address}`: {count} live objects are named `{name}` ({ids})")]
     #[diagnostic(
         code(mcpform::plan::ambiguous_name),
         help("pin the one mcpform should manage with `id:` in the config")
     )]
     AmbiguousName {
+        /// The resource's address.
         address: String,
+        /// The configured name.
         name: String,
+        /// How many live objects have it.
         count: usize,
+        /// Their ids, comma-separated.
         ids: String,
     },
 }

@@ -29,6 +29,7 @@ pub struct DesiredResource {
     pub address: String,
     /// Matches the live object by id when set, else by name.
     pub id: Option<String>,
+    /// The name to match by when there is no `id`.
     pub name: Option<String>,
     /// The readable fields, normalized like the live side (defaults filled, empties dropped).
     pub document: Map<String, Value>,
@@ -43,8 +44,11 @@ pub struct DesiredResource {
 /// A live object, normalized into config naming.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LiveObject {
+    /// The platform's id.
     pub id: String,
+    /// The object's name, where the platform has one.
     pub name: Option<String>,
+    /// The readable fields.
     pub document: Map<String, Value>,
     /// Server-managed values a request needs but that are never diffed (HasMCP's `version`).
     pub meta: Map<String, Value>,
@@ -52,6 +56,7 @@ pub struct LiveObject {
 
 /// What differs for one resource: what a provider turns into its platform's request.
 pub struct ResourceDelta<'a> {
+    /// The configured resource.
     pub desired: &'a DesiredResource,
     /// The desired document with ignored fields taken from the live object.
     pub effective: &'a Map<String, Value>,
@@ -65,14 +70,19 @@ pub struct ResourceDelta<'a> {
 
 /// The platform-specific half of planning: the exact request for a delta.
 pub trait RequestBuilder {
+    /// The request that turns the live object into the desired one.
     fn build_request(&self, delta: &ResourceDelta) -> Request;
 }
 
 /// Who the resources belong to, and what is known besides the live objects.
 pub struct PlanScope<'a> {
+    /// The provider block's name.
     pub provider: &'a str,
+    /// The provider's platform.
     pub platform: Platform,
+    /// Write-only fingerprints from earlier applies.
     pub state: &'a State,
+    /// Values every output masks.
     pub secrets: &'a Secrets,
 }
 

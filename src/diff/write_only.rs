@@ -9,8 +9,10 @@ use serde_json::Value;
 use super::compare::Sensitivity;
 use crate::plan::FieldChange;
 
+/// What to do with a write-only field.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WriteOnlyAction {
+    /// Send this value.
     Set(Value),
     /// Back to the platform's default (PAIS `headers: null`, Klavis `isReadOnly: false`).
     Reset,

@@ -20,7 +20,9 @@ use retry::{MAX_RETRY_AFTER, Outcome, jitter, parse_retry_after};
 /// How one run's clients behave (from the command line).
 #[derive(Debug, Clone)]
 pub struct ClientSettings {
+    /// How long to wait for each response.
     pub timeout: Duration,
+    /// When to send a request again.
     pub retry: RetryPolicy,
     /// Log every request and response status to stderr.
     pub verbose: bool,
@@ -59,15 +61,22 @@ pub struct PlatformError {
 /// Turns an error response body into the platform's own message.
 pub type ErrorFormat = fn(status: u16, body: &str) -> PlatformError;
 
+/// Why a request did not succeed.
 #[derive(Debug, Clone, thiserror::Error, miette::Diagnostic)]
 pub enum HttpError {
+    /// The platform answered with an error status.
     #[error("{method} {url} answered HTTP {status}{}: {message}", attempts_note(*.attempts))]
     #[diagnostic(code(mcpform::http::status))]
     Status {
+        /// The request's method.
         method: String,
+        /// The request's URL, secrets masked.
         url: String,
+        /// The HTTP status.
         status: u16,
+        /// What the platform (or the transport) said, secrets masked.
         message: String,
+        /// How many times the request was sent.
         attempts: u32,
         /// The platform says it undid the write (see `PlatformError::rolled_back`).
         rolled_back: bool,
@@ -77,20 +86,35 @@ pub enum HttpError {
         code(mcpform::http::transport),
         help("check the provider's `endpoint` and your network")
     )]
+    /// No answer came: the connection failed or timed out.
     Transport {
+        /// The request's method.
         method: String,
+        /// The request's URL, secrets masked.
         url: String,
+        /// What the platform (or the transport) said, secrets masked.
         message: String,
+        /// How many times the request was sent.
         attempts: u32,
     },
+    /// A write refused before sending: the command only reads.
     #[error("refused to send {method} {url}: this command only reads")]
     #[diagnostic(code(mcpform::http::read_only))]
-    ReadOnly { method: String, url: String },
+    ReadOnly {
+        /// The refused request's method.
+        method: String,
+        /// The refused request's URL, secrets masked.
+        url: String,
+    },
+    /// A success whose body is not what the platform documents.
     #[error("{method} {url} returned a body mcpform cannot read: {message}")]
     #[diagnostic(code(mcpform::http::invalid_response))]
     InvalidResponse {
+        /// The request's method.
         method: String,
+        /// The request's URL, secrets masked.
         url: String,
+        /// What the platform (or the transport) said, secrets masked.
         message: String,
     },
 }
@@ -104,6 +128,7 @@ fn attempts_note(attempts: u32) -> String {
 }
 
 impl HttpError {
+    /// The HTTP status of a `Status` error.
     pub fn status(&self) -> Option<u16> {
         match self {
             HttpError::Status { status, .. } => Some(*status),
@@ -136,6 +161,7 @@ impl HttpResponse {
     }
 }
 
+/// One platform account's HTTP client.
 pub struct HttpClient {
     client: reqwest::Client,
     base: String,
@@ -193,6 +219,7 @@ impl HttpClient {
         })
     }
 
+    /// Sends a GET (idempotent, so retried freely).
     pub async fn get(
         &self,
         path: &str,

@@ -6,6 +6,7 @@ use std::time::Duration;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
+/// Spaces requests out to at most a given rate, shared by every request of one client.
 #[derive(Debug)]
 pub struct RateLimiter {
     interval: Duration,
@@ -13,6 +14,7 @@ pub struct RateLimiter {
 }
 
 impl RateLimiter {
+    /// At most `rate` requests a second.
     pub fn per_second(rate: f64) -> RateLimiter {
         RateLimiter {
             interval: Duration::from_secs_f64(1.0 / rate),

@@ -9,11 +9,14 @@ use std::time::{Duration, SystemTime};
 /// The longest `Retry-After` mcpform waits for; a platform asking for more gets an error instead.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 
+/// When and how long to wait before sending a request again.
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
     /// Retries after the first attempt.
     pub max_retries: u32,
+    /// The wait before the first retry; doubled for each one after.
     pub base_delay: Duration,
+    /// The longest wait between attempts.
     pub max_delay: Duration,
 }
 
@@ -41,6 +44,7 @@ pub enum Outcome {
 }
 
 impl RetryPolicy {
+    /// Whether attempt number `attempt` may be followed by another.
     pub fn should_retry(&self, outcome: Outcome, idempotent: bool, attempt: u32) -> bool {
         attempt <= self.max_retries
             && match outcome {

@@ -15,6 +15,7 @@ use crate::mask::Secrets;
 use crate::plan::{Plan, ResourceChange};
 use crate::selection::Selection;
 
+/// A saved plan, as written by `plan --out` and read by `apply FILE`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanFile {
@@ -44,21 +45,34 @@ struct SavedChange {
     request_fingerprint: Option<String>,
 }
 
+/// Why a saved plan could not be read or written.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum PlanFileError {
+    /// The file is missing, unreadable, or not a plan.
     #[error("cannot read the saved plan `{}`: {message}", path.display())]
     #[diagnostic(code(mcpform::plan_file::read))]
-    Read { path: PathBuf, message: String },
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// The file could not be written.
     #[error("cannot write the saved plan `{}`: {source}", path.display())]
     #[diagnostic(code(mcpform::plan_file::write))]
     Write {
+        /// The file.
         path: PathBuf,
+        /// The I/O error.
         source: std::io::Error,
     },
+    /// A config file could not be read to fingerprint it.
     #[error("cannot read config file `{}` to fingerprint it: {source}", path.display())]
     #[diagnostic(code(mcpform::plan_file::config))]
     Config {
+        /// The file.
         path: PathBuf,
+        /// The I/O error.
         source: std::io::Error,
     },
 }
@@ -71,10 +85,12 @@ pub enum PlanFileError {
     help("{}", reasons.iter().map(|r| format!("- {r}")).collect::<Vec<_>>().join("\n"))
 )]
 pub struct StalePlan {
+    /// What changed since the plan, one line each.
     pub reasons: Vec<String>,
 }
 
 impl PlanFile {
+    /// A plan file for `plan`, made with a fresh salt.
     pub fn new(
         plan: &Plan,
         config_files: &[PathBuf],
@@ -110,6 +126,7 @@ impl PlanFile {
         })
     }
 
+    /// Reads and checks a saved plan's format.
     pub fn read(path: &Path) -> Result<PlanFile, PlanFileError> {
         let read_err = |message: String| PlanFileError::Read {
             path: path.into(),

@@ -1,8 +1,9 @@
-//! The plan: what mcpform intends to do, as data.
+//! The plan: what mcpform intends to do, as data, with the stage that makes it (`build.rs`:
+//! fetch, then diff) and the saved-plan file (`file.rs`).
 //!
-//! `diff` produces it, `render` prints it, `apply` executes it; neither of the latter
-//! recomputes anything. Values here are real (apply needs them): every output masks them
-//! through `mask::Secrets` and the `sensitive` markers.
+//! `render` prints a plan and `apply` executes it; neither recomputes anything. Values here
+//! are real (apply needs them): every output masks them through `mask::Secrets` and the
+//! `sensitive` markers.
 
 mod build;
 pub mod file;
@@ -19,10 +20,12 @@ pub use build::{Account, Accounts, LiveState, PlanFailed, Planner};
 /// Deliberately not `Serialize`: every serialized form goes through `render`, which masks.
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
+    /// One entry per configured resource in the run.
     pub changes: Vec<ResourceChange>,
 }
 
 impl Plan {
+    /// How many changes of each action the plan holds.
     pub fn summary(&self) -> Summary {
         let mut summary = Summary::default();
         for change in &self.changes {
@@ -41,23 +44,32 @@ impl Plan {
     }
 }
 
+/// Counts of planned changes by action.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Summary {
+    /// Resources to create.
     pub create: usize,
+    /// Resources to update.
     pub update: usize,
     /// Never filled: mcpform does not delete (a resource missing from the config is left alone).
     pub delete: usize,
+    /// Resources already in line.
     pub no_op: usize,
 }
 
+/// What apply does to one resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
+    /// Create it.
     Create,
+    /// Change it in place.
     Update,
+    /// Nothing: it is in line.
     NoOp,
 }
 
 impl Action {
+    /// The name in every output (`create`, `update`, `no-op`).
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Create => "create",
@@ -72,8 +84,11 @@ impl Action {
 pub struct ResourceChange {
     /// `<provider>/<collection>/<name or id>`.
     pub address: String,
+    /// The provider block's name.
     pub provider: String,
+    /// That provider's platform.
     pub platform: Platform,
+    /// What apply does to the resource.
     pub action: Action,
     /// The platform's id of the live object (absent for `create`).
     pub remote_id: Option<String>,
@@ -93,7 +108,9 @@ pub struct ResourceChange {
 pub struct FieldChange {
     /// Dotted path in config naming, e.g. `mcp_server.timeout_seconds`.
     pub path: String,
+    /// The live value.
     pub before: Option<Value>,
+    /// The configured value.
     pub after: Option<Value>,
     /// The values are secret: shown as `(sensitive)` everywhere.
     pub sensitive: bool,
@@ -108,20 +125,27 @@ pub struct FieldChange {
 /// prefixes inside it whose values every output must mask.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Request {
+    /// The HTTP method.
     pub method: Method,
     /// Path relative to the provider's endpoint, e.g. `/api/v1/control/mcp-servers/5d…`.
     pub path: String,
+    /// The JSON body.
     pub body: Value,
+    /// JSON Pointer prefixes in `body` whose values are secret.
     pub sensitive: Vec<String>,
 }
 
+/// The HTTP methods apply sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
+    /// Create.
     Post,
+    /// Update.
     Patch,
 }
 
 impl Method {
+    /// The method's name on the wire.
     pub fn as_str(self) -> &'static str {
         match self {
             Method::Post => "POST",

@@ -3,6 +3,7 @@
 //! Every platform folder has the same files: `api.rs` (wire types and error format),
 //! `client.rs` (HTTP calls), `convert.rs` (wire and config ↔ normalized documents) and
 //! `mod.rs` (the trait impl and the platform's request shape). Knowing one means knowing all.
+//! A provider keeps no user resources between calls: each call is given the ones it concerns.
 
 mod fastapi;
 mod hasmcp;
@@ -19,6 +20,7 @@ use crate::http::{ClientSettings, ErrorFormat, HttpClient, HttpError};
 use crate::mask::Secrets;
 use crate::plan::Request;
 
+/// A boxed future that may cross threads, as trait methods return.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// One configured platform account: how to reach it and how its API reads and writes. It keeps
@@ -104,8 +106,10 @@ impl From<HttpError> for WriteError {
     }
 }
 
+/// Why a provider could not be built.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum SetupError {
+    /// Neither the config nor `--endpoint-override` gives an endpoint.
     #[error("provider `{provider}` has no endpoint")]
     #[diagnostic(
         code(mcpform::provider::no_endpoint),
@@ -113,18 +117,30 @@ pub enum SetupError {
             "set `endpoint:` in the provider block, or pass `--endpoint-override {provider}=URL`"
         )
     )]
-    NoEndpoint { provider: String },
+    NoEndpoint {
+        /// The provider block's name.
+        provider: String,
+    },
+    /// The HTTP client could not be built.
     #[error("provider `{provider}`: {source}")]
     #[diagnostic(code(mcpform::provider::client))]
-    Client { provider: String, source: HttpError },
+    Client {
+        /// The provider block's name.
+        provider: String,
+        /// Why the client could not be built.
+        source: HttpError,
+    },
 }
 
 /// What a provider needs to build its HTTP client, resolved from the provider block and flags.
 pub struct Connection<'a> {
+    /// The base URL.
     pub endpoint: &'a str,
     /// Requests per second; Klavis defaults to its free-tier limit of 2.
     pub rate_limit: Option<f64>,
+    /// Timeouts, retries, logging.
     pub settings: &'a ClientSettings,
+    /// Values to mask in errors and logs.
     pub secrets: &'a Secrets,
 }
 

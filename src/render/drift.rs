@@ -1,4 +1,5 @@
 //! The drift report: text, JSON and Markdown, read straight from a `DriftReport`.
+//! Pure: writes to the given `Write`, masks every secret, and never decides the exit status.
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -52,6 +53,7 @@ fn coverage_line(report: &DriftReport) -> String {
     line
 }
 
+/// The drift report as text.
 pub fn render_drift_text(
     report: &DriftReport,
     secrets: &Secrets,
@@ -91,6 +93,7 @@ pub fn render_drift_text(
     writeln!(out, "\n{}", coverage_line(report))
 }
 
+/// The drift report as one JSON document.
 pub fn render_drift_json(
     report: &DriftReport,
     secrets: &Secrets,
@@ -139,6 +142,7 @@ pub fn render_drift_json(
     writeln!(out)
 }
 
+/// The drift report as Markdown, within `max_bytes`.
 pub fn render_drift_markdown(
     report: &DriftReport,
     secrets: &Secrets,

@@ -1,4 +1,5 @@
 //! The JSON plan (`plan --format json`), `format_version` 1, as documented in interface.md.
+//! Pure: writes to the given `Write`; every value passes through the masking first.
 
 use serde_json::{Value, json};
 
@@ -6,6 +7,7 @@ use super::{masked_request, masked_values};
 use crate::mask::Secrets;
 use crate::plan::Plan;
 
+/// The plan as one JSON document (`format_version` 1), secrets masked.
 pub fn render_json(
     plan: &Plan,
     secrets: &Secrets,

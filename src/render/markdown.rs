@@ -21,6 +21,7 @@ pub const DEFAULT_MAX_BYTES: usize = 60_000;
 /// Longest value shown in a table cell before it is shortened.
 const MAX_CELL_CHARS: usize = 200;
 
+/// The plan as Markdown within `max_bytes`, for a pull-request comment; secrets masked.
 pub fn render_markdown(
     plan: &Plan,
     secrets: &Secrets,

@@ -10,6 +10,7 @@ use super::masked_values;
 use crate::mask::Secrets;
 use crate::plan::{Action, FieldChange, Plan};
 
+/// How the text plan is drawn.
 #[derive(Debug, Clone, Copy)]
 pub struct TextStyle {
     /// Colour the markers (never with `NO_COLOR`, `CI=true`, or output that is not a terminal).
@@ -34,6 +35,7 @@ impl TextStyle {
     }
 }
 
+/// The plan as text, Terraform-style, secrets masked.
 pub fn render_text(
     plan: &Plan,
     secrets: &Secrets,

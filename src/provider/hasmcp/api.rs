@@ -1,4 +1,5 @@
 //! HasMCP wire types (`/servers`) and its error envelope.
+//! Shapes only: no HTTP calls and no conversion to the normalized documents (`convert.rs`).
 
 use serde::Deserialize;
 use serde_json::Value;

@@ -1,4 +1,5 @@
 //! HasMCP HTTP calls.
+//! Reads only, decoded into `api.rs` types; writes are the provider's `send`.
 
 use tokio::task::JoinSet;
 

@@ -1,4 +1,5 @@
 //! Idun standalone wire types (`/admin/api/v1/mcp-servers`, camelCase) and its error envelope.
+//! Shapes only: no HTTP calls and no conversion to the normalized documents (`convert.rs`).
 
 use serde::Deserialize;
 use serde_json::{Map, Value};

@@ -1,4 +1,5 @@
 //! Klavis wire types (`/mcp-server/instance/{id}`). Errors are FastAPI's.
+//! Shapes only: no HTTP calls and no conversion to the normalized documents (`convert.rs`).
 
 use serde::Deserialize;
 

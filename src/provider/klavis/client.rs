@@ -1,4 +1,5 @@
 //! Klavis HTTP calls: no list endpoint exists, so each configured instance is read by id.
+//! Reads only; the one write (`PATCH`) is the provider's `send`.
 
 use std::sync::Arc;
 

@@ -1,4 +1,5 @@
 //! PAIS wire types (`/api/v1/control/mcp-servers`) and its FastAPI error format.
+//! Shapes only: no HTTP calls and no conversion to the normalized documents (`convert.rs`).
 
 use serde::Deserialize;
 

@@ -1,4 +1,5 @@
 //! PAIS HTTP calls.
+//! Reads only, decoded into `api.rs` types; writes are the provider's `send`.
 
 use super::api::{COLLECTION_PATH, McpServer, McpServerList};
 use crate::http::{HttpClient, HttpError};
