@@ -118,12 +118,22 @@ fn idun_never_sends_null_even_when_a_field_is_removed() {
     .clone()
     .unwrap()
     .body;
-    assert!(!body.to_string().contains("null"), "{body}");
     assert_eq!(
-        body["mcpServer"].get("cwd"),
-        None,
-        "the whole object without `cwd` removes it"
+        body,
+        json!({"mcpServer": {"name": "github", "transport": "streamable_http",
+                             "url": "https://mcp.example.com/github"}}),
+        "`mcpServer` whole, without `cwd`: that is how Idun removes it"
     );
+    assert!(!has_null(&body), "no `null` anywhere: {body}");
+}
+
+fn has_null(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Array(items) => items.iter().any(has_null),
+        Value::Object(fields) => fields.values().any(has_null),
+        _ => false,
+    }
 }
 
 #[test]

@@ -73,8 +73,9 @@ pub fn render_drift_text(
         n => {
             writeln!(
                 out,
-                "Drift: {n} of {} differ from the config (before = live, after = config).",
-                super::count(configured, "configured resource", "configured resources")
+                "Drift: {n} of {} {} from the config (before = live, after = config).",
+                super::count(configured, "configured resource", "configured resources"),
+                if n == 1 { "differs" } else { "differ" }
             )?;
             render_changes(&report.plan, secrets, style, out)?;
         }
@@ -158,13 +159,18 @@ pub fn render_drift_markdown(
         .collect();
     let _ = writeln!(
         text,
-        "### mcpform drift: {} of {} differ, {} unmanaged\n",
+        "### mcpform drift: {} of {} {}, {} unmanaged\n",
         drifted.len(),
         super::count(
             report.plan.changes.len(),
             "configured resource",
             "configured resources"
         ),
+        if drifted.len() == 1 {
+            "differs"
+        } else {
+            "differ"
+        },
         report.unmanaged.len()
     );
     if !drifted.is_empty() {

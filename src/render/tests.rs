@@ -186,8 +186,11 @@ fn no_changes() {
         text(&plan, &secrets),
         "No changes. 1 configured resource matches the live state.\n"
     );
-    insta::assert_snapshot!(markdown(&plan, &secrets, DEFAULT_MAX_BYTES));
-    insta::assert_json_snapshot!(json_output(&plan, &secrets));
+    insta::assert_snapshot!(
+        "no_changes_markdown",
+        markdown(&plan, &secrets, DEFAULT_MAX_BYTES)
+    );
+    insta::assert_json_snapshot!("no_changes_json", json_output(&plan, &secrets));
 }
 
 #[test]

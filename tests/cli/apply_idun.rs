@@ -37,7 +37,22 @@ fn servers(enabled: bool, timeout: u32) -> String {
 fn a_changed_mcp_server_field_sends_the_whole_mcp_server_only() {
     let idun = seeded();
     let work = Workdir::new(&config(&[idun_provider(&idun.url(), &servers(true, 60))]));
-    work.run(&["apply", "--auto-approve"]).expect_code(0);
+    let run = work.run(&["apply", "--auto-approve"]);
+    snapshot!(run, @"
+    ----- stdout -----
+    mcpform will perform the following actions:
+
+      # idun/servers/GitHub will be updated in place
+      ~ idun/servers/GitHub (id 3c90c3cc-0d44-4b50-8888-8dd25736052a)
+          ~ mcp_server.timeout_seconds = 30.0 → 60
+
+    Plan: 0 to create, 1 to update, 0 to delete; 0 unchanged.
+
+    ✓ idun/servers/GitHub: update applied
+
+    Apply complete: 1 applied, 0 failed.
+    [exit status: 0]
+    ");
     let writes = idun.writes();
     assert_eq!(writes.len(), 1, "{writes:#?}");
     assert_eq!(writes[0].method, "PATCH");
@@ -66,7 +81,22 @@ fn a_changed_mcp_server_field_sends_the_whole_mcp_server_only() {
 fn a_change_of_enabled_alone_sends_only_enabled() {
     let idun = seeded();
     let work = Workdir::new(&config(&[idun_provider(&idun.url(), &servers(false, 30))]));
-    work.run(&["apply", "--auto-approve"]).expect_code(0);
+    let run = work.run(&["apply", "--auto-approve"]);
+    snapshot!(run, @"
+    ----- stdout -----
+    mcpform will perform the following actions:
+
+      # idun/servers/GitHub will be updated in place
+      ~ idun/servers/GitHub (id 3c90c3cc-0d44-4b50-8888-8dd25736052a)
+          ~ enabled = true → false
+
+    Plan: 0 to create, 1 to update, 0 to delete; 0 unchanged.
+
+    ✓ idun/servers/GitHub: update applied
+
+    Apply complete: 1 applied, 0 failed.
+    [exit status: 0]
+    ");
     let writes = idun.writes();
     assert_eq!(writes.len(), 1);
     assert_eq!(writes[0].body, Some(json!({"enabled": false})));
@@ -92,18 +122,27 @@ fn a_reload_failure_fails_the_apply_and_says_it_was_rolled_back() {
     idun.inject(Fault::idun_reload_failed());
     let work = Workdir::new(&config(&[idun_provider(&idun.url(), &servers(true, 60))]));
     let run = work.run(&["apply", "--auto-approve"]);
-    run.expect_code(1);
-    assert!(
-        run.stdout.contains("✗ idun/servers/GitHub"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("rolled the change back"),
-        "{}",
-        run.stdout
-    );
-    assert!(run.stdout.contains("left untouched"), "{}", run.stdout);
+    snapshot!(run, @"
+    ----- stdout -----
+    mcpform will perform the following actions:
+
+      # idun/servers/GitHub will be updated in place
+      ~ idun/servers/GitHub (id 3c90c3cc-0d44-4b50-8888-8dd25736052a)
+          ~ mcp_server.timeout_seconds = 30.0 → 60
+
+    Plan: 0 to create, 1 to update, 0 to delete; 0 unchanged.
+
+    ✗ idun/servers/GitHub: update failed, left untouched: PATCH http://127.0.0.1:[PORT]/admin/api/v1/mcp-servers/3c90c3cc-0d44-4b50-8888-8dd25736052a answered HTTP 500: reload_failed: Engine reload failed; config not saved.; the platform rolled the change back, nothing was saved
+
+    Apply incomplete: 0 applied, 1 failed.
+    ----- stderr -----
+    mcpform::apply::failed
+
+      × 1 of 1 resource failed to apply
+      help: fix the cause, then re-run `mcpform apply`: resources already applied show no changes
+
+    [exit status: 1]
+    ");
     assert_eq!(
         idun.state()["servers"][0]["mcpServer"]["timeoutSeconds"].as_f64(),
         Some(30.0),
@@ -122,16 +161,26 @@ fn header_values_read_from_the_platform_never_show_in_the_plan() {
     let new_servers = servers(true, 30).replace("Bearer live-token-value", "Bearer ${NEW_TOKEN}");
     let mut work = Workdir::new(&config(&[idun_provider(&idun.url(), &new_servers)]));
     work.set_env("NEW_TOKEN", "brand-new-token-456");
-    for format in ["text", "json"] {
-        let run = work.run(&["plan", "--format", format]);
-        run.expect_code(0);
-        for secret in ["live-token-value", "brand-new-token-456"] {
-            assert!(
-                !run.stdout.contains(secret),
-                "{format} plan leaks {secret}:\n{}",
-                run.stdout
-            );
-        }
-        assert!(run.stdout.contains("(sensitive)"));
+    let text = work.run(&["plan"]);
+    snapshot!(text, @r#"
+    ----- stdout -----
+    mcpform will perform the following actions:
+
+      # idun/servers/GitHub will be updated in place
+      ~ idun/servers/GitHub (id 3c90c3cc-0d44-4b50-8888-8dd25736052a)
+          ~ mcp_server.headers.Authorization = "(sensitive)" → "(sensitive)"
+
+    Plan: 0 to create, 1 to update, 0 to delete; 0 unchanged.
+    [exit status: 0]
+    "#);
+    let json = work.run(&["plan", "--format", "json"]);
+    json.expect_code(0);
+    assert_eq!(
+        json.json()["changes"][0]["fields"],
+        json!([{"path": "mcp_server.headers.Authorization",
+                "before": "(sensitive)", "after": "(sensitive)", "sensitive": true}])
+    );
+    for run in [&text, &json] {
+        run.assert_hides(&["live-token-value", "brand-new-token-456"]);
     }
 }

@@ -33,7 +33,24 @@ fn only_the_differing_server_gets_exactly_the_merge_patch() {
     let pais = seeded();
     let work = Workdir::new(&config(&[pais_provider(&pais.url(), SERVERS)]));
 
-    work.run(&["apply", "--auto-approve"]).expect_code(0);
+    let run = work.run(&["apply", "--auto-approve"]);
+    snapshot!(run, @r#"
+    ----- stdout -----
+    mcpform will perform the following actions:
+
+      # pais/servers/github will be updated in place
+      ~ pais/servers/github (id 5d0c7b3e-1f7a-4c1e-9d2b-2f9d1b0e6a11)
+          ~ description       = "old" → "GitHub tools"
+          - documentation_url = "https://docs.example.com/github" → null
+          ~ transport         = "SSE" → "STREAMABLE_HTTP"
+
+    Plan: 0 to create, 1 to update, 0 to delete; 1 unchanged.
+
+    ✓ pais/servers/github: update applied
+
+    Apply complete: 1 applied, 0 failed.
+    [exit status: 0]
+    "#);
 
     let writes = pais.writes();
     assert_eq!(
@@ -71,35 +88,54 @@ fn plan_shows_the_changes_and_exits_2_with_detailed_exitcode() {
     let pais = seeded();
     let work = Workdir::new(&config(&[pais_provider(&pais.url(), SERVERS)]));
     let run = work.run(&["plan", "--detailed-exitcode"]);
-    run.expect_code(2);
-    assert!(
-        run.stdout.contains("~ pais/servers/github"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout
-            .contains(r#"description       = "old" → "GitHub tools""#),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout
-            .contains("Plan: 0 to create, 1 to update, 0 to delete; 1 unchanged."),
-        "{}",
-        run.stdout
-    );
+    snapshot!(run, @r#"
+    ----- stdout -----
+    mcpform will perform the following actions:
+
+      # pais/servers/github will be updated in place
+      ~ pais/servers/github (id 5d0c7b3e-1f7a-4c1e-9d2b-2f9d1b0e6a11)
+          ~ description       = "old" → "GitHub tools"
+          - documentation_url = "https://docs.example.com/github" → null
+          ~ transport         = "SSE" → "STREAMABLE_HTTP"
+
+    Plan: 0 to create, 1 to update, 0 to delete; 1 unchanged.
+    [exit status: 2]
+    "#);
     assert!(pais.writes().is_empty(), "plan never writes");
 
-    let plain = work.run(&["plan"]);
-    plain.expect_code(0);
+    work.run(&["plan"]).expect_code(0);
 }
 
 #[test]
 fn a_server_missing_live_is_created_with_post() {
     let pais = Emulator::start(Platform::Pais, json!({"servers": []}));
     let work = Workdir::new(&config(&[pais_provider(&pais.url(), SERVERS)]));
-    work.run(&["apply", "--auto-approve"]).expect_code(0);
+    let run = work.run(&["apply", "--auto-approve"]);
+    snapshot!(run, @r#"
+    ----- stdout -----
+    mcpform will perform the following actions:
+
+      # pais/servers/github will be created
+      + pais/servers/github
+          + description = "GitHub tools"
+          + name        = "github"
+          + transport   = "STREAMABLE_HTTP"
+          + url         = "https://mcp.example.com/github"
+
+      # pais/servers/jira will be created
+      + pais/servers/jira
+          + name      = "jira"
+          + transport = "SSE"
+          + url       = "https://mcp.example.com/jira"
+
+    Plan: 2 to create, 0 to update, 0 to delete; 0 unchanged.
+
+    ✓ pais/servers/github: create applied
+    ✓ pais/servers/jira: create applied
+
+    Apply complete: 2 applied, 0 failed.
+    [exit status: 0]
+    "#);
     let writes = pais.writes();
     assert_eq!(writes.len(), 2);
     assert!(
@@ -174,7 +210,14 @@ fn apply_without_a_terminal_refuses_unless_auto_approved() {
     let pais = seeded();
     let work = Workdir::new(&config(&[pais_provider(&pais.url(), SERVERS)]));
     let run = work.run(&["apply"]);
-    run.expect_code(1);
-    assert!(run.stderr.contains("--auto-approve"), "{}", run.stderr);
+    snapshot!(run, @"
+    ----- stderr -----
+    mcpform::apply::needs_approval
+
+      × refusing to apply without confirmation: stdin is not a terminal
+      help: review the changes with `mcpform plan`, then run `mcpform apply --auto-approve`
+
+    [exit status: 1]
+    ");
     assert!(pais.requests().is_empty(), "nothing was even read");
 }

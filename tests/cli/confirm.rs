@@ -27,7 +27,7 @@ fn apply_on_a_terminal(work: &Workdir, answer: &str) -> Run {
         .unwrap()
         .write_all(format!("{answer}\n").as_bytes())
         .unwrap();
-    Run::from(child.wait_with_output().unwrap())
+    Run::new(child.wait_with_output().unwrap(), work.path())
 }
 
 fn setup() -> (Emulator, Workdir) {
@@ -44,17 +44,21 @@ fn setup() -> (Emulator, Workdir) {
 fn anything_but_yes_cancels_and_sends_nothing() {
     let (pais, work) = setup();
     let run = apply_on_a_terminal(&work, "no");
-    run.expect_code(1);
-    assert!(
-        run.stdout.contains("Only 'yes' will be accepted"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("Apply cancelled; nothing was sent."),
-        "{}",
-        run.stdout
-    );
+    snapshot!(run, @r#"
+    ----- stdout -----
+    no
+    mcpform will perform the following actions:
+
+      # pais/servers/github will be updated in place
+      ~ pais/servers/github (id [UUID])
+          + description = "new"
+
+    Plan: 0 to create, 1 to update, 0 to delete; 0 unchanged.
+
+    Do you want to perform these actions? Only 'yes' will be accepted: 
+    Apply cancelled; nothing was sent.
+    [exit status: 1]
+    "#);
     assert!(pais.writes().is_empty());
 }
 
@@ -62,11 +66,22 @@ fn anything_but_yes_cancels_and_sends_nothing() {
 fn yes_applies() {
     let (pais, work) = setup();
     let run = apply_on_a_terminal(&work, "yes");
-    run.expect_code(0);
-    assert!(
-        run.stdout.contains("✓ pais/servers/github: update applied"),
-        "{}",
-        run.stdout
-    );
+    snapshot!(run, @r#"
+    ----- stdout -----
+    yes
+    mcpform will perform the following actions:
+
+      # pais/servers/github will be updated in place
+      ~ pais/servers/github (id [UUID])
+          + description = "new"
+
+    Plan: 0 to create, 1 to update, 0 to delete; 0 unchanged.
+
+    Do you want to perform these actions? Only 'yes' will be accepted: 
+    ✓ pais/servers/github: update applied
+
+    Apply complete: 1 applied, 0 failed.
+    [exit status: 0]
+    "#);
     assert_eq!(pais.writes().len(), 1);
 }

@@ -6,27 +6,74 @@ use crate::support::*;
 fn the_demo_plans_applies_and_ends_clean() {
     let work = Workdir::new("");
     let run = work.run(&["demo"]);
-    run.expect_code(0);
-    assert!(
-        run.stdout.contains("~ pais/servers/github"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("~ idun/servers/Filesystem"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("PATCH /api/v1/control/mcp-servers/"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.trim_end().ends_with("match the live state."),
-        "{}",
-        run.stdout
-    );
-    assert!(!run.stdout.contains("ghp_demo_0123456789abcdef"));
-    assert!(!run.stdout.contains("ghp_old_token_from_the_console"));
+    snapshot!(requests_sorted(&run), @r#"
+    ----- stdout -----
+    == 1. mcpform plan: examples/demo.yaml against the emulators' live state
+
+    mcpform will perform the following actions:
+
+      # hasmcp/servers/github1 will be updated in place
+      ~ hasmcp/servers/github1 (id sSuB9Gf6aD4)
+          ~ instructions = "Use for GitHub work." → "Use for GitHub issues and pull requests."
+
+      # idun/servers/Filesystem will be updated in place
+      ~ idun/servers/Filesystem (id [UUID])
+          ~ enabled = true → false
+
+      # idun/servers/GitHub will be updated in place
+      ~ idun/servers/GitHub (id [UUID])
+          ~ mcp_server.headers.Authorization = "(sensitive)" → "(sensitive)"
+          ~ mcp_server.timeout_seconds       = 10.0 → 30
+
+      # klavis/instances/3c90c3cc-0d44-4b50-8888-8dd25736052a will be updated in place
+      ~ klavis/instances/3c90c3cc-0d44-4b50-8888-8dd25736052a (id 3c90c3cc-0d44-4b50-8888-8dd25736052a)
+          ~ read_only = (write-only) → true
+              # not readable from the platform; the state file has no record of it
+
+      # pais/servers/github will be updated in place
+      ~ pais/servers/github (id [UUID])
+          ~ description       = "GitHub tools" → "GitHub tools for the platform team"
+          - documentation_url = "https://old-docs.example.com/github" → null
+          ~ headers           = (write-only) → [{"name":"Authorization","value":"(sensitive)","is_secret":true}]
+              # not readable from the platform; the state file has no record of it
+          ~ transport         = "SSE" → "STREAMABLE_HTTP"
+
+    Plan: 0 to create, 5 to update, 0 to delete; 1 unchanged.
+
+    == 2. mcpform apply --auto-approve: only the requests needed
+
+      PATCH /admin/api/v1/mcp-servers/[UUID] {"enabled":false}
+      PATCH /admin/api/v1/mcp-servers/[UUID] {"mcpServer":{"name":"github","transport":"streamable_http","url":"https://mcp.example.com/github","headers":{"Authorization":"(sensitive)"},"timeoutSeconds":30}}
+      PATCH /api/v1/control/mcp-servers/[UUID] {"description":"GitHub tools for the platform team","documentation_url":null,"transport":"STREAMABLE_HTTP","headers":[{"name":"Authorization","value":"(sensitive)","is_secret":true}]}
+      PATCH /mcp-server/instance/3c90c3cc-0d44-4b50-8888-8dd25736052a {"isReadOnly":true}
+      PATCH /servers/sSuB9Gf6aD4 {"server":{"name":"github1","instructions":"Use for GitHub issues and pull requests.","requestHeadersProxyEnabled":false,"providers":[{"id":"kSuB9Gf6aD4","tools":[{"id":"tGhIssues01"},{"id":"tGhPulls002"}]}],"resources":[{"id":"rSuB9Gf6aD4"}],"prompts":[],"version":4}}
+
+      5 applied, 0 failed.
+
+    == 3. mcpform plan again: the live state now matches
+
+    No changes. 6 configured resources match the live state.
+    ----- stderr -----
+    Started emulators: pais at http://127.0.0.1:[PORT], idun at http://127.0.0.1:[PORT], hasmcp at http://127.0.0.1:[PORT], klavis at http://127.0.0.1:[PORT]
+    [exit status: 0]
+    "#);
+    run.assert_hides(&[
+        "ghp_demo_0123456789abcdef",
+        "ghp_old_token_from_the_console",
+    ]);
+}
+
+/// The whole run with the requests of step 2 sorted: apply sends them concurrently, so the
+/// order in which one emulator records (and the demo lists) two of its writes varies.
+fn requests_sorted(run: &Run) -> String {
+    let shown = run.to_string();
+    let mut lines: Vec<&str> = shown.lines().collect();
+    let is_request = |l: &str| l.starts_with("  PATCH ") || l.starts_with("  POST ");
+    let first = lines
+        .iter()
+        .position(|l| is_request(l))
+        .expect("step 2 lists requests");
+    let count = lines[first..].iter().take_while(|l| is_request(l)).count();
+    lines[first..first + count].sort_unstable();
+    lines.join("\n")
 }

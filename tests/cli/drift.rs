@@ -27,21 +27,27 @@ fn drift_is_detected_reported_and_cleared_by_apply() {
     let work = Workdir::new(&config(&[pais_provider(&pais.url(), SERVERS)]));
 
     let clean = work.run(&["drift"]);
-    clean.expect_code(0);
-    assert!(clean.stdout.contains("No drift."), "{}", clean.stdout);
-    assert!(
-        clean.stdout.contains("slack"),
-        "the unmanaged server is listed: {}",
-        clean.stdout
-    );
-    assert!(
-        clean
-            .stdout
-            .contains("1 of 2 live objects are managed (50%)"),
-        "{}",
-        clean.stdout
-    );
-    work.run(&["drift", "--fail-on-unmanaged"]).expect_code(2);
+    snapshot!(clean, @"
+    ----- stdout -----
+    No drift. 1 configured resource matches the live state.
+
+    Unmanaged: 1 live object that no config names:
+      ? pais: slack (id 7a1e2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b)
+
+    Coverage: 1 of 2 live objects are managed (50%).
+    [exit status: 0]
+    ");
+    let strict = work.run(&["drift", "--fail-on-unmanaged"]);
+    snapshot!(strict, @"
+    ----- stdout -----
+    No drift. 1 configured resource matches the live state.
+
+    Unmanaged: 1 live object that no config names:
+      ? pais: slack (id 7a1e2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b)
+
+    Coverage: 1 of 2 live objects are managed (50%).
+    [exit status: 2]
+    ");
 
     let mut state = pais.state();
     state["servers"][0]["description"] = json!("edited behind mcpform's back");
@@ -64,13 +70,37 @@ fn drift_is_detected_reported_and_cleared_by_apply() {
     );
 
     let markdown = work.run(&["drift", "--format", "markdown"]);
-    markdown.expect_code(2);
-    assert!(
-        markdown.stdout.starts_with("<!-- mcpform:drift -->"),
-        "{}",
-        markdown.stdout
-    );
+    snapshot!(markdown, @r#"
+    ----- stdout -----
+    <!-- mcpform:drift -->
+    ### mcpform drift: 1 of 1 configured resource differs, 1 unmanaged
+
+    | Address | Status | Fields (live → config) |
+    |---|---|---|
+    | `pais/servers/github` | differs | `description: "edited behind mcpform's back" → "GitHub tools"` |
+
+    <details><summary>Unmanaged live objects</summary>
+
+    | Provider | Name | Id |
+    |---|---|---|
+    | pais | `slack` | `7a1e2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b` |
+
+    </details>
+
+    Coverage: 1 of 2 live objects are managed (50%).
+    [exit status: 2]
+    "#);
 
     work.run(&["apply", "--auto-approve"]).expect_code(0);
-    work.run(&["drift"]).expect_code(0);
+    let cleared = work.run(&["drift"]);
+    snapshot!(cleared, @"
+    ----- stdout -----
+    No drift. 1 configured resource matches the live state.
+
+    Unmanaged: 1 live object that no config names:
+      ? pais: slack (id 7a1e2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b)
+
+    Coverage: 1 of 2 live objects are managed (50%).
+    [exit status: 0]
+    ");
 }

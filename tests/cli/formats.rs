@@ -69,19 +69,65 @@ fn markdown_and_the_step_summary() {
     let summary = work.path().join("summary.md");
     work.set_env("GITHUB_STEP_SUMMARY", summary.to_str().unwrap());
     let run = work.run(&["plan", "--format", "markdown", "--step-summary"]);
-    run.expect_code(0);
-    assert!(
-        run.stdout.starts_with("<!-- mcpform:plan -->\n"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout
-            .contains("| pais | `pais/servers/github` | update |"),
-        "{}",
-        run.stdout
-    );
-    assert!(!run.stdout.contains("ghp_formats_secret_555"));
+    snapshot!(run, @r#"
+    ----- stdout -----
+    <!-- mcpform:plan -->
+    ### mcpform plan: 1 to create, 1 to update, 0 to delete, 1 unchanged
+
+    | Platform | Address | Action | Fields changed |
+    |---|---|---|---|
+    | pais | `pais/servers/new` | create | `name`, `transport`, `url` |
+    | pais | `pais/servers/github` | update | `description`, `headers`, `transport` |
+
+    <details><summary><code>pais/servers/new</code>: create (3 fields)</summary>
+
+    | Field | Before | After |
+    |---|---|---|
+    | `name` | _(unset)_ | `"new"` |
+    | `transport` | _(unset)_ | `"SSE"` |
+    | `url` | _(unset)_ | `"https://mcp.example.com/new"` |
+
+    Request: `POST /api/v1/control/mcp-servers`
+
+    ```json
+    {
+      "name": "new",
+      "url": "https://mcp.example.com/new",
+      "transport": "SSE"
+    }
+    ```
+
+    </details>
+
+    <details><summary><code>pais/servers/github</code>: update (3 fields)</summary>
+
+    | Field | Before | After |
+    |---|---|---|
+    | `description` | `"x"` | _(unset)_ |
+    | `headers` | _(write-only: not readable)_ | `[{"name":"Authorization","value":"(sensitive)","is_secret":true}]` |
+    | `transport` | `"SSE"` | `"STREAMABLE_HTTP"` |
+
+    Request: `PATCH /api/v1/control/mcp-servers/[UUID]`
+
+    ```json
+    {
+      "description": null,
+      "transport": "STREAMABLE_HTTP",
+      "headers": [
+        {
+          "name": "Authorization",
+          "value": "(sensitive)",
+          "is_secret": true
+        }
+      ]
+    }
+    ```
+
+    </details>
+
+    [exit status: 0]
+    "#);
+    run.assert_hides(&["ghp_formats_secret_555"]);
     assert_eq!(
         std::fs::read_to_string(summary).unwrap().trim_end(),
         run.stdout.trim_end()
@@ -93,16 +139,43 @@ fn show_requests_prints_each_request_in_the_text_plan() {
     let pais = seeded();
     let work = workdir_with_changes(&pais);
     let run = work.run(&["plan", "--show-requests"]);
-    run.expect_code(0);
-    assert!(
-        run.stdout
-            .contains("request: POST /api/v1/control/mcp-servers"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("\"value\": \"(sensitive)\""),
-        "{}",
-        run.stdout
-    );
+    snapshot!(run, @r#"
+    ----- stdout -----
+    mcpform will perform the following actions:
+
+      # pais/servers/github will be updated in place
+      ~ pais/servers/github (id [UUID])
+          - description = "x" → null
+          ~ headers     = (write-only) → [{"name":"Authorization","value":"(sensitive)","is_secret":true}]
+              # not readable from the platform; the state file has no record of it
+          ~ transport   = "SSE" → "STREAMABLE_HTTP"
+          request: PATCH /api/v1/control/mcp-servers/[UUID]
+            {
+              "description": null,
+              "transport": "STREAMABLE_HTTP",
+              "headers": [
+                {
+                  "name": "Authorization",
+                  "value": "(sensitive)",
+                  "is_secret": true
+                }
+              ]
+            }
+
+      # pais/servers/new will be created
+      + pais/servers/new
+          + name      = "new"
+          + transport = "SSE"
+          + url       = "https://mcp.example.com/new"
+          request: POST /api/v1/control/mcp-servers
+            {
+              "name": "new",
+              "url": "https://mcp.example.com/new",
+              "transport": "SSE"
+            }
+
+    Plan: 1 to create, 1 to update, 0 to delete; 1 unchanged.
+    [exit status: 0]
+    "#);
+    run.assert_hides(&["ghp_formats_secret_555"]);
 }

@@ -44,7 +44,24 @@ fn an_unchanged_saved_plan_sends_exactly_the_planned_requests() {
     );
 
     let run = work.run(&["apply", "plan.json"]);
-    run.expect_code(0);
+    snapshot!(run, @r#"
+    ----- stdout -----
+    mcpform will perform the following actions:
+
+      # pais/servers/github will be updated in place
+      ~ pais/servers/github (id 5d0c7b3e-1f7a-4c1e-9d2b-2f9d1b0e6a11)
+          ~ description = "old" → "GitHub tools"
+          ~ headers     = (write-only) → [{"name":"Authorization","value":"(sensitive)","is_secret":true}]
+              # not readable from the platform; the state file has no record of it
+          ~ transport   = "SSE" → "STREAMABLE_HTTP"
+
+    Plan: 0 to create, 1 to update, 0 to delete; 0 unchanged.
+
+    ✓ pais/servers/github: update applied
+
+    Apply complete: 1 applied, 0 failed.
+    [exit status: 0]
+    "#);
     let writes = pais.writes();
     assert_eq!(writes.len(), 1);
     assert_eq!(writes[0].path, plan["changes"][0]["request"]["path"]);
@@ -71,14 +88,16 @@ fn a_saved_plan_is_refused_when_the_live_object_changed_since() {
     pais.clear_requests();
 
     let run = work.run(&["apply", "plan.json"]);
-    run.expect_code(3);
-    assert!(run.stderr.contains("stale"), "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains("`pais/servers/github` changed on the platform since the plan"),
-        "{}",
-        run.stderr
-    );
+    snapshot!(run, @"
+    ----- stderr -----
+    mcpform::apply::stale_plan
+
+      × the saved plan is stale; nothing was sent
+      help: run `mcpform plan --out FILE` again, review it, and apply the new file
+            - `pais/servers/github` changed on the platform since the plan
+
+    [exit status: 3]
+    ");
     assert!(pais.writes().is_empty(), "nothing was sent");
 }
 
@@ -90,9 +109,18 @@ fn a_saved_plan_is_refused_when_the_config_or_a_secret_changed() {
 
     work.set_env("GITHUB_TOKEN", "ghp_rotated_value_444");
     let run = work.run(&["apply", "plan.json"]);
-    run.expect_code(3);
-    assert!(run.stderr.contains("different request"), "{}", run.stderr);
-    assert!(!run.stderr.contains("ghp_rotated_value_444"));
+    snapshot!(run, @"
+    ----- stderr -----
+    mcpform::apply::stale_plan
+
+      × the saved plan is stale; nothing was sent
+      help: run `mcpform plan --out FILE` again, review it, and apply the new file
+            - `pais/servers/github` would now get a different request (a secret from the environment
+            or the state file changed)
+
+    [exit status: 3]
+    ");
+    run.assert_hides(&["ghp_rotated_value_444"]);
 
     work.set_env("GITHUB_TOKEN", SECRET);
     work.write_config(&config(&[pais_provider(
@@ -100,11 +128,17 @@ fn a_saved_plan_is_refused_when_the_config_or_a_secret_changed() {
         &SERVERS.replace("GitHub tools", "GitHub tools!"),
     )]));
     let run = work.run(&["apply", "plan.json"]);
-    run.expect_code(3);
-    assert!(
-        run.stderr.contains("the config files changed"),
-        "{}",
-        run.stderr
-    );
+    snapshot!(run, @"
+    ----- stderr -----
+    mcpform::apply::stale_plan
+
+      × the saved plan is stale; nothing was sent
+      help: run `mcpform plan --out FILE` again, review it, and apply the new file
+            - the config files changed since the plan
+            - `pais/servers/github` would now get a different request (a secret from the environment
+            or the state file changed)
+
+    [exit status: 3]
+    ");
     assert!(pais.writes().is_empty());
 }

@@ -16,8 +16,11 @@ const SERVERS: &str = "      - name: github
           - { name: Authorization, value: \"Bearer ${GITHUB_TOKEN}\", secret: true }
 ";
 
+const SECRETS: &[&str] = &[SECRET_V1, SECRET_V2, PAIS_TOKEN];
+
+/// For files mcpform writes (the state file); runs use `Run::assert_hides`.
 fn assert_no_secret(text: &str, what: &str) {
-    for secret in [SECRET_V1, SECRET_V2, PAIS_TOKEN] {
+    for secret in SECRETS {
         assert!(!text.contains(secret), "{what} contains a secret:\n{text}");
     }
 }
@@ -33,17 +36,33 @@ fn a_secret_header_is_sent_once_then_again_only_when_its_value_changes() {
 
     let plan = work.run(&["plan", "--format", "json"]);
     plan.expect_code(0);
-    assert_no_secret(&plan.stdout, "the JSON plan");
-    assert_no_secret(&plan.stderr, "stderr");
+    plan.assert_hides(SECRETS);
     let field = &plan.json()["changes"][0]["fields"][0];
     assert_eq!(field["path"], "headers");
     assert_eq!(field["write_only"], true);
-    assert!(field["note"].as_str().unwrap().contains("no record"));
+    assert_eq!(
+        field["note"],
+        "not readable from the platform; the state file has no record of it"
+    );
 
     let first = work.run(&["apply", "--auto-approve"]);
-    first.expect_code(0);
-    assert_no_secret(&first.stdout, "apply's stdout");
-    assert_no_secret(&first.stderr, "apply's stderr");
+    snapshot!(first, @r#"
+    ----- stdout -----
+    mcpform will perform the following actions:
+
+      # pais/servers/github will be updated in place
+      ~ pais/servers/github (id 5d0c7b3e-1f7a-4c1e-9d2b-2f9d1b0e6a11)
+          ~ headers = (write-only) → [{"name":"Authorization","value":"(sensitive)","is_secret":true}]
+              # not readable from the platform; the state file has no record of it
+
+    Plan: 0 to create, 1 to update, 0 to delete; 0 unchanged.
+
+    ✓ pais/servers/github: update applied
+
+    Apply complete: 1 applied, 0 failed.
+    [exit status: 0]
+    "#);
+    first.assert_hides(SECRETS);
     let writes = pais.writes();
     assert_eq!(writes.len(), 1);
     assert_eq!(
@@ -65,14 +84,19 @@ fn a_secret_header_is_sent_once_then_again_only_when_its_value_changes() {
 
     work.set_env("GITHUB_TOKEN", SECRET_V2);
     let plan = work.run(&["plan", "--detailed-exitcode"]);
-    plan.expect_code(2);
-    assert!(
-        plan.stdout
-            .contains("differs from what mcpform last applied"),
-        "{}",
-        plan.stdout
-    );
-    assert_no_secret(&plan.stdout, "the text plan");
+    snapshot!(plan, @r#"
+    ----- stdout -----
+    mcpform will perform the following actions:
+
+      # pais/servers/github will be updated in place
+      ~ pais/servers/github (id 5d0c7b3e-1f7a-4c1e-9d2b-2f9d1b0e6a11)
+          ~ headers = (write-only) → [{"name":"Authorization","value":"(sensitive)","is_secret":true}]
+              # not readable from the platform; differs from what mcpform last applied
+
+    Plan: 0 to create, 1 to update, 0 to delete; 0 unchanged.
+    [exit status: 2]
+    "#);
+    plan.assert_hides(SECRETS);
     work.run(&["apply", "--auto-approve"]).expect_code(0);
     assert_eq!(pais.writes().len(), 1);
     assert_eq!(
@@ -108,7 +132,23 @@ fn headers_dropped_from_the_config_are_reset_only_if_mcpform_set_them() {
 
     // Set by mcpform, then dropped: reset with null.
     work.write_config(&config(&[pais_provider(&pais.url(), without_headers)]));
-    work.run(&["apply", "--auto-approve"]).expect_code(0);
+    let reset = work.run(&["apply", "--auto-approve"]);
+    snapshot!(reset, @"
+    ----- stdout -----
+    mcpform will perform the following actions:
+
+      # pais/servers/github will be updated in place
+      ~ pais/servers/github (id 5d0c7b3e-1f7a-4c1e-9d2b-2f9d1b0e6a11)
+          ~ headers = (write-only) → (reset to the platform default)
+              # not readable from the platform; mcpform set it before and the config no longer does
+
+    Plan: 0 to create, 1 to update, 0 to delete; 0 unchanged.
+
+    ✓ pais/servers/github: update applied
+
+    Apply complete: 1 applied, 0 failed.
+    [exit status: 0]
+    ");
     assert_eq!(pais.writes()[0].body, Some(json!({"headers": null})));
     pais.clear_requests();
     work.run(&["apply", "--auto-approve"]).expect_code(0);

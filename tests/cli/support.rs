@@ -1,8 +1,12 @@
 //! Test harness: emulators on loopback in a background runtime, a temp working directory,
 //! and the binary run the way a user runs it (no TTY, CI=true).
 
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::LazyLock;
 
 use mcpform::config::model::Platform;
 use mcpform::emulator::{
@@ -15,6 +19,23 @@ pub const IDUN_PASSWORD: &str = "test-idun-password";
 pub const HASMCP_TOKEN: &str = "test-hasmcp-token-456";
 pub const KLAVIS_TOKEN: &str = "test-klavis-key-789";
 
+thread_local! {
+    /// UUIDs this test seeded into its emulators: input, so snapshots show them as they are.
+    static SEEDED_IDS: RefCell<BTreeSet<String>> = const { RefCell::new(BTreeSet::new()) };
+}
+
+static UUID: LazyLock<regex_lite::Regex> = LazyLock::new(|| {
+    regex_lite::Regex::new(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+        .unwrap()
+});
+
+/// UUIDs of mcpform's own (help texts and `demo` use this example id): never generated.
+const FIXED_IDS: &[&str] = &["3c90c3cc-0d44-4b50-8888-8dd25736052a"];
+
+fn uuids_in(text: &str) -> impl Iterator<Item = String> + '_ {
+    UUID.find_iter(text).map(|m| m.as_str().to_owned())
+}
+
 pub struct Emulator {
     running: Option<RunningEmulator>,
     runtime: tokio::runtime::Runtime,
@@ -22,6 +43,7 @@ pub struct Emulator {
 
 impl Emulator {
     pub fn start(platform: Platform, seed: Value) -> Emulator {
+        SEEDED_IDS.with_borrow_mut(|ids| ids.extend(uuids_in(&seed.to_string())));
         let auth = match platform {
             Platform::Pais => EmulatorAuth::Bearer(PAIS_TOKEN.into()),
             Platform::Idun => EmulatorAuth::Password(IDUN_PASSWORD.into()),
@@ -143,6 +165,7 @@ impl Workdir {
     }
 
     /// Runs `mcpform ARGS` in the directory, stdin closed, as CI would.
+    #[must_use = "snapshot the run or assert its exit status"]
     pub fn run(&self, args: &[&str]) -> Run {
         let output = Command::new(env!("CARGO_BIN_EXE_mcpform"))
             .args(args)
@@ -155,27 +178,62 @@ impl Workdir {
             .stdin(Stdio::null())
             .output()
             .expect("the binary runs");
-        Run::from(output)
+        Run::new(output, self.path())
     }
 }
 
+/// What one run of the binary left: its exit status and both output streams, raw.
+///
+/// Its `Display` is the whole run as a snapshot holds it (see [`snapshot!`]): each non-empty
+/// stream under a `----- stdout -----` / `----- stderr -----` heading, then
+/// `[exit status: N]`, with what changes from run to run replaced by placeholders: the
+/// working directory (`[WORKDIR]`), UUIDs the platforms generated (`[UUID]`; those the test
+/// seeded or configured stay), and the default [`FILTERS`] (ports, timings).
+#[must_use = "snapshot the run or assert its exit status"]
 pub struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
+    /// The working directory it ran in, shown as `[WORKDIR]`.
+    workdir: PathBuf,
+    /// UUIDs the test chose (seeded or in the config), shown as they are; others are `[UUID]`.
+    known_ids: BTreeSet<String>,
 }
 
-impl From<Output> for Run {
-    fn from(output: Output) -> Run {
+impl Run {
+    pub fn new(output: Output, workdir: &Path) -> Run {
         Run {
             code: output.status.code().expect("exited, not killed"),
             stdout: String::from_utf8(output.stdout).unwrap(),
             stderr: String::from_utf8(output.stderr).unwrap(),
+            workdir: workdir.to_owned(),
+            known_ids: SEEDED_IDS.with_borrow(|ids| {
+                let config = std::fs::read_to_string(workdir.join("mcpform.yaml"));
+                let from_config = uuids_in(config.as_deref().unwrap_or_default()).collect();
+                ids.union(&from_config).cloned().collect()
+            }),
         }
     }
-}
 
-impl Run {
+    /// `text` with this run's working directory, the UUIDs platforms generated and the
+    /// default [`FILTERS`] replaced.
+    pub fn normalize(&self, text: &str) -> String {
+        let mut text = text.replace("\r\n", "\n");
+        let canonical = self.workdir.canonicalize().ok();
+        for dir in canonical.iter().chain([&self.workdir]) {
+            text = text.replace(dir.to_str().expect("UTF-8 temp path"), "[WORKDIR]");
+        }
+        let text = UUID.replace_all(&text, |found: &regex_lite::Captures<'_>| {
+            let id = &found[0];
+            if self.known_ids.contains(id) || FIXED_IDS.contains(&id) {
+                id.to_owned()
+            } else {
+                "[UUID]".to_owned()
+            }
+        });
+        normalize(&text)
+    }
+
     #[track_caller]
     pub fn expect_code(&self, code: i32) -> &Run {
         assert_eq!(
@@ -186,11 +244,81 @@ impl Run {
         self
     }
 
+    /// Asserts that no `secret` appears in the raw stdout or stderr. A snapshot shows what is
+    /// there; this says what must never be, whatever a re-accepted snapshot holds.
+    #[track_caller]
+    pub fn assert_hides(&self, secrets: &[&str]) {
+        for secret in secrets {
+            for (stream, text) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
+                assert!(!text.contains(secret), "{stream} shows `{secret}`:\n{text}");
+            }
+        }
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
     }
 }
+
+impl fmt::Display for Run {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (heading, text) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
+            if text.is_empty() {
+                continue;
+            }
+            writeln!(f, "----- {heading} -----")?;
+            let text = self.normalize(text);
+            f.write_str(&text)?;
+            if !text.ends_with('\n') {
+                writeln!(f, "\n[no newline at the end]")?;
+            }
+        }
+        write!(f, "[exit status: {}]", self.code)
+    }
+}
+
+/// What differs from one run to the next, as (regex, placeholder): the defaults of
+/// [`snapshot!`] and of `Run`'s `Display`.
+pub const FILTERS: &[(&str, &str)] = &[
+    // Emulators listen on port 0: the kernel picks.
+    (r"\b127\.0\.0\.1:\d+", "127.0.0.1:[PORT]"),
+    (r"\blocalhost:\d+", "localhost:[PORT]"),
+    // Temp dirs that are not the run's own (its own is `[WORKDIR]`).
+    (r"/tmp/\.tmp[A-Za-z0-9]+", "[TEMP]"),
+    // Timings: `--verbose` logs `(12 ms)` per request and `in 0.3s` per retry (jittered).
+    (r"\(\d+ ms\)", "([ELAPSED] ms)"),
+    (r"(?m)^(retrying .*) in \d+(\.\d+)?s$", "$1 in [DELAY]s"),
+];
+
+static COMPILED_FILTERS: LazyLock<Vec<(regex_lite::Regex, &'static str)>> = LazyLock::new(|| {
+    FILTERS
+        .iter()
+        .map(|(pattern, replacement)| (regex_lite::Regex::new(pattern).unwrap(), *replacement))
+        .collect()
+});
+
+/// `text` with the default [`FILTERS`] applied.
+pub fn normalize(text: &str) -> String {
+    COMPILED_FILTERS
+        .iter()
+        .fold(text.to_owned(), |text, (regex, replacement)| {
+            regex.replace_all(&text, *replacement).into_owned()
+        })
+}
+
+/// `insta::assert_snapshot!` with the default [`FILTERS`]: snapshot a whole [`Run`] (or any
+/// `Display`) inline, `snapshot!(run, @"...")`.
+macro_rules! snapshot {
+    ($value:expr, @$snapshot:literal) => {{
+        let mut settings = insta::Settings::clone_current();
+        for (pattern, replacement) in $crate::support::FILTERS {
+            settings.add_filter(pattern, *replacement);
+        }
+        settings.bind(|| insta::assert_snapshot!($value.to_string(), @$snapshot));
+    }};
+}
+pub(crate) use snapshot;
 
 /// A PAIS provider block pointing at the emulator.
 pub fn pais_provider(url: &str, servers: &str) -> String {

@@ -6,6 +6,8 @@
 mod api;
 mod client;
 mod convert;
+#[cfg(test)]
+mod tests;
 
 pub(super) use convert::desired_resource;
 
