@@ -10,7 +10,6 @@ pub mod cmd;
 pub mod config;
 pub mod diff;
 pub mod drift;
-pub mod emulator;
 pub mod http;
 pub mod mask;
 pub mod plan;

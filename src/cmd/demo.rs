@@ -3,13 +3,12 @@
 
 use std::process::ExitCode;
 
+use mcpform_emulator::{EmulatorAuth, EmulatorOptions, Platform, RunningEmulator};
 use serde_json::Value;
 
 use super::workspace::{RunOptions, Workspace};
 use crate::apply;
 use crate::cli::GlobalArgs;
-use crate::config::model::Platform;
-use crate::emulator::{self, EmulatorAuth, EmulatorOptions, RunningEmulator};
 use crate::render::{self, TextStyle};
 use crate::selection::Selection;
 
@@ -158,7 +157,7 @@ async fn start(
     let seed: Value = serde_json::from_str(seed)
         .map_err(|e| miette::miette!("the {platform} demo seed is invalid: {e}"))?;
     let listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-    emulator::start(EmulatorOptions {
+    mcpform_emulator::start(EmulatorOptions {
         platform,
         listen,
         data: None,

@@ -2,9 +2,10 @@
 
 use std::process::ExitCode;
 
+use mcpform_emulator::{EmulatorAuth, EmulatorOptions};
+
 use crate::cli::EmulateArgs;
 use crate::config::model::Platform;
-use crate::emulator::{self, EmulatorAuth, EmulatorOptions};
 
 pub async fn run(args: &EmulateArgs) -> miette::Result<ExitCode> {
     let auth = match (&args.token, &args.password) {
@@ -22,14 +23,14 @@ pub async fn run(args: &EmulateArgs) -> miette::Result<ExitCode> {
         .listen
         .unwrap_or(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
     let options = EmulatorOptions {
-        platform: args.platform,
+        platform: emulated(args.platform),
         listen,
         data: args.data.clone(),
         seed: None,
         auth,
         rate_limit: rate_limit(args),
     };
-    let running = emulator::start(options).await.map_err(|e| {
+    let running = mcpform_emulator::start(options).await.map_err(|e| {
         miette::miette!(
             help = "check `--listen`, `--data` and the auth flags for this platform",
             "cannot start the {} emulator on {listen}: {e}",
@@ -44,6 +45,16 @@ pub async fn run(args: &EmulateArgs) -> miette::Result<ExitCode> {
         .map_err(|e| miette::miette!("cannot wait for Ctrl-C: {e}"))?;
     running.shutdown().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The emulator crate names the platforms itself: it shares no code with mcpform.
+fn emulated(platform: Platform) -> mcpform_emulator::Platform {
+    match platform {
+        Platform::Pais => mcpform_emulator::Platform::Pais,
+        Platform::Idun => mcpform_emulator::Platform::Idun,
+        Platform::Hasmcp => mcpform_emulator::Platform::Hasmcp,
+        Platform::Klavis => mcpform_emulator::Platform::Klavis,
+    }
 }
 
 /// Klavis's documented free-tier limit is 2 requests a second; the emulator enforces it

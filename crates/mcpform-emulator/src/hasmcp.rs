@@ -966,9 +966,9 @@ async fn remove(State(hasmcp): Shared, Path(id): Path<String>) -> Result<StatusC
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::model::Platform;
-    use crate::emulator::test_support::{client, send, start_emulator, start_limited};
-    use crate::emulator::{EmulatorAuth, Interleave, RunningEmulator};
+    use crate::Platform;
+    use crate::test_support::{client, send, start_emulator, start_limited};
+    use crate::{EmulatorAuth, Interleave, RunningEmulator};
 
     const TOKEN: &str = "tok-456";
     const ID: &str = "sSuB9Gf6aD4";

@@ -739,9 +739,9 @@ async fn remove(State(pais): Shared, Path(raw_id): Path<String>) -> Result<Statu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::model::Platform;
-    use crate::emulator::test_support::{client, send, start_emulator};
-    use crate::emulator::{EmulatorAuth, RunningEmulator};
+    use crate::Platform;
+    use crate::test_support::{client, send, start_emulator};
+    use crate::{EmulatorAuth, RunningEmulator};
 
     const ID: &str = "5d0c2a4e-1b7f-4c3a-9e2d-8f6a1b2c3d4e";
 

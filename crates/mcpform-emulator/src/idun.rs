@@ -971,9 +971,9 @@ async fn remove(State(idun): Shared, Path(raw_id): Path<String>) -> Result<Json<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::model::Platform;
-    use crate::emulator::test_support::{client, send, start_emulator};
-    use crate::emulator::{EmulatorAuth, Fault, RunningEmulator};
+    use crate::Platform;
+    use crate::test_support::{client, send, start_emulator};
+    use crate::{EmulatorAuth, Fault, RunningEmulator};
 
     async fn open() -> RunningEmulator {
         start_emulator(Platform::Idun, None, EmulatorAuth::None).await
@@ -1590,7 +1590,7 @@ mod tests {
     async fn data_file_round_trip_keeps_ids_slugs_and_times() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("idun.json");
-        let options = || crate::emulator::EmulatorOptions {
+        let options = || crate::EmulatorOptions {
             platform: Platform::Idun,
             listen: "127.0.0.1:0".parse().unwrap(),
             data: Some(path.clone()),
@@ -1598,11 +1598,11 @@ mod tests {
             auth: EmulatorAuth::None,
             rate_limit: None,
         };
-        let emu = crate::emulator::start(options()).await.unwrap();
+        let emu = crate::start(options()).await.unwrap();
         let id = create_ok(&emu, http_server("Persisted")).await;
         let (_, read) = send(client().get(format!("{}/{id}", servers(&emu)))).await;
         emu.shutdown().await;
-        let emu = crate::emulator::start(options()).await.unwrap();
+        let emu = crate::start(options()).await.unwrap();
         let (status, again) = send(client().get(format!("{}/{id}", servers(&emu)))).await;
         assert_eq!(status, 200);
         assert_eq!(again, read);

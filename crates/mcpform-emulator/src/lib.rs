@@ -1,13 +1,16 @@
-//! Local, stateful emulators of each platform's admin API (`mcpform emulate`, end-to-end tests).
+//! Local, stateful emulators of the admin APIs mcpform manages (PAIS, Idun, HasMCP, Klavis), for
+//! `mcpform emulate`, `mcpform demo` and the end-to-end tests.
 //!
-//! This module owns what all platforms share: options, start-up and shutdown, the control routes
-//! (`/_emulator/...`) and the wiring of the state store, the record/rate-limit/fault middleware
-//! and the interleaved writes. Each platform lives in one file (`pais.rs`, `idun.rs`,
-//! `hasmcp.rs`, `klavis.rs`) that builds its router and validates its requests; adding a platform
-//! means adding one file and one arm in `build_platform`.
+//! This crate depends on nothing of mcpform: it exists to test mcpform's providers, so it must not
+//! share their code; the platform names are all the two have in common. Here live what all
+//! platforms share: options, start-up and shutdown, the control routes (`/_emulator/...`) and the
+//! wiring of the state store, the record/rate-limit/fault middleware and the interleaved writes.
+//! Each platform lives in its own module that builds its router and validates its requests.
 //!
 //! Layers, outermost first: record (and rate limit, and faults) → platform auth → interleave →
 //! handler. So a rate-limited or faulted request neither reaches auth nor fires an interleave.
+
+#![warn(missing_docs)]
 
 mod faults;
 mod hasmcp;
@@ -32,8 +35,6 @@ use serde_json::{Value, json};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::config::model::Platform;
-
 pub use faults::{Fault, RecordedRequest};
 pub use interleave::Interleave;
 
@@ -41,9 +42,41 @@ use faults::{RateLimit, Traffic};
 use interleave::Interleaver;
 use store::StateHandle;
 
+/// A platform the emulators stand in for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Platform {
+    /// VMware Private AI Services: `/api/v1/control/mcp-servers`, FastAPI.
+    Pais,
+    /// Idun Agent Platform's standalone admin API: `/admin/api/v1/mcp-servers`, FastAPI.
+    Idun,
+    /// HasMCP Community Edition: `/servers`, Go with Fiber.
+    Hasmcp,
+    /// Klavis AI: `/mcp-server/instance/{instanceId}`, FastAPI.
+    Klavis,
+}
+
+impl Platform {
+    /// The platform's name in lower case, as mcpform's configs spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Pais => "pais",
+            Platform::Idun => "idun",
+            Platform::Hasmcp => "hasmcp",
+            Platform::Klavis => "klavis",
+        }
+    }
+}
+
+impl std::fmt::Display for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// How to run one emulator.
 #[derive(Debug, Clone)]
 pub struct EmulatorOptions {
+    /// The platform whose API to serve.
     pub platform: Platform,
     /// Address to listen on, e.g. `127.0.0.1:0` for an ephemeral port.
     pub listen: SocketAddr,
@@ -51,6 +84,7 @@ pub struct EmulatorOptions {
     pub data: Option<PathBuf>,
     /// In-process seed in the data-file format; used when `data` is `None` or does not exist.
     pub seed: Option<Value>,
+    /// What clients must present; it must be a kind the platform supports.
     pub auth: EmulatorAuth,
     /// Requests per second the emulator accepts before answering 429 in the platform's shape:
     /// a token bucket holding `ceil(rate)` requests, refilled at `rate` per second, over every
@@ -107,6 +141,7 @@ pub struct RunningEmulator {
 }
 
 impl RunningEmulator {
+    /// The address the emulator listens on, with the port it was given.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
@@ -128,6 +163,7 @@ impl RunningEmulator {
         self.traffic.requests()
     }
 
+    /// Forgets every request received so far.
     pub fn clear_requests(&self) {
         self.traffic.clear_requests();
     }

@@ -375,9 +375,9 @@ async fn remove(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::model::Platform;
-    use crate::emulator::test_support::{client, send, start_emulator, start_limited};
-    use crate::emulator::{EmulatorAuth, Interleave, RunningEmulator};
+    use crate::Platform;
+    use crate::test_support::{client, send, start_emulator, start_limited};
+    use crate::{EmulatorAuth, Interleave, RunningEmulator};
 
     const ID: &str = "3c90c3cc-0d44-4b50-8888-8dd25736052a";
     const OTHER: &str = "0b8f3c1e-0000-4000-8000-000000000002";
@@ -791,7 +791,7 @@ mod tests {
     async fn the_write_only_setting_survives_a_restart_through_the_data_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("klavis.json");
-        let options = || crate::emulator::EmulatorOptions {
+        let options = || crate::EmulatorOptions {
             platform: Platform::Klavis,
             listen: "127.0.0.1:0".parse().unwrap(),
             data: Some(path.clone()),
@@ -799,13 +799,13 @@ mod tests {
             auth: EmulatorAuth::Bearer(KEY.into()),
             rate_limit: None,
         };
-        let emu = crate::emulator::start(options()).await.unwrap();
+        let emu = crate::start(options()).await.unwrap();
         let (status, _) = patch(&emu, ID, json!({ "isReadOnly": true })).await;
         assert_eq!(status, 200);
         emu.shutdown().await;
         let saved: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
         assert_eq!(saved["instances"][0]["isReadOnly"], true);
-        let emu = crate::emulator::start(options()).await.unwrap();
+        let emu = crate::start(options()).await.unwrap();
         assert_eq!(
             stored_read_only(&emu, 0),
             true,
