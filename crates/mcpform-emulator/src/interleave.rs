@@ -107,7 +107,7 @@ impl Interleaver {
     }
 
     /// Makes `handlers` (a platform's routes, state applied, no auth) the dispatch target and
-    /// returns them with the interleave layer; the platform then adds its auth layer on top, so
+    /// returns them with the interleave layer; `start` then adds the platform's auth on top, so
     /// that auth runs first.
     pub fn wrap(self: &Arc<Self>, handlers: Router) -> Router {
         let _ = self
