@@ -85,7 +85,7 @@ async fn list(
             query
                 .name
                 .as_ref()
-                .is_none_or(|n| s.name.as_ref() == Some(n))
+                .is_none_or(|n| s.name() == Some(n.as_str()))
         };
         let window: Vec<&McpServer> = ordered
             .get(start..end.max(start))
@@ -123,24 +123,11 @@ async fn create(
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), fastapi::Error> {
     let body = decode_body(&headers, &body).map_err(|e| fastapi::Error::Validation(vec![e]))?;
-    let changes =
-        validate_write(&body, &CREATE_FIELDS, true).map_err(fastapi::Error::Validation)?;
+    let patch = validate_write(&body, &CREATE_FIELDS, true).map_err(fastapi::Error::Validation)?;
     let answer = store.mutate(|state| {
         let now = now_secs();
-        let mut server = McpServer {
-            id: Uuid::new_v4(),
-            name: None,
-            description: None,
-            documentation_url: None,
-            url: String::new(),
-            transport: String::new(),
-            headers: None,
-            created_at: now,
-            last_updated_at: now,
-            last_available_at: now,
-            availability: String::new(),
-        };
-        server.apply(changes);
+        let mut server = McpServer::new(Uuid::new_v4(), now, now);
+        server.merge(&patch);
         let answer = server.answer_pending_then_available(now);
         state.servers.push(server);
         Ok::<_, fastapi::Error>(answer)
@@ -164,8 +151,11 @@ async fn read(
     })
 }
 
-/// `PATCH`: top-level JSON Merge Patch. Present keys are set, `null` unsets an optional field,
-/// absent keys are untouched, `headers` is replaced whole.
+/// `PATCH`: JSON Merge Patch. The body is validated first, path and body together, before the
+/// server is looked up (so a bad body on an unknown id is a 422, not a 404); then the validated
+/// body is merged into the server. Nothing is checked after the merge: every key sent was valid on
+/// its own, and `url` and `transport`, the required ones, cannot be `null`, so the merge cannot
+/// remove them.
 async fn update(
     State(store): Shared,
     Path(raw_id): Path<String>,
@@ -177,7 +167,7 @@ async fn update(
     let id = parse_path_uuid(&raw_id, "mcp_server_id")
         .map_err(|e| errors.push(e))
         .ok();
-    let changes = match decode_body(&headers, &body) {
+    let patch = match decode_body(&headers, &body) {
         Err(e) => {
             errors.push(e);
             None
@@ -186,7 +176,7 @@ async fn update(
             .map_err(|es| errors.extend(es))
             .ok(),
     };
-    let (Some(id), Some(changes)) = (id, changes) else {
+    let (Some(id), Some(patch)) = (id, patch) else {
         return Err(fastapi::Error::Validation(errors));
     };
     let answer = store.mutate(|state| {
@@ -196,7 +186,7 @@ async fn update(
             .find(|s| s.id == id)
             .ok_or_else(not_found)?;
         let now = now_secs();
-        server.apply(changes);
+        server.merge(&patch);
         server.last_updated_at = now;
         Ok::<_, fastapi::Error>(server.answer_pending_then_available(now))
     })?;

@@ -57,13 +57,12 @@ fn seed_server(item: &Value, now: i64) -> Result<McpServer, String> {
         .filter(|(k, _)| !MANAGED_FIELDS.contains(&k.as_str()))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let changes =
-        validate_write(&Value::Object(writable), &CREATE_FIELDS, true).map_err(|errs| {
-            errs.iter()
-                .map(|e| format!("{}: {}", e.dotted_loc().trim_start_matches("body."), e.msg))
-                .collect::<Vec<_>>()
-                .join("; ")
-        })?;
+    let patch = validate_write(&Value::Object(writable), &CREATE_FIELDS, true).map_err(|errs| {
+        errs.iter()
+            .map(|e| format!("{}: {}", e.dotted_loc().trim_start_matches("body."), e.msg))
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
     let timestamp = |key: &str, default: i64| -> Result<i64, String> {
         match fields.get(key) {
             None | Some(Value::Null) => Ok(default),
@@ -89,20 +88,10 @@ fn seed_server(item: &Value, now: i64) -> Result<McpServer, String> {
     };
     let created_at = timestamp("created_at", now)?;
     let last_updated_at = timestamp("last_updated_at", created_at)?;
-    let mut server = McpServer {
-        id,
-        name: None,
-        description: None,
-        documentation_url: None,
-        url: String::new(),
-        transport: String::new(),
-        headers: None,
-        created_at,
-        last_updated_at,
-        last_available_at: timestamp("last_available_at", last_updated_at)?,
-        availability,
-    };
-    server.apply(changes);
+    let mut server = McpServer::new(id, created_at, last_updated_at);
+    server.last_available_at = timestamp("last_available_at", last_updated_at)?;
+    server.availability = availability;
+    server.merge(&patch);
     Ok(server)
 }
 

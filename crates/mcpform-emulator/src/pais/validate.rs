@@ -1,9 +1,8 @@
 //! The pydantic models of PAIS's requests: the create and update bodies (`extra="forbid"`) and
 //! the list query, with their 422 details.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
-use super::wire::McpHeader;
 use crate::fastapi::{
     Bound, FieldError, at, check_bound, expect_str, extra_forbidden, lax_bool, missing,
     model_attributes_type, one_of, query_int, query_pairs,
@@ -31,28 +30,19 @@ pub(super) const UPDATE_FIELDS: [&str; 6] = [
     "transport",
 ];
 
-/// A validated create or update body: `Some` = the key was present (`Some(None)` = `null`).
-#[derive(Debug, Default)]
-pub(super) struct Changes {
-    pub(super) name: Option<Option<String>>,
-    pub(super) description: Option<Option<String>>,
-    pub(super) documentation_url: Option<Option<String>>,
-    pub(super) headers: Option<Option<Vec<McpHeader>>>,
-    pub(super) url: Option<String>,
-    pub(super) transport: Option<String>,
-}
-
-/// Validates a create (`required`) or update body with `extra="forbid"` models.
+/// Validates a create (`required`) or update body with `extra="forbid"` models and returns it as
+/// pydantic parses it: the keys that were sent, `null` kept, values coerced (a header's
+/// `is_secret` to a boolean, `false` when left out). That is the merge patch to apply.
 pub(super) fn validate_write(
     body: &Value,
     order: &[&str],
     required: bool,
-) -> Result<Changes, Vec<FieldError>> {
+) -> Result<Value, Vec<FieldError>> {
     let base = vec![json!("body")];
     let Value::Object(fields) = body else {
         return Err(vec![model_attributes_type(base, body)]);
     };
-    let mut changes = Changes::default();
+    let mut patch = Map::new();
     let mut errors = Vec::new();
     for &key in order {
         let loc = at(&base, key);
@@ -62,33 +52,28 @@ pub(super) fn validate_write(
             }
             continue;
         };
-        let optional_text = |errors: &mut Vec<FieldError>| match value {
-            Value::Null => Some(None),
-            other => match expect_str(other, loc.clone()) {
-                Ok(s) => Some(Some(s)),
-                Err(e) => {
-                    errors.push(e);
-                    None
-                }
+        let parsed = match key {
+            "name" | "description" | "documentation_url" => match value {
+                Value::Null => Ok(Value::Null),
+                other => expect_str(other, loc)
+                    .map(Value::String)
+                    .map_err(|e| vec![e]),
             },
-        };
-        match key {
-            "name" => changes.name = optional_text(&mut errors),
-            "description" => changes.description = optional_text(&mut errors),
-            "documentation_url" => changes.documentation_url = optional_text(&mut errors),
-            "url" => match validate_url(value, loc) {
-                Ok(url) => changes.url = Some(url),
-                Err(e) => errors.push(e),
-            },
-            "transport" => match one_of(value, &TRANSPORTS, "enum", loc) {
-                Ok(t) => changes.transport = Some(t),
-                Err(e) => errors.push(e),
-            },
-            "headers" => match validate_headers(value, loc) {
-                Ok(h) => changes.headers = Some(h),
-                Err(es) => errors.extend(es),
-            },
+            // `null` is refused here, so a patch can never remove a required field.
+            "url" => validate_url(value, loc)
+                .map(Value::String)
+                .map_err(|e| vec![e]),
+            "transport" => one_of(value, &TRANSPORTS, "enum", loc)
+                .map(Value::String)
+                .map_err(|e| vec![e]),
+            "headers" => validate_headers(value, loc),
             _ => unreachable!("field lists only name writable fields"),
+        };
+        match parsed {
+            Ok(value) => {
+                patch.insert(key.to_owned(), value);
+            }
+            Err(es) => errors.extend(es),
         }
     }
     for (key, value) in fields {
@@ -97,7 +82,7 @@ pub(super) fn validate_write(
         }
     }
     if errors.is_empty() {
-        Ok(changes)
+        Ok(Value::Object(patch))
     } else {
         Err(errors)
     }
@@ -139,12 +124,9 @@ fn validate_url(value: &Value, loc: Vec<Value>) -> Result<String, FieldError> {
 }
 
 /// `headers: list[McpServerHeader] | None`; `null` removes them all.
-fn validate_headers(
-    value: &Value,
-    loc: Vec<Value>,
-) -> Result<Option<Vec<McpHeader>>, Vec<FieldError>> {
+fn validate_headers(value: &Value, loc: Vec<Value>) -> Result<Value, Vec<FieldError>> {
     let items = match value {
-        Value::Null => return Ok(None),
+        Value::Null => return Ok(Value::Null),
         Value::Array(items) => items,
         other => {
             return Err(vec![FieldError::new(
@@ -186,15 +168,11 @@ fn validate_headers(
             }
         }
         if let (Some(name), Some(value), Some(is_secret)) = (name, value, is_secret) {
-            headers.push(McpHeader {
-                name,
-                value,
-                is_secret,
-            });
+            headers.push(json!({ "name": name, "value": value, "is_secret": is_secret }));
         }
     }
     if errors.is_empty() {
-        Ok(Some(headers))
+        Ok(Value::Array(headers))
     } else {
         Err(errors)
     }

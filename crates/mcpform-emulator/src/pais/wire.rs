@@ -4,25 +4,22 @@
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::validate::Changes;
-
-#[derive(Clone, Debug, PartialEq)]
-pub(super) struct McpHeader {
-    pub(super) name: String,
-    pub(super) value: String,
-    pub(super) is_secret: bool,
-}
+/// The writable keys in the order `McpServer` answers them; `headers` is write-only.
+const ANSWERED_FIELDS: [&str; 5] = [
+    "name",
+    "description",
+    "documentation_url",
+    "url",
+    "transport",
+];
 
 #[derive(Clone, Debug)]
 pub(super) struct McpServer {
     pub(super) id: Uuid,
-    pub(super) name: Option<String>,
-    pub(super) description: Option<String>,
-    pub(super) documentation_url: Option<String>,
-    pub(super) url: String,
-    pub(super) transport: String,
-    /// Write-only: never in a response.
-    pub(super) headers: Option<Vec<McpHeader>>,
+    /// The writable fields, a JSON object that creates and updates merge their validated bodies
+    /// into: `url` and `transport` always, `name`, `description`, `documentation_url` and the
+    /// write-only `headers` (`[{name, value, is_secret}]`) when set.
+    pub(super) fields: Value,
     pub(super) created_at: i64,
     pub(super) last_updated_at: i64,
     pub(super) last_available_at: i64,
@@ -30,20 +27,37 @@ pub(super) struct McpServer {
 }
 
 impl McpServer {
+    /// A server with no writable fields yet; `merge` a create body into it.
+    pub(super) fn new(id: Uuid, created_at: i64, last_updated_at: i64) -> McpServer {
+        McpServer {
+            id,
+            fields: Value::Object(Map::new()),
+            created_at,
+            last_updated_at,
+            last_available_at: last_updated_at,
+            availability: "AVAILABLE".into(),
+        }
+    }
+
+    /// Applies a validated body as a JSON Merge Patch (RFC 7396), with `json-patch`'s
+    /// implementation rather than one of ours, since the emulator exists to check mcpform's
+    /// patches: a key sent is set, a `null` removes the key, `headers` (an array) is replaced whole.
+    pub(super) fn merge(&mut self, patch: &Value) {
+        json_patch::merge(&mut self.fields, patch);
+    }
+
+    pub(super) fn name(&self) -> Option<&str> {
+        self.fields.get("name").and_then(Value::as_str)
+    }
+
     /// The `McpServer` response object. Unset optional fields are omitted.
     pub(super) fn to_wire(&self) -> Value {
         let mut out = Map::new();
-        for (key, value) in [
-            ("name", &self.name),
-            ("description", &self.description),
-            ("documentation_url", &self.documentation_url),
-        ] {
-            if let Some(v) = value {
-                out.insert(key.into(), json!(v));
+        for key in ANSWERED_FIELDS {
+            if let Some(value) = self.fields.get(key) {
+                out.insert(key.into(), value.clone());
             }
         }
-        out.insert("url".into(), json!(self.url));
-        out.insert("transport".into(), json!(self.transport));
         out.insert("id".into(), json!(self.id.to_string()));
         out.insert("object".into(), json!("mcp_server"));
         out.insert("created_at".into(), json!(self.created_at));
@@ -56,36 +70,10 @@ impl McpServer {
     /// The data-file form: the wire object plus the write-only headers.
     pub(super) fn to_stored(&self) -> Value {
         let mut out = self.to_wire();
-        if let Some(headers) = &self.headers {
-            out["headers"] = Value::Array(
-                headers
-                    .iter()
-                    .map(|h| json!({ "name": h.name, "value": h.value, "is_secret": h.is_secret }))
-                    .collect(),
-            );
+        if let Some(headers) = self.fields.get("headers") {
+            out["headers"] = headers.clone();
         }
         out
-    }
-
-    pub(super) fn apply(&mut self, changes: Changes) {
-        if let Some(v) = changes.name {
-            self.name = v;
-        }
-        if let Some(v) = changes.description {
-            self.description = v;
-        }
-        if let Some(v) = changes.documentation_url {
-            self.documentation_url = v;
-        }
-        if let Some(v) = changes.headers {
-            self.headers = v;
-        }
-        if let Some(v) = changes.url {
-            self.url = v;
-        }
-        if let Some(v) = changes.transport {
-            self.transport = v;
-        }
     }
 
     /// Answers a write with `PENDING`, then stores the server as found reachable right away.
