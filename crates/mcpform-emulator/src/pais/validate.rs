@@ -178,7 +178,7 @@ fn validate_headers(value: &Value, loc: Vec<Value>) -> Result<Value, Vec<FieldEr
     }
 }
 
-/// Parsed list query; see [`list`].
+/// Parsed list query; `routes::list` says how each part is used.
 pub(super) struct ListQuery {
     pub(super) after: Option<String>,
     pub(super) before: Option<String>,
