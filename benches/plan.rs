@@ -6,10 +6,10 @@ use std::time::Instant;
 
 use mcpform::config::model::{Platform, ProviderConfig};
 use mcpform::diff::{PlanScope, plan_resources};
-use mcpform::emulator::{self, EmulatorAuth, EmulatorOptions};
 use mcpform::http::ClientSettings;
 use mcpform::mask::Secrets;
 use mcpform::state::State;
+use mcpform_emulator::{EmulatorAuth, EmulatorOptions};
 use serde_json::json;
 
 fn peak_rss_mib() -> Option<f64> {
@@ -35,8 +35,8 @@ fn main() {
             })
             .collect();
         runtime.block_on(async {
-            let running = emulator::start(EmulatorOptions {
-                platform: Platform::Pais,
+            let running = mcpform_emulator::start(EmulatorOptions {
+                platform: mcpform_emulator::Platform::Pais,
                 listen: "127.0.0.1:0".parse().unwrap(),
                 data: None,
                 seed: Some(json!({"servers": live})),

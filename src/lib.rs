@@ -12,9 +12,6 @@ pub mod cmd;
 pub mod config;
 pub mod diff;
 pub mod drift;
-// Leaving for a crate of its own, which documents it there.
-#[allow(missing_docs)]
-pub mod emulator;
 pub mod http;
 pub mod mask;
 pub mod plan;

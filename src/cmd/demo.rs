@@ -1,13 +1,12 @@
 //! `mcpform demo`: the whole loop against in-process emulators, no account needed.
 //! Seeds live state that differs from `examples/demo.yaml`, plans, applies, plans again.
 
+use mcpform_emulator::{EmulatorAuth, EmulatorOptions, Platform, RunningEmulator};
 use serde_json::Value;
 
 use super::workspace::{RunOptions, Workspace};
 use super::{CommandError, ExitStatus, Settings};
 use crate::apply;
-use crate::config::model::Platform;
-use crate::emulator::{self, EmulatorAuth, EmulatorOptions, RunningEmulator};
 use crate::render::{self, TextStyle};
 use crate::selection::Selection;
 
@@ -162,7 +161,7 @@ async fn start(
         CommandError::local(miette::miette!("the {platform} demo seed is invalid: {e}"))
     })?;
     let listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-    emulator::start(EmulatorOptions {
+    mcpform_emulator::start(EmulatorOptions {
         platform,
         listen,
         data: None,

@@ -1,13 +1,13 @@
 //! `mcpform emulate`: serve one platform's emulator until interrupted. The emulator itself is
-//! its own module; this only turns the flags into its options.
+//! its own crate (`mcpform-emulator`); this only turns the flags into its options.
 
 use std::path::PathBuf;
 
 use clap::Args;
+use mcpform_emulator::{EmulatorAuth, EmulatorOptions};
 
 use super::{CommandError, ExitStatus};
 use crate::config::model::Platform;
-use crate::emulator::{self, EmulatorAuth, EmulatorOptions};
 
 /// `mcpform emulate`'s arguments.
 #[derive(Debug, Args)]
@@ -63,14 +63,14 @@ pub async fn run(args: &EmulateArgs) -> Result<ExitStatus, CommandError> {
         .listen
         .unwrap_or(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
     let options = EmulatorOptions {
-        platform: args.platform,
+        platform: emulated(args.platform),
         listen,
         data: args.data.clone(),
         seed: None,
         auth,
         rate_limit: rate_limit(args),
     };
-    let running = emulator::start(options).await.map_err(|e| {
+    let running = mcpform_emulator::start(options).await.map_err(|e| {
         CommandError::user(miette::miette!(
             help = "check `--listen`, `--data` and the auth flags for this platform",
             "cannot start the {} emulator on {listen}: {e}",
@@ -85,6 +85,16 @@ pub async fn run(args: &EmulateArgs) -> Result<ExitStatus, CommandError> {
         .map_err(|e| CommandError::local(miette::miette!("cannot wait for Ctrl-C: {e}")))?;
     running.shutdown().await;
     Ok(ExitStatus::Success)
+}
+
+/// The emulator crate names the platforms itself: it shares no code with mcpform.
+fn emulated(platform: Platform) -> mcpform_emulator::Platform {
+    match platform {
+        Platform::Pais => mcpform_emulator::Platform::Pais,
+        Platform::Idun => mcpform_emulator::Platform::Idun,
+        Platform::Hasmcp => mcpform_emulator::Platform::Hasmcp,
+        Platform::Klavis => mcpform_emulator::Platform::Klavis,
+    }
 }
 
 /// Klavis's documented free-tier limit is 2 requests a second; the emulator enforces it

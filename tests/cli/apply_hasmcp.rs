@@ -1,7 +1,6 @@
 //! HasMCP: the full object with the plan-time version; a silently dropped write is a failure.
 
-use mcpform::config::model::Platform;
-use mcpform::emulator::Interleave;
+use mcpform_emulator::{Interleave, Platform};
 use serde_json::json;
 
 use crate::support::*;

@@ -1,7 +1,6 @@
 //! Idun: only the changed top-level fields, `mcpServer` always whole, never `null`.
 
-use mcpform::config::model::Platform;
-use mcpform::emulator::Fault;
+use mcpform_emulator::{Fault, Platform};
 use serde_json::json;
 
 use crate::support::*;

@@ -1,6 +1,6 @@
 //! Klavis: `isReadOnly` is write-only; the state file decides when to send it.
 
-use mcpform::config::model::Platform;
+use mcpform_emulator::Platform;
 use serde_json::json;
 
 use crate::support::*;

@@ -1,6 +1,6 @@
 //! PAIS: apply sends one top-level JSON Merge Patch per differing server and nothing else.
 
-use mcpform::config::model::Platform;
+use mcpform_emulator::Platform;
 use serde_json::json;
 
 use crate::support::*;

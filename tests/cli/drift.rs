@@ -1,6 +1,6 @@
 //! `mcpform drift`: read-only, exit 2 on drift, unmanaged objects and coverage.
 
-use mcpform::config::model::Platform;
+use mcpform_emulator::Platform;
 use serde_json::json;
 
 use crate::support::*;

@@ -1,7 +1,7 @@
 //! Machine-facing outputs: the JSON plan validates against its published schema; Markdown
 //! and the GitHub step summary come out of the real binary.
 
-use mcpform::config::model::Platform;
+use mcpform_emulator::Platform;
 use serde_json::json;
 
 use crate::support::*;

@@ -1,7 +1,7 @@
 //! Every request body mcpform sends to HasMCP and Klavis validates against the schemas of the
 //! platforms' published OpenAPI specs (tests/fixtures/openapi/request-schemas.json).
 
-use mcpform::config::model::Platform;
+use mcpform_emulator::Platform;
 use serde_json::{Value, json};
 
 use crate::support::*;

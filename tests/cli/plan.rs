@@ -1,6 +1,6 @@
 //! The rendered plan a reviewer reads, as snapshots.
 
-use mcpform::config::model::Platform;
+use mcpform_emulator::Platform;
 use serde_json::json;
 
 use crate::support::*;

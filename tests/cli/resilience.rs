@@ -1,7 +1,6 @@
 //! Rate limits, outages and partial failure.
 
-use mcpform::config::model::Platform;
-use mcpform::emulator::Fault;
+use mcpform_emulator::{Fault, Platform};
 use serde_json::json;
 
 use crate::support::*;

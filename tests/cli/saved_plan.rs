@@ -1,6 +1,6 @@
 //! `plan --out` then `apply FILE`: exactly what was reviewed, or nothing (exit 3).
 
-use mcpform::config::model::Platform;
+use mcpform_emulator::Platform;
 use serde_json::json;
 
 use crate::support::*;

@@ -1,6 +1,6 @@
 //! Write-only secret headers: sent when needed, tracked by fingerprint, never shown.
 
-use mcpform::config::model::Platform;
+use mcpform_emulator::Platform;
 use serde_json::json;
 
 use crate::support::*;

@@ -1,6 +1,6 @@
 //! `--target` / `--exclude`: plan and apply only the selected resources.
 
-use mcpform::config::model::Platform;
+use mcpform_emulator::Platform;
 use serde_json::json;
 
 use crate::support::*;

@@ -8,9 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::LazyLock;
 
-use mcpform::config::model::Platform;
-use mcpform::emulator::{
-    self, EmulatorAuth, EmulatorOptions, Fault, Interleave, RecordedRequest, RunningEmulator,
+use mcpform_emulator::{
+    EmulatorAuth, EmulatorOptions, Fault, Interleave, Platform, RecordedRequest, RunningEmulator,
 };
 use serde_json::Value;
 
@@ -65,7 +64,7 @@ impl Emulator {
             rate_limit: (platform == Platform::Klavis).then_some(2.0),
         };
         let running = runtime
-            .block_on(emulator::start(options))
+            .block_on(mcpform_emulator::start(options))
             .expect("emulator starts");
         Emulator {
             running: Some(running),

@@ -28,8 +28,9 @@ pub struct Interleave {
     /// Substring the triggering request's path must contain; empty = any path.
     #[serde(default)]
     pub before_path_contains: String,
-    /// The write: method, path (with an optional query) and JSON body.
+    /// Method of the write.
     pub method: String,
+    /// Path of the write, with an optional query; it must start with `/`.
     pub path: String,
     /// Sent as `application/json`; `null` (the default over HTTP) sends no body, e.g. for DELETE.
     #[serde(default)]
@@ -106,7 +107,7 @@ impl Interleaver {
     }
 
     /// Makes `handlers` (a platform's routes, state applied, no auth) the dispatch target and
-    /// returns them with the interleave layer; the platform then adds its auth layer on top, so
+    /// returns them with the interleave layer; `start` then adds the platform's auth on top, so
     /// that auth runs first.
     pub fn wrap(self: &Arc<Self>, handlers: Router) -> Router {
         let _ = self

@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::config::model::Platform;
+use crate::Platform;
 
 /// Prefix of the emulator's own routes, which are never recorded, faulted or authenticated.
 pub(crate) const CONTROL_PREFIX: &str = "/_emulator";
@@ -30,10 +30,15 @@ const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 /// One request the emulator received, in arrival order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RecordedRequest {
+    /// The HTTP method, upper case.
     pub method: String,
+    /// The path, without the query.
     pub path: String,
+    /// The raw query string, if the request had one.
     pub query: Option<String>,
+    /// The `Authorization` header(s), joined with `; ` when sent more than once.
     pub authorization: Option<String>,
+    /// The `Cookie` header(s), joined with `; ` when sent more than once.
     pub cookie: Option<String>,
     /// The JSON body; a body that is not JSON is kept as a JSON string, an empty one as `None`.
     pub body: Option<Value>,
@@ -51,10 +56,12 @@ pub struct Fault {
     pub method: Option<String>,
     /// Substring the request path must contain; `None` matches any path.
     pub path_contains: Option<String>,
+    /// HTTP status of the answer.
     pub status: u16,
     /// JSON body of the answer; `null` (the default over HTTP) sends an empty body.
     #[serde(default)]
     pub body: Value,
+    /// Headers of the answer, as (name, value) pairs.
     #[serde(default)]
     pub headers: Vec<(String, String)>,
     /// How many matching requests to answer; `None` = every matching request, forever.

@@ -1,12 +1,18 @@
-//! Request validation the way FastAPI + pydantic v2 do it, for the emulated platforms built on them.
-//!
-//! Owns the error record (`type`, `loc`, `msg`, `input`, `ctx`), body decoding, path-UUID and query
-//! parsing, and pydantic's lax coercions. Each platform decides how to render the errors (PAIS:
-//! FastAPI's `{"detail": [...]}`; Idun: its `fieldErrors` envelope); nothing here builds a response.
+//! What the emulated FastAPI apps share (PAIS and Klavis; Idun too, with its own error envelope):
+//! pydantic v2's validation records (`type`, `loc`, `msg`, `input`, `ctx`) and lax coercions, body
+//! decoding, path-UUID and query parsing, `HTTPBearer`, and FastAPI's answers: the 422
+//! `{"detail": [...]}`, `{"detail": "..."}` errors and the unknown route and method fallbacks.
+//! It mirrors `src/provider/fastapi.rs`, which reads these answers on the client side.
 
-use axum::http::{HeaderMap, header};
+use std::io;
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
+
+use crate::store::PersistError;
 
 /// One validation failure, shaped like an item of pydantic's `ValidationError.errors()`.
 #[derive(Debug, Clone, PartialEq)]
@@ -397,9 +403,93 @@ pub(crate) fn string_map(
     }
 }
 
+/// An error answer of a FastAPI app.
+#[derive(Debug)]
+pub(crate) enum Error {
+    /// 422 `{"detail": [...]}`: request validation failed (path, query and body together).
+    Validation(Vec<FieldError>),
+    /// `HTTPBearer`'s 401 `{"detail": "Not authenticated"}` with `WWW-Authenticate: Bearer`.
+    NotAuthenticated,
+    /// An `HTTPException`: the status and its `detail`, or an empty body for `None`.
+    Http(StatusCode, Option<&'static str>),
+    /// The data file could not be written: the app's 500.
+    Persist(io::Error),
+}
+
+impl From<PersistError> for Error {
+    fn from(e: PersistError) -> Self {
+        Error::Persist(e.0)
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        match self {
+            Error::Validation(errors) => {
+                let detail: Vec<Value> = errors.iter().map(FieldError::to_fastapi).collect();
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Json(json!({ "detail": detail })),
+                )
+                    .into_response()
+            }
+            Error::NotAuthenticated => {
+                let mut response = detail(StatusCode::UNAUTHORIZED, "Not authenticated");
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                response
+            }
+            Error::Http(status, None) => status.into_response(),
+            Error::Http(status, Some(text)) => detail(status, text),
+            Error::Persist(err) => {
+                eprintln!("emulator: cannot write the data file: {err}");
+                detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+            }
+        }
+    }
+}
+
+/// `{"detail": text}`, the body of an `HTTPException`.
+pub(crate) fn detail(status: StatusCode, text: &str) -> Response {
+    (status, Json(json!({ "detail": text }))).into_response()
+}
+
+/// The credentials `HTTPBearer` accepts: the header is split at its first space, the scheme
+/// compared case-insensitively. `None` when `HTTPBearer` answers 401.
+pub(crate) fn bearer_credentials(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, credentials) = value.split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("bearer") && !credentials.is_empty()).then_some(credentials)
+}
+
+/// FastAPI's answers for an unknown route and for a known route with another method.
+pub(crate) fn fallbacks(router: Router) -> Router {
+    router
+        .fallback(|| async { detail(StatusCode::NOT_FOUND, "Not Found") })
+        .method_not_allowed_fallback(|| async {
+            detail(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bearer_credentials_split_at_the_first_space() {
+        let with = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::AUTHORIZATION, value.parse().unwrap());
+            bearer_credentials(&headers).map(str::to_owned)
+        };
+        assert_eq!(with("Bearer t0k").as_deref(), Some("t0k"));
+        assert_eq!(with("bEaReR  t0k").as_deref(), Some(" t0k"));
+        assert_eq!(with("Bearer"), None);
+        assert_eq!(with("Bearer "), None);
+        assert_eq!(with("Basic t0k"), None);
+        assert_eq!(bearer_credentials(&HeaderMap::new()), None);
+    }
 
     #[test]
     fn expected_list_matches_pydantic_wording() {
