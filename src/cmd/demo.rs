@@ -123,8 +123,20 @@ async fn run_in(settings: &Settings, dir: &std::path::Path) -> Result<ExitStatus
 
     println!("\n== 2. mcpform apply --auto-approve: only the requests needed\n");
     let results = apply::execute(&plan, &workspace.accounts, 8, &|_| {}).await;
-    let sent = emulators.iter().flat_map(|(_, e)| e.requests());
-    for request in sent.filter(|r| r.method != "GET" && !r.path.ends_with("/auth/login")) {
+    // Apply sends concurrently, so the order in which the emulators record the writes varies:
+    // list them in the plan's order, so the demo prints the same every time.
+    let planned = |path: &str| {
+        plan.changes
+            .iter()
+            .position(|c| c.request.as_ref().is_some_and(|r| r.path == path))
+    };
+    let mut sent: Vec<_> = emulators
+        .iter()
+        .flat_map(|(_, e)| e.requests())
+        .filter(|r| r.method != "GET" && !r.path.ends_with("/auth/login"))
+        .collect();
+    sent.sort_by_key(|r| planned(&r.path).unwrap_or(usize::MAX));
+    for request in sent {
         let body = request
             .body
             .as_ref()
