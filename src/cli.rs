@@ -132,7 +132,9 @@ impl clap::builder::TypedValueParser for EndpointOverride {
         _arg: Option<&clap::Arg>,
         value: &std::ffi::OsStr,
     ) -> Result<Self::Value, clap::Error> {
-        let raw = value.to_str().ok_or_else(|| "the value is not UTF-8".to_owned());
+        let raw = value
+            .to_str()
+            .ok_or_else(|| "the value is not UTF-8".to_owned());
         raw.and_then(parse_override).map_err(|message| {
             let mut cmd = cmd.clone();
             clap::Error::raw(
@@ -172,7 +174,10 @@ mod tests {
             "s3cr3t-pw",
         ] {
             let error = parse_override(raw).unwrap_err();
-            assert!(!error.contains("s3cr3t-pw") && !error.contains("user"), "{error}");
+            assert!(
+                !error.contains("s3cr3t-pw") && !error.contains("user"),
+                "{error}"
+            );
         }
         assert_eq!(
             parse_override("pais=http://127.0.0.1:1").unwrap(),

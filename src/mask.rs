@@ -378,10 +378,16 @@ mod tests {
         let s = awkward();
         let mut url = url::Url::parse("https://host.example/").unwrap();
         url.set_path(AWKWARD);
-        assert_eq!(s.mask_text(url.as_str()), "https://host.example/(sensitive)");
+        assert_eq!(
+            s.mask_text(url.as_str()),
+            "https://host.example/(sensitive)"
+        );
         url.set_path("/");
         url.set_query(Some(AWKWARD));
-        assert_eq!(s.mask_text(url.as_str()), "https://host.example/?(sensitive)");
+        assert_eq!(
+            s.mask_text(url.as_str()),
+            "https://host.example/?(sensitive)"
+        );
     }
 
     #[test]
@@ -410,4 +416,3 @@ mod tests {
         assert_eq!(s.mask_text("later-secret"), SENSITIVE);
     }
 }
-

@@ -112,7 +112,9 @@ pub fn load_config(
         eprintln!("{:?}", miette::Report::new(warning.clone()));
     }
     for block in &config.providers {
-        let endpoint = settings.endpoint_override(block.name()).or(block.endpoint());
+        let endpoint = settings
+            .endpoint_override(block.name())
+            .or(block.endpoint());
         if let Some(warning) = PlainHttpCredentials::check(block, endpoint, &config.secrets) {
             eprintln!("{:?}", miette::Report::new(warning));
         }
@@ -185,8 +187,10 @@ mod tests {
     #[test]
     fn only_remote_plain_http_is_a_warning() {
         let block = |endpoint: &str| -> ProviderConfig {
-            serde_json::from_value(json!({"platform": "pais", "name": "pais", "endpoint": endpoint,
-                "auth": {"bearer": "t0k3n-value"}, "servers": []}))
+            serde_json::from_value(
+                json!({"platform": "pais", "name": "pais", "endpoint": endpoint,
+                "auth": {"bearer": "t0k3n-value"}, "servers": []}),
+            )
             .unwrap()
         };
         let secrets = crate::mask::Secrets::default();
@@ -207,7 +211,10 @@ mod tests {
             json!({"platform": "idun", "name": "idun", "endpoint": "http://idun.example", "servers": []}),
         )
         .unwrap();
-        assert!(PlainHttpCredentials::check(&without_auth, Some("http://idun.example"), &secrets).is_none());
+        assert!(
+            PlainHttpCredentials::check(&without_auth, Some("http://idun.example"), &secrets)
+                .is_none()
+        );
     }
 
     #[test]

@@ -271,7 +271,11 @@ impl ConfigDiagnostic {
     /// Shows `file`'s text instead of the one this diagnostic (or a related one) was made with,
     /// where both name the same file.
     pub(crate) fn show_text_of(&mut self, file: &SourceFile) {
-        if self.text.as_ref().is_some_and(|t| t.name() == file.named.name()) {
+        if self
+            .text
+            .as_ref()
+            .is_some_and(|t| t.name() == file.named.name())
+        {
             self.text = Some(file.named.clone());
         }
         for related in &mut self.related {

@@ -22,11 +22,7 @@ pub struct Sensitive {
 }
 
 /// Marks the secret-marked values of `tree` secret and finds what to hide and warn about.
-pub fn mark(
-    tree: &mut Node,
-    file: &SourceFile,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Sensitive {
+pub fn mark(tree: &mut Node, file: &SourceFile, env: &dyn Fn(&str) -> Option<String>) -> Sensitive {
     let mut found = Sensitive::default();
     warn_short_variables(tree, file, env, &mut found.warnings);
     for provider in items_mut(get_mut(tree, "providers")) {
@@ -114,9 +110,11 @@ fn hide_scalars(node: &mut Node, file: &SourceFile, found: &mut Sensitive) {
                 if let Kind::String(value) = &node.kind {
                     let chars = value.chars().count();
                     if (1..MIN_FRAGMENT_LEN).contains(&chars) {
-                        found.warnings.push(
-                            short_warning(file, "this secret value is too short", node.span),
-                        );
+                        found.warnings.push(short_warning(
+                            file,
+                            "this secret value is too short",
+                            node.span,
+                        ));
                     }
                 }
             }
@@ -146,7 +144,8 @@ fn warn_short_variables(
         Kind::String(_) if node.secret => {
             let source = file.slice(node.span);
             for (at, name) in variables(source) {
-                let short = env(name).is_some_and(|v| (1..MIN_FRAGMENT_LEN).contains(&v.chars().count()));
+                let short =
+                    env(name).is_some_and(|v| (1..MIN_FRAGMENT_LEN).contains(&v.chars().count()));
                 if short {
                     let start = node.span.start + at;
                     out.push(short_warning(
@@ -162,15 +161,12 @@ fn warn_short_variables(
 }
 
 fn short_warning(file: &SourceFile, what: &str, span: Span) -> ConfigDiagnostic {
-    file.warning(
-        Code::ShortSecret,
-        format!("{what} to be masked reliably"),
-    )
-    .at(span, format!("shorter than {MIN_FRAGMENT_LEN} characters"))
-    .help(
-        "mcpform hides it where it stands as a whole value, but cannot find it inside a \
+    file.warning(Code::ShortSecret, format!("{what} to be masked reliably"))
+        .at(span, format!("shorter than {MIN_FRAGMENT_LEN} characters"))
+        .help(
+            "mcpform hides it where it stands as a whole value, but cannot find it inside a \
          platform's error message or a URL without hiding ordinary words too; use a longer secret",
-    )
+        )
 }
 
 /// The `${NAME}`s of a scalar's source text, with their byte offsets (`$${` is a literal).
@@ -200,7 +196,9 @@ fn userinfo_span(file: &SourceFile, span: Span) -> Option<Span> {
     let source = file.slice(span);
     let scheme_end = source.find("://")? + 3;
     let rest = &source[scheme_end..];
-    let authority_end = rest.find(['/', '?', '#', '"', '\'', '\n']).unwrap_or(rest.len());
+    let authority_end = rest
+        .find(['/', '?', '#', '"', '\'', '\n'])
+        .unwrap_or(rest.len());
     let at = rest[..authority_end].rfind('@')?;
     let start = span.start + scheme_end;
     Some(Span::new(start, start + at))
