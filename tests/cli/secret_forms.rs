@@ -68,6 +68,12 @@ fn forms(secret: &str) -> Vec<String> {
     for (space, lower) in [("%20", false), ("%20", true), ("+", false), ("+", true)] {
         forms.push(percent(secret, space, lower));
     }
+    // As the `url` crate (and so reqwest) writes it in a path and in a query.
+    let mut url = url::Url::parse("http://h/").unwrap();
+    url.set_path(secret);
+    forms.push(url.path()[1..].to_owned());
+    url.set_query(Some(secret));
+    forms.push(url.query().unwrap().to_owned());
     for url_safe in [false, true] {
         let encoded = base64(secret.as_bytes(), url_safe);
         forms.push(encoded.trim_end_matches('=').to_owned());
@@ -82,23 +88,39 @@ fn all_forms() -> Vec<String> {
     all
 }
 
+/// The text without whitespace and miette's frame: a form that the report wrapped over two
+/// lines is still found.
+fn squash(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace() && *c != '│')
+        .collect()
+}
+
 #[track_caller]
 fn assert_hidden(run: &Run) {
     let all = all_forms();
     let all: Vec<&str> = all.iter().map(String::as_str).collect();
     run.assert_hides(&all);
+    for (stream, text) in [("stdout", &run.stdout), ("stderr", &run.stderr)] {
+        assert_text_hides(text, stream);
+    }
+}
+
+#[track_caller]
+fn assert_text_hides(text: &str, what: &str) {
+    let squashed = squash(text);
+    for form in all_forms() {
+        assert!(
+            !squashed.contains(&squash(&form)),
+            "{what} shows `{form}` (maybe wrapped):\n{text}"
+        );
+    }
 }
 
 #[track_caller]
 fn assert_file_hides(path: &std::path::Path) {
     let text = std::fs::read_to_string(path).unwrap();
-    for form in all_forms() {
-        assert!(
-            !text.contains(&form),
-            "{} shows `{form}`:\n{text}",
-            path.display()
-        );
-    }
+    assert_text_hides(&text, &path.display().to_string());
 }
 
 /// A platform error that repeats the secret in every form: escaped in JSON, URL-encoded and
