@@ -168,14 +168,14 @@ mod tests {
     #[test]
     fn override_errors_never_repeat_the_url() {
         for raw in [
-            "pais=https://user:s3cr3t-pw@host.example",
-            "pais=https://user@host.example",
+            "pais=https://admin:s3cr3t-pw@host.example",
+            "pais=https://admin@host.example",
             "pais=not a url s3cr3t-pw",
             "s3cr3t-pw",
         ] {
             let error = parse_override(raw).unwrap_err();
             assert!(
-                !error.contains("s3cr3t-pw") && !error.contains("user"),
+                !error.contains("s3cr3t-pw") && !error.contains("admin"),
                 "{error}"
             );
         }
