@@ -28,7 +28,7 @@ pub struct GlobalArgs {
     pub config: Vec<PathBuf>,
 
     /// Use another endpoint for one provider in this run (repeatable)
-    #[arg(long, value_name = "NAME=URL", value_parser = parse_override, global = true)]
+    #[arg(long, value_name = "NAME=URL", value_parser = EndpointOverride, global = true)]
     pub endpoint_override: Vec<(String, String)>,
 
     /// State file for write-only fields [default: mcpform.state.json beside the first config file]
@@ -118,10 +118,70 @@ pub enum Format {
     Markdown,
 }
 
+/// Parses `--endpoint-override NAME=URL`. Its errors never repeat the value: a URL may carry
+/// a secret in its path or query (clap's own "invalid value '…'" message would quote it).
+#[derive(Debug, Clone, Copy)]
+struct EndpointOverride;
+
+impl clap::builder::TypedValueParser for EndpointOverride {
+    type Value = (String, String);
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Self::Value, clap::Error> {
+        let raw = value
+            .to_str()
+            .ok_or_else(|| "the value is not UTF-8".to_owned());
+        raw.and_then(parse_override).map_err(|message| {
+            let mut cmd = cmd.clone();
+            clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                format!("invalid value for '--endpoint-override <NAME=URL>': {message}"),
+            )
+            .format(&mut cmd)
+        })
+    }
+}
+
 fn parse_override(raw: &str) -> Result<(String, String), String> {
     let (name, url) = raw
         .split_once('=')
         .ok_or("expected NAME=URL, e.g. `pais=http://127.0.0.1:8700`")?;
-    url::Url::parse(url).map_err(|e| format!("`{url}` is not a URL: {e}"))?;
+    let parsed = url::Url::parse(url)
+        .map_err(|e| format!("the URL for provider `{name}` is not a URL ({e})"))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(format!(
+            "the URL for provider `{name}` has credentials in it (`user:pass@`); \
+             give the credential under the provider's `auth` in the config instead"
+        ));
+    }
     Ok((name.to_owned(), url.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn override_errors_never_repeat_the_url() {
+        for raw in [
+            "pais=https://admin:s3cr3t-pw@host.example",
+            "pais=https://admin@host.example",
+            "pais=not a url s3cr3t-pw",
+            "s3cr3t-pw",
+        ] {
+            let error = parse_override(raw).unwrap_err();
+            assert!(
+                !error.contains("s3cr3t-pw") && !error.contains("admin"),
+                "{error}"
+            );
+        }
+        assert_eq!(
+            parse_override("pais=http://127.0.0.1:1").unwrap(),
+            ("pais".to_owned(), "http://127.0.0.1:1".to_owned())
+        );
+    }
 }

@@ -101,12 +101,76 @@ fn selected(block: &ProviderConfig, selection: &Selection) -> Arc<[DesiredResour
         .collect()
 }
 
-/// Loads and checks the config files the settings name.
+/// Loads and checks the config files the settings name, and prints its warnings (once per
+/// run: every command loads the config once) before anything is sent.
 pub fn load_config(
     settings: &Settings,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<LoadedConfig, CommandError> {
-    Ok(config::load(&settings.config, env)?)
+    let config = config::load(&settings.config, env)?;
+    for warning in &config.warnings {
+        eprintln!("{:?}", miette::Report::new(warning.clone()));
+    }
+    for block in &config.providers {
+        let endpoint = settings
+            .endpoint_override(block.name())
+            .or(block.endpoint());
+        if let Some(warning) = PlainHttpCredentials::check(block, endpoint, &config.secrets) {
+            eprintln!("{:?}", miette::Report::new(warning));
+        }
+    }
+    Ok(config)
+}
+
+/// A provider that sends a credential over plain `http://` to a host that is not loopback.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("provider `{provider}` sends its {credential} over plain `http://` to `{host}`")]
+#[diagnostic(
+    code(mcpform::http::plain_http_credentials),
+    severity(Warning),
+    help("anyone on the network path can read it; use an `https://` endpoint")
+)]
+struct PlainHttpCredentials {
+    provider: String,
+    credential: &'static str,
+    host: String,
+}
+
+impl PlainHttpCredentials {
+    fn check(
+        block: &ProviderConfig,
+        endpoint: Option<&str>,
+        secrets: &crate::mask::Secrets,
+    ) -> Option<PlainHttpCredentials> {
+        let credential = match block {
+            ProviderConfig::Pais(p) => p.auth.as_ref().map(|_| "bearer token"),
+            ProviderConfig::Hasmcp(p) => p.auth.as_ref().map(|_| "bearer token"),
+            ProviderConfig::Klavis(p) => p.auth.as_ref().map(|_| "API key"),
+            ProviderConfig::Idun(p) => p.auth.as_ref().map(|_| "password"),
+        }?;
+        let url = url::Url::parse(endpoint?).ok()?;
+        if url.scheme() != "http" || is_loopback(&url) {
+            return None;
+        }
+        Some(PlainHttpCredentials {
+            provider: block.name().to_owned(),
+            credential,
+            host: secrets.mask_text(url.host_str().unwrap_or_default()),
+        })
+    }
+}
+
+/// `localhost`, `*.localhost`, 127.0.0.0/8 and `::1`: traffic that never leaves the machine.
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 /// The process environment, for `${VAR}` interpolation.
@@ -119,6 +183,39 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn only_remote_plain_http_is_a_warning() {
+        let block = |endpoint: &str| -> ProviderConfig {
+            serde_json::from_value(
+                json!({"platform": "pais", "name": "pais", "endpoint": endpoint,
+                "auth": {"bearer": "t0k3n-value"}, "servers": []}),
+            )
+            .unwrap()
+        };
+        let secrets = crate::mask::Secrets::default();
+        for (endpoint, warns) in [
+            ("http://pais.example", true),
+            ("http://10.0.0.1:8700", true),
+            ("https://pais.example", false),
+            ("http://127.0.0.1:8700", false),
+            ("http://127.5.0.1", false),
+            ("http://[::1]:8700", false),
+            ("http://localhost:8700", false),
+            ("http://api.localhost", false),
+        ] {
+            let warning = PlainHttpCredentials::check(&block(endpoint), Some(endpoint), &secrets);
+            assert_eq!(warning.is_some(), warns, "{endpoint}");
+        }
+        let without_auth: ProviderConfig = serde_json::from_value(
+            json!({"platform": "idun", "name": "idun", "endpoint": "http://idun.example", "servers": []}),
+        )
+        .unwrap();
+        assert!(
+            PlainHttpCredentials::check(&without_auth, Some("http://idun.example"), &secrets)
+                .is_none()
+        );
+    }
 
     #[test]
     fn a_selection_keeps_other_resources_out_of_the_run() {

@@ -66,6 +66,21 @@ impl SourceFile {
         }
     }
 
+    /// Starts a warning: reported, but the config is still valid.
+    pub fn warning(&self, code: Code, message: impl Into<String>) -> ConfigDiagnostic {
+        ConfigDiagnostic {
+            text: Some(self.named.clone()),
+            ..ConfigDiagnostic::blank(Some(code), Severity::Warning, message, self.index)
+        }
+    }
+
+    /// The same file shown with other text of the same length (secret values blanked out), so
+    /// every span and `line:col` stays right.
+    pub fn with_text(&self, text: String) -> SourceFile {
+        debug_assert_eq!(text.len(), self.text.len());
+        SourceFile::new(self.path.clone(), text, self.index)
+    }
+
     /// Starts an advice diagnostic: a note attached to an error (e.g. "first defined here").
     pub fn note(&self, message: impl Into<String>) -> ConfigDiagnostic {
         ConfigDiagnostic {
@@ -118,6 +133,10 @@ pub enum Code {
     OutOfRange,
     /// A string longer than allowed.
     TooLong,
+    /// A secret too short to be masked reliably in free text (a warning).
+    ShortSecret,
+    /// Credentials in a URL (`https://user:pass@host`).
+    UrlCredentials,
     /// A list longer than allowed.
     TooManyItems,
     /// A value that breaks a rule between fields.
@@ -154,6 +173,8 @@ impl Code {
             Code::InvalidUuid => "mcpform::config::invalid_uuid",
             Code::OutOfRange => "mcpform::config::out_of_range",
             Code::TooLong => "mcpform::config::too_long",
+            Code::ShortSecret => "mcpform::config::short_secret",
+            Code::UrlCredentials => "mcpform::config::url_credentials",
             Code::TooManyItems => "mcpform::config::too_many_items",
             Code::Invalid => "mcpform::config::invalid",
             Code::DuplicateProvider => "mcpform::config::duplicate_provider",
@@ -240,6 +261,26 @@ impl ConfigDiagnostic {
     /// The one-line description of the problem.
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    /// Whether this is a warning rather than an error.
+    pub fn is_warning(&self) -> bool {
+        self.severity == Severity::Warning
+    }
+
+    /// Shows `file`'s text instead of the one this diagnostic (or a related one) was made with,
+    /// where both name the same file.
+    pub(crate) fn show_text_of(&mut self, file: &SourceFile) {
+        if self
+            .text
+            .as_ref()
+            .is_some_and(|t| t.name() == file.named.name())
+        {
+            self.text = Some(file.named.clone());
+        }
+        for related in &mut self.related {
+            related.show_text_of(file);
+        }
     }
 
     pub(crate) fn order(&self) -> (usize, usize) {

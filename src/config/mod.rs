@@ -12,6 +12,7 @@ mod interpolate;
 pub mod model;
 mod schema;
 mod semantic;
+mod sensitive;
 mod suggest;
 mod tree;
 mod validate;
@@ -39,6 +40,8 @@ pub struct LoadedConfig {
     pub secrets: Secrets,
     /// Every file read, in order (the first one decides the default state-file location).
     pub files: Vec<PathBuf>,
+    /// What is worth saying about a valid config (secrets too short to mask reliably).
+    pub warnings: Vec<ConfigDiagnostic>,
 }
 
 /// Every problem found in the config, rendered together by miette.
@@ -83,6 +86,7 @@ pub fn load(
     let mut diagnostics = Vec::new();
     let mut secrets = Secrets::default();
     let mut providers = Vec::new();
+    let mut warnings = Vec::new();
     let mut documents: Vec<(SourceFile, Node)> = Vec::new();
     let sources = read_sources(paths, &mut diagnostics);
     let files = sources.iter().map(|f| f.path.clone()).collect();
@@ -92,13 +96,28 @@ pub fn load(
         let Some(raw) = yaml::parse(&file, &mut diagnostics) else {
             continue;
         };
-        let tree = Interpolator {
+        let mut tree = Interpolator {
             file: &file,
             env,
             secrets: &mut secrets,
             diags: &mut diagnostics,
         }
         .resolve(raw);
+        // Secret-marked values leave the snippets before any check can show them.
+        let sensitive = sensitive::mark(&mut tree, &file, env);
+        let file = if sensitive.hidden.is_empty() {
+            file
+        } else {
+            let shown = file.with_text(sensitive::blank_out(&file.text, &sensitive.hidden));
+            for diagnostic in &mut diagnostics[before..] {
+                diagnostic.show_text_of(&shown);
+            }
+            shown
+        };
+        warnings.extend(sensitive.warnings.into_iter().map(|mut warning| {
+            warning.show_text_of(&file);
+            warning
+        }));
         diagnostics.extend(validate::validate(&tree, &schema, &file));
         if diagnostics.len() == before {
             match serde_json::from_value::<ConfigFile>(tree.to_json()) {
@@ -154,6 +173,7 @@ pub fn load(
         providers,
         secrets,
         files,
+        warnings,
     })
 }
 

@@ -79,6 +79,7 @@ pub fn check_provider(provider: ProviderNode<'_>, out: &mut Vec<ConfigDiagnostic
         platform,
     };
     checker.check_url(provider.node.get("endpoint"), "endpoint", false, out);
+    checker.check_endpoint_credentials(provider.node.get("endpoint"), out);
     let (collection, fields) = match platform {
         Platform::Pais => ("servers", field_names::<PaisServer>()),
         Platform::Idun => ("servers", field_names::<IdunServer>()),
@@ -318,6 +319,40 @@ impl Checker<'_> {
         }
     }
 
+    /// `https://user:pass@host` would print the credentials in logs and errors, and send them
+    /// as Basic auth in place of the token: credentials belong under `auth`. The message never
+    /// quotes the URL (its snippet has the credentials blanked out, see `sensitive`).
+    fn check_endpoint_credentials(&self, node: Option<&Node>, out: &mut Vec<ConfigDiagnostic>) {
+        let Some(node) = node else {
+            return;
+        };
+        let Some(Ok(url)) = node.as_str().map(url::Url::parse) else {
+            return;
+        };
+        if url.username().is_empty() && url.password().is_none() {
+            return;
+        }
+        let auth = match self.platform {
+            Platform::Idun => "auth: { password: \"${IDUN_ADMIN_PASSWORD}\" }",
+            _ => "auth: { bearer: \"${API_TOKEN}\" }",
+        };
+        out.push(
+            self.file
+                .error(
+                    Code::UrlCredentials,
+                    format!(
+                        "the `endpoint` of provider `{}` has credentials in it",
+                        self.provider
+                    ),
+                )
+                .at(node.span, "a user name or password before `@`")
+                .help(format!(
+                    "mcpform would print them and send them in place of the token; remove them \
+                     from the URL and give the credential under `auth`, e.g. `{auth}`"
+                )),
+        );
+    }
+
     /// The schema checks that a URL is absolute; here its scheme must suit its use.
     fn check_url(
         &self,
@@ -414,6 +449,8 @@ mod tests {
             ("pais server without name or id", pais("{ url: https://s, transport: SSE }"), vec![Code::MissingField]),
             ("pais ftp url", pais("{ name: s, url: ftp://s, transport: SSE }"), vec![Code::InvalidUrl]),
             ("pais docs url", pais("{ name: s, url: https://s, transport: SSE, documentation_url: 'ws://d' }"), vec![Code::InvalidUrl]),
+            ("endpoint credentials", "  - { name: k, platform: klavis, endpoint: 'https://u:p@k.example' }\n".into(), vec![Code::UrlCredentials]),
+            ("endpoint user only", "  - { name: k, platform: klavis, endpoint: 'https://u@k.example' }\n".into(), vec![Code::UrlCredentials]),
             ("endpoint scheme", "  - { name: k, platform: klavis, endpoint: 'file://x/y' }\n".into(), vec![Code::InvalidUrl]),
             ("ignore a real field", pais("{ name: s, url: https://s, transport: SSE, ignore: [description, headers] }"), vec![]),
             ("ignore a typo", pais("{ name: s, url: https://s, transport: SSE, ignore: [descripton] }"), vec![Code::UnknownIgnoreField]),

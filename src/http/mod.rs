@@ -147,6 +147,8 @@ pub struct HttpResponse {
     /// The request's method and URL as errors may show them (secrets masked).
     method: String,
     url: String,
+    /// serde's message may quote a value of the body, and the body may echo a secret.
+    secrets: Secrets,
 }
 
 impl HttpResponse {
@@ -156,7 +158,7 @@ impl HttpResponse {
         serde_json::from_value(self.body).map_err(|e| HttpError::InvalidResponse {
             method: self.method,
             url: self.url,
-            message: e.to_string(),
+            message: self.secrets.mask_text(&e.to_string()),
         })
     }
 }
@@ -290,7 +292,10 @@ impl HttpClient {
                     if (200..300).contains(&status) {
                         return self.parse_body(&method, &shown, status, &text);
                     }
-                    let platform = (self.errors)(status, &text);
+                    // Masked before the platform's format reads it: a body that echoes a
+                    // secret (raw or JSON-escaped) may be shown cut short, and a cut secret
+                    // no longer matches.
+                    let platform = (self.errors)(status, &self.secrets.mask_text(&text));
                     let error = HttpError::Status {
                         method: method.to_string(),
                         url: shown.clone(),
@@ -319,7 +324,8 @@ impl HttpClient {
                             self.settings.timeout.as_secs_f64()
                         )
                     } else {
-                        error_chain(&e)
+                        // The URL is in the error already (masked); reqwest's copy is not.
+                        error_chain(&e.without_url())
                     };
                     let error = HttpError::Transport {
                         method: method.to_string(),
@@ -361,6 +367,7 @@ impl HttpClient {
             body,
             method: method.to_string(),
             url: url.to_owned(),
+            secrets: self.secrets.clone(),
         };
         if text.trim().is_empty() {
             return Ok(response(Value::Null));
@@ -370,7 +377,7 @@ impl HttpClient {
             .map_err(|e| HttpError::InvalidResponse {
                 method: method.to_string(),
                 url: url.to_owned(),
-                message: e.to_string(),
+                message: self.secrets.mask_text(&e.to_string()),
             })
     }
 

@@ -15,6 +15,7 @@ mod openapi;
 mod plan;
 mod resilience;
 mod saved_plan;
+mod secret_forms;
 mod secrets;
 mod selection;
 mod validate;

@@ -130,9 +130,8 @@ fn an_unreachable_platform_is_a_clear_error() {
       × provider `pais`: cannot read the live state
       ╰─▶ mcpform::http::transport
           
-            × GET http://127.0.0.1:[PORT]/api/v1/control/mcp-servers failed: error sending request for url
-            │ (http://127.0.0.1:[PORT]/api/v1/control/mcp-servers?limit=999&order=asc): client error
-            │ (Connect): tcp connect error: Connection refused (os error 111)
+            × GET http://127.0.0.1:[PORT]/api/v1/control/mcp-servers failed: error sending request: client
+            │ error (Connect): tcp connect error: Connection refused (os error 111)
             help: check the provider's `endpoint` and your network
           
       help: check the provider's `endpoint` and `auth` (and the environment variables they use)
@@ -223,8 +222,7 @@ fn an_endpoint_built_from_a_secret_never_shows_in_errors_or_logs() {
       ╰─▶ mcpform::http::transport
           
             × GET (sensitive)/api/v1/control/mcp-servers failed (after 2 attempts): error sending
-            │ request for url ((sensitive)/api/v1/control/mcp-servers?limit=999&order=asc): client
-            │ error (Connect): tcp connect error: Connection refused (os error 111)
+            │ request: client error (Connect): tcp connect error: Connection refused (os error 111)
             help: check the provider's `endpoint` and your network
           
       help: check the provider's `endpoint` and `auth` (and the environment variables they use)
