@@ -86,17 +86,19 @@ impl WriteError {
 impl From<HttpError> for WriteError {
     fn from(error: HttpError) -> WriteError {
         let verdict = match &error {
-            // Rejected before anything changed (a client error, an overloaded platform, or a
-            // refusal to send at all), or undone by the platform itself.
+            // Rejected before anything changed (a client error, or a refusal to send at all), or
+            // undone by the platform itself. A 408 (request timeout) proves nothing.
             HttpError::Status {
                 status,
                 rolled_back,
                 ..
-            } if *status < 500 || *status == 503 || *rolled_back => Verdict::LeftUntouched,
+            } if (*status < 500 && *status != 408) || *rolled_back => Verdict::LeftUntouched,
             HttpError::ReadOnly { .. } => Verdict::LeftUntouched,
-            // A server error, a lost connection or an unreadable answer: it may have landed.
+            // A server error (a 503 too: a proxy may send it after the platform stored the
+            // write), a lost connection, a redirect or an unreadable answer: it may have landed.
             HttpError::Status { .. }
             | HttpError::Transport { .. }
+            | HttpError::Redirect { .. }
             | HttpError::InvalidResponse { .. } => Verdict::NotConfirmed,
         };
         WriteError {
