@@ -175,6 +175,17 @@ pub struct HttpResponse {
 }
 
 impl HttpResponse {
+    /// A response as a test's fake platform gives it.
+    #[cfg(test)]
+    pub fn for_test(status: u16, body: Value) -> HttpResponse {
+        HttpResponse {
+            status,
+            body,
+            method: "POST".into(),
+            url: "http://127.0.0.1:1/x".into(),
+        }
+    }
+
     /// Reads the body as the platform's wire type; a body of another shape is an
     /// `InvalidResponse` naming the request.
     pub fn decode<T: DeserializeOwned>(self) -> Result<T, HttpError> {

@@ -5,6 +5,7 @@
 //! `mod.rs` (the trait impl and the platform's request shape). Knowing one means knowing all.
 //! A provider keeps no user resources between calls: each call is given the ones it concerns.
 
+mod create;
 mod fastapi;
 mod hasmcp;
 mod idun;
@@ -71,6 +72,10 @@ enum WriteCause {
     /// The platform answered success; the message says how its answer differs.
     #[error("{0}")]
     Answer(String),
+    /// A failed request or an answer that showed nothing (its message, secrets masked), and what
+    /// mcpform learned afterwards (a create looked up by name).
+    #[error("{error}; {note}")]
+    Settled { error: String, note: String },
 }
 
 impl WriteError {
@@ -79,6 +84,19 @@ impl WriteError {
         WriteError {
             verdict,
             cause: WriteCause::Answer(message.into()),
+        }
+    }
+}
+
+impl WriteError {
+    /// A failed request whose effect a later read settled: `note` says what it showed.
+    fn settled(verdict: Verdict, error: String, note: impl Into<String>) -> WriteError {
+        WriteError {
+            verdict,
+            cause: WriteCause::Settled {
+                error,
+                note: note.into(),
+            },
         }
     }
 }
