@@ -18,3 +18,4 @@ mod saved_plan;
 mod secrets;
 mod selection;
 mod validate;
+mod writes;
