@@ -1,7 +1,9 @@
 //! Apply: send the plan's requests, concurrently with a bound, and report per resource.
 //!
-//! Each resource is one request, so each ends either fully applied or untouched; retries and
-//! timeouts live in the HTTP client. A failure never stops the other resources.
+//! Each resource is one planned request; it counts as applied only when the provider confirmed
+//! it from the platform's answer (a create whose answer was lost is looked up first, never sent
+//! twice: `provider::create`). Retries and timeouts live in the HTTP client. A failure never stops
+//! the other resources, and only confirmed writes are recorded in the state.
 
 use std::sync::Arc;
 

@@ -1,11 +1,17 @@
 //! The HTTP client every provider uses: timeouts, retries, rate limiting, masked errors.
 //!
-//! Retry policy lives here and nowhere else. Providers supply how their platform phrases
-//! errors (`ErrorFormat`); this module never knows which platform it talks to.
+//! Retry policy and redirect policy live here and nowhere else. Providers supply how their
+//! platform phrases errors (`ErrorFormat`); this module never knows which platform it talks to.
+//!
+//! Redirects: a write (any method but GET) never follows one: a 301/302/303 would turn it into
+//! a GET and a 307/308 would carry its body, secrets included, to wherever `Location` points.
+//! Reads follow redirects within the endpoint's origin only. A redirect not followed is an
+//! error naming its `Location` (masked).
 
 mod rate_limit;
 mod retry;
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderMap, HeaderValue};
@@ -14,8 +20,8 @@ use serde_json::Value;
 
 use crate::mask::Secrets;
 pub use rate_limit::RateLimiter;
-pub use retry::RetryPolicy;
-use retry::{MAX_RETRY_AFTER, Outcome, jitter, parse_retry_after};
+use retry::{MAX_RETRY_AFTER, Outcome, parse_retry_after};
+pub use retry::{RetryPolicy, jitter};
 
 /// How one run's clients behave (from the command line).
 #[derive(Debug, Clone)]
@@ -106,6 +112,25 @@ pub enum HttpError {
         /// The refused request's URL, secrets masked.
         url: String,
     },
+    /// A redirect that mcpform does not follow: any redirect answering a write, and a read's
+    /// redirect to another origin (or past the hop limit).
+    #[error("{method} {url} answered HTTP {status}, a redirect to `{location}`; {why}")]
+    #[diagnostic(
+        code(mcpform::http::redirect),
+        help("point the provider's `endpoint` at the address the platform really serves")
+    )]
+    Redirect {
+        /// The request's method.
+        method: String,
+        /// The request's URL, secrets masked.
+        url: String,
+        /// The redirect's HTTP status.
+        status: u16,
+        /// The `Location` it pointed at, secrets masked.
+        location: String,
+        /// Why it was not followed.
+        why: &'static str,
+    },
     /// A success whose body is not what the platform documents.
     #[error("{method} {url} returned a body mcpform cannot read: {message}")]
     #[diagnostic(code(mcpform::http::invalid_response))]
@@ -152,6 +177,17 @@ pub struct HttpResponse {
 }
 
 impl HttpResponse {
+    /// A response as a test's fake platform gives it.
+    #[cfg(test)]
+    pub fn for_test(status: u16, body: Value) -> HttpResponse {
+        HttpResponse {
+            status,
+            body,
+            method: "POST".into(),
+            url: "http://127.0.0.1:1/x".into(),
+        }
+    }
+
     /// Reads the body as the platform's wire type; a body of another shape is an
     /// `InvalidResponse` naming the request.
     pub fn decode<T: DeserializeOwned>(self) -> Result<T, HttpError> {
@@ -165,7 +201,10 @@ impl HttpResponse {
 
 /// One platform account's HTTP client.
 pub struct HttpClient {
-    client: reqwest::Client,
+    /// For GET: follows redirects within the endpoint's origin.
+    reads: reqwest::Client,
+    /// For every other method: never follows a redirect. Shares the cookie jar with `reads`.
+    writes: reqwest::Client,
     base: String,
     settings: ClientSettings,
     limiter: Option<RateLimiter>,
@@ -198,27 +237,40 @@ impl HttpClient {
             value.set_sensitive(true);
             headers.insert(reqwest::header::AUTHORIZATION, value);
         }
-        let client = reqwest::Client::builder()
-            .default_headers(headers)
-            .cookie_store(true)
-            .timeout(settings.timeout)
-            .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
-            .user_agent(concat!("mcpform/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| HttpError::Transport {
-                method: "-".into(),
-                url: endpoint.into(),
-                message: e.to_string(),
-                attempts: 0,
-            })?;
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let build = |redirects: reqwest::redirect::Policy| {
+            reqwest::Client::builder()
+                .default_headers(headers.clone())
+                .cookie_provider(Arc::clone(&jar))
+                .redirect(redirects)
+                .timeout(settings.timeout)
+                .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
+                .user_agent(concat!("mcpform/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|e| HttpError::Transport {
+                    method: "-".into(),
+                    url: endpoint.into(),
+                    message: e.to_string(),
+                    attempts: 0,
+                })
+        };
+        let reads = build(reqwest::redirect::Policy::custom(follow_within_origin))?;
+        let writes = build(reqwest::redirect::Policy::custom(|attempt| attempt.stop()))?;
         Ok(HttpClient {
-            client,
+            reads,
+            writes,
             base: endpoint.trim_end_matches('/').to_owned(),
             settings: settings.clone(),
             limiter: rate_limit.map(RateLimiter::per_second),
             errors,
             secrets: secrets.clone(),
         })
+    }
+
+    /// When to send a request again: for callers that decide themselves whether a write may be
+    /// re-sent (a create whose outcome is unknown).
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.settings.retry
     }
 
     /// Sends a GET (idempotent, so retried freely).
@@ -273,7 +325,12 @@ impl HttpClient {
             if let Some(limiter) = &self.limiter {
                 limiter.acquire().await;
             }
-            let mut request = self.client.request(method.clone(), &url).query(query);
+            let client = if method == reqwest::Method::GET {
+                &self.reads
+            } else {
+                &self.writes
+            };
+            let mut request = client.request(method.clone(), &url).query(query);
             if let Some(body) = body {
                 request = request.json(body);
             }
@@ -288,7 +345,31 @@ impl HttpClient {
                         .get(reqwest::header::RETRY_AFTER)
                         .and_then(|v| v.to_str().ok())
                         .and_then(|v| parse_retry_after(v, SystemTime::now()));
-                    let text = response.text().await.unwrap_or_default();
+                    if (300..400).contains(&status) {
+                        return Err(self.redirect_error(&method, &shown, &response));
+                    }
+                    let text = match response.text().await {
+                        Ok(text) => text,
+                        // The answer broke off: as uncertain as no answer at all.
+                        Err(e) => {
+                            let error = HttpError::Transport {
+                                method: method.to_string(),
+                                url: shown.clone(),
+                                message: self.secrets.mask_text(&error_chain(&e)),
+                                attempts: attempt,
+                            };
+                            if !self.settings.retry.should_retry(
+                                Outcome::Interrupted,
+                                idempotent,
+                                attempt,
+                            ) {
+                                return Err(error);
+                            }
+                            let delay = self.settings.retry.backoff(attempt, jitter());
+                            tokio::time::sleep(delay).await;
+                            continue;
+                        }
+                    };
                     if (200..300).contains(&status) {
                         return self.parse_body(&method, &shown, status, &text);
                     }
@@ -305,7 +386,9 @@ impl HttpClient {
                         rolled_back: platform.rolled_back,
                     };
                     let outcome = match status {
-                        429 | 503 => Outcome::Rejected,
+                        // A 503 may come from a proxy after the platform stored the write, so
+                        // only a 429 proves the request was refused unprocessed.
+                        429 => Outcome::Rejected,
                         500..=599 if !platform.rolled_back => Outcome::ServerError,
                         _ => return Err(error),
                     };
@@ -381,6 +464,34 @@ impl HttpClient {
             })
     }
 
+    /// The error for a redirect answer that was not followed, naming its `Location` (masked).
+    fn redirect_error(
+        &self,
+        method: &reqwest::Method,
+        shown: &str,
+        response: &reqwest::Response,
+    ) -> HttpError {
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .unwrap_or_else(|| "(no Location header)".to_owned());
+        let why = if *method != reqwest::Method::GET {
+            "mcpform never follows a redirect on a write"
+        } else if !same_origin_location(response.url(), &location) {
+            "mcpform follows redirects only within the endpoint's origin"
+        } else {
+            "too many redirects"
+        };
+        HttpError::Redirect {
+            method: method.to_string(),
+            url: shown.to_owned(),
+            status: response.status().as_u16(),
+            location: self.secrets.mask_text(&location),
+            why,
+        }
+    }
+
     /// The URL as errors and logs may show it: an endpoint built from `${VAR}` is secret.
     fn shown_url(&self, path: &str) -> String {
         self.secrets.mask_text(&format!("{}{path}", self.base))
@@ -394,6 +505,25 @@ impl HttpClient {
             );
         }
     }
+}
+
+/// The read client's redirect policy: follow within the first request's origin, at most 10 hops.
+fn follow_within_origin(attempt: reqwest::redirect::Attempt<'_>) -> reqwest::redirect::Action {
+    let same_origin = attempt
+        .previous()
+        .first()
+        .is_some_and(|first| first.origin() == attempt.url().origin());
+    if same_origin && attempt.previous().len() <= 10 {
+        attempt.follow()
+    } else {
+        attempt.stop()
+    }
+}
+
+/// Whether `location`, resolved against `from`, stays in `from`'s origin.
+fn same_origin_location(from: &reqwest::Url, location: &str) -> bool {
+    from.join(location)
+        .is_ok_and(|target| target.origin() == from.origin())
 }
 
 /// reqwest's top-level message is vague ("error sending request"); the cause says why.

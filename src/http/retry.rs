@@ -1,8 +1,9 @@
 //! When to retry a failed request, and how long to wait first.
 //!
-//! Retries only what is safe: a rejected request (429, 503, refused connection) can always be
-//! re-sent; other server errors and timeouts only when the request is idempotent, because the
-//! platform may have applied it. The platform's `Retry-After` wins over our own backoff.
+//! Retries only what is safe: a rejected request (429, refused connection) can always be
+//! re-sent; server errors (503 included: a proxy may send it after the platform stored the
+//! write) and timeouts only when the request is idempotent, because the platform may have
+//! applied it. The platform's `Retry-After` wins over our own backoff.
 
 use std::time::{Duration, SystemTime};
 
@@ -33,7 +34,7 @@ impl Default for RetryPolicy {
 /// How one attempt ended, as far as retrying is concerned.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Outcome {
-    /// The server refused the request without processing it (429, 503).
+    /// The server refused the request without processing it (429).
     Rejected,
     /// A server error after which the request may or may not have been applied.
     ServerError,

@@ -5,6 +5,7 @@
 //! `mod.rs` (the trait impl and the platform's request shape). Knowing one means knowing all.
 //! A provider keeps no user resources between calls: each call is given the ones it concerns.
 
+mod create;
 mod fastapi;
 mod hasmcp;
 mod idun;
@@ -71,6 +72,10 @@ enum WriteCause {
     /// The platform answered success; the message says how its answer differs.
     #[error("{0}")]
     Answer(String),
+    /// A failed request or an answer that showed nothing (its message, secrets masked), and what
+    /// mcpform learned afterwards (a create looked up by name).
+    #[error("{error}; {note}")]
+    Settled { error: String, note: String },
 }
 
 impl WriteError {
@@ -83,20 +88,35 @@ impl WriteError {
     }
 }
 
+impl WriteError {
+    /// A failed request whose effect a later read settled: `note` says what it showed.
+    fn settled(verdict: Verdict, error: String, note: impl Into<String>) -> WriteError {
+        WriteError {
+            verdict,
+            cause: WriteCause::Settled {
+                error,
+                note: note.into(),
+            },
+        }
+    }
+}
+
 impl From<HttpError> for WriteError {
     fn from(error: HttpError) -> WriteError {
         let verdict = match &error {
-            // Rejected before anything changed (a client error, an overloaded platform, or a
-            // refusal to send at all), or undone by the platform itself.
+            // Rejected before anything changed (a client error, or a refusal to send at all), or
+            // undone by the platform itself. A 408 (request timeout) proves nothing.
             HttpError::Status {
                 status,
                 rolled_back,
                 ..
-            } if *status < 500 || *status == 503 || *rolled_back => Verdict::LeftUntouched,
+            } if (*status < 500 && *status != 408) || *rolled_back => Verdict::LeftUntouched,
             HttpError::ReadOnly { .. } => Verdict::LeftUntouched,
-            // A server error, a lost connection or an unreadable answer: it may have landed.
+            // A server error (a 503 too: a proxy may send it after the platform stored the
+            // write), a lost connection, a redirect or an unreadable answer: it may have landed.
             HttpError::Status { .. }
             | HttpError::Transport { .. }
+            | HttpError::Redirect { .. }
             | HttpError::InvalidResponse { .. } => Verdict::NotConfirmed,
         };
         WriteError {

@@ -19,3 +19,4 @@ mod secret_forms;
 mod secrets;
 mod selection;
 mod validate;
+mod writes;

@@ -90,7 +90,7 @@ fn a_persistent_503_fails_that_resource_and_still_applies_the_others() {
     Plan: 0 to create, 2 to update, 0 to delete; 0 unchanged.
 
     ✓ pais/servers/a: update applied
-    ✗ pais/servers/b: update failed, left untouched: PATCH http://127.0.0.1:[PORT]/api/v1/control/mcp-servers/22222222-2222-4222-8222-222222222222 answered HTTP 503 (after 3 attempts): Service Unavailable
+    ✗ pais/servers/b: update failed, not confirmed (run `mcpform plan` to see whether it took effect): PATCH http://127.0.0.1:[PORT]/api/v1/control/mcp-servers/22222222-2222-4222-8222-222222222222 answered HTTP 503 (after 3 attempts): Service Unavailable
 
     Apply incomplete: 1 applied, 1 failed.
     ----- stderr -----

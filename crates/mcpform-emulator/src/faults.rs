@@ -3,15 +3,18 @@
 //!
 //! The middleware here wraps every platform route: it records the request (body included),
 //! answers 429 when the optional rate limit is exhausted, answers with a queued fault instead of
-//! the handler when one matches, and records the final status. Control routes (`/_emulator/...`)
-//! pass through untouched.
+//! the handler when one matches (or, for a fault that fires after the handler, replaces the
+//! handler's answer once the write is stored), and records the final status. Control routes
+//! (`/_emulator/...`) pass through untouched.
 
 use std::collections::VecDeque;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use axum::body::{Body, to_bytes};
+use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
@@ -42,14 +45,24 @@ pub struct RecordedRequest {
     pub cookie: Option<String>,
     /// The JSON body; a body that is not JSON is kept as a JSON string, an empty one as `None`.
     pub body: Option<Value>,
-    /// The status the emulator answered with (0 while the request is still being handled).
+    /// The status the emulator answered with (0 while the request is still being handled, and
+    /// for a request whose connection a fault dropped without an answer).
     pub status: u16,
 }
 
-/// A canned answer that replaces the normal handler for matching requests.
+/// A canned answer that replaces the normal handler's for matching requests.
 ///
-/// Because the handler never runs, a faulted write changes nothing: that is how the emulators
-/// model a platform that rolled back.
+/// By default the fault fires **before** the handler, which then never runs: a faulted write
+/// changes nothing, which is how the emulators model a platform that refused it or rolled it back.
+/// With `when: after` the handler runs first (the write is stored) and its answer is replaced:
+/// how a platform, proxy or network loses the answer to a write that landed.
+///
+/// The answer is `status` with `body` (JSON) or `raw_body` (bytes as given) and `headers`: an
+/// empty 200 is `{"status": 200}`, a redirect is a 3xx with a `Location` header
+/// ([`Fault::redirect`]). With `drop_connection: true` there is no answer at all: the connection
+/// is closed mid-response, as a reset or a killed server leaves it (`status` is then ignored).
+///
+/// Over HTTP (`POST /_emulator/faults`) every field but `status` may be left out.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Fault {
     /// HTTP method to match, case-insensitive; `A|B` matches either; `None` matches any.
@@ -61,11 +74,32 @@ pub struct Fault {
     /// JSON body of the answer; `null` (the default over HTTP) sends an empty body.
     #[serde(default)]
     pub body: Value,
+    /// The answer's body exactly as given (truncated JSON, an HTML error page), instead of `body`;
+    /// sent as `text/plain` unless `headers` give a `Content-Type`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw_body: Option<String>,
     /// Headers of the answer, as (name, value) pairs.
     #[serde(default)]
     pub headers: Vec<(String, String)>,
     /// How many matching requests to answer; `None` = every matching request, forever.
     pub times: Option<u32>,
+    /// Whether the fault replaces the handler (`before`, the default) or its answer (`after`).
+    #[serde(default)]
+    pub when: FaultTiming,
+    /// Close the connection without an answer instead of answering.
+    #[serde(default)]
+    pub drop_connection: bool,
+}
+
+/// When a [`Fault`] fires, relative to the platform's handler.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultTiming {
+    /// Instead of the handler: nothing the request asked for happens.
+    #[default]
+    Before,
+    /// After the handler stored the request's effect: only the answer is lost or replaced.
+    After,
 }
 
 impl Fault {
@@ -86,6 +120,7 @@ impl Fault {
             body,
             headers: vec![("Retry-After".to_owned(), retry_after_secs.to_string())],
             times: Some(1),
+            ..Fault::answer(429)
         }
     }
 
@@ -103,10 +138,8 @@ impl Fault {
         Fault {
             method: None,
             path_contains: None,
-            status: 503,
             body,
-            headers: Vec::new(),
-            times: None,
+            ..Fault::answer(503)
         }
     }
 
@@ -115,7 +148,6 @@ impl Fault {
         Fault {
             method: Some("PATCH|POST".to_owned()),
             path_contains: Some("/admin/api/v1/mcp-servers".to_owned()),
-            status: 500,
             body: json!({
                 "error": {
                     "code": "reload_failed",
@@ -123,8 +155,65 @@ impl Fault {
                     "details": { "recovered": true }
                 }
             }),
-            headers: Vec::new(),
             times: Some(1),
+            ..Fault::answer(500)
+        }
+    }
+
+    /// `status` with an empty body and no headers, on every request, forever, before the
+    /// handler: the base the other constructors fill in (`Fault { .., ..Fault::answer(200) }`).
+    pub fn answer(status: u16) -> Fault {
+        Fault {
+            method: None,
+            path_contains: None,
+            status,
+            body: Value::Null,
+            raw_body: None,
+            headers: Vec::new(),
+            times: None,
+            when: FaultTiming::Before,
+            drop_connection: false,
+        }
+    }
+
+    /// A redirect (`301`, `302`, `303`, `307`, `308`) to `location`, on every request, forever.
+    pub fn redirect(status: u16, location: &str) -> Fault {
+        Fault {
+            headers: vec![("Location".to_owned(), location.to_owned())],
+            ..Fault::answer(status)
+        }
+    }
+
+    /// The connection closed without an answer, on every request, forever.
+    pub fn dropped_connection() -> Fault {
+        Fault {
+            drop_connection: true,
+            ..Fault::answer(200)
+        }
+    }
+
+    /// The same answer, given after the handler has stored the request's effect.
+    pub fn after_handler(self) -> Fault {
+        Fault {
+            when: FaultTiming::After,
+            ..self
+        }
+    }
+
+    /// Only for requests with this method (`A|B` for either) and a path containing `path`.
+    pub fn on(self, method: &str, path_contains: &str) -> Fault {
+        Fault {
+            method: Some(method.to_owned()),
+            path_contains: Some(path_contains.to_owned()),
+            ..self
+        }
+    }
+
+    /// Only `times` matching requests.
+    pub fn times(self, times: u32) -> Fault {
+        Fault {
+            times: Some(times),
+            ..self
         }
     }
 
@@ -154,12 +243,28 @@ impl Fault {
 
 impl IntoResponse for Fault {
     fn into_response(self) -> Response {
+        if self.drop_connection {
+            // Headers may already be on their way; the failing body makes the server close the
+            // connection, so the client never reads a complete answer.
+            let mut response = Response::new(Body::new(BrokenBody));
+            response.extensions_mut().insert(Dropped);
+            return response;
+        }
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut response = if self.body.is_null() {
+        let mut response = if let Some(raw) = self.raw_body {
+            (status, raw).into_response()
+        } else if self.body.is_null() {
             status.into_response()
         } else {
             (status, axum::Json(self.body)).into_response()
         };
+        if self
+            .headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("content-type"))
+        {
+            response.headers_mut().remove(header::CONTENT_TYPE);
+        }
         for (name, value) in self.headers {
             if let (Ok(name), Ok(value)) = (
                 HeaderName::try_from(name.as_str()),
@@ -239,6 +344,28 @@ impl RateLimit {
             Platform::Pais | Platform::Idun => {}
         }
         fault.into_response()
+    }
+}
+
+/// Marks a response that closes the connection instead of answering (logged with status 0).
+#[derive(Clone, Copy)]
+struct Dropped;
+
+/// A response body that fails at once: the server closes the connection mid-response.
+struct BrokenBody;
+
+impl http_body::Body for BrokenBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, std::io::Error>>> {
+        Poll::Ready(Some(Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "emulator fault: connection dropped",
+        ))))
     }
 }
 
@@ -365,13 +492,23 @@ pub(crate) async fn record_and_fault(
     let response = match limited {
         Some(rejection) => rejection,
         None => match traffic.take_fault(&method, &path) {
-            Some(fault) => fault.into_response(),
-            None => {
-                next.run(Request::from_parts(parts, Body::from(bytes)))
-                    .await
+            Some(fault) if fault.when == FaultTiming::Before => fault.into_response(),
+            fault => {
+                let handled = next
+                    .run(Request::from_parts(parts, Body::from(bytes)))
+                    .await;
+                match fault {
+                    // The handler's answer is dropped: what it stored stays stored.
+                    Some(fault) => fault.into_response(),
+                    None => handled,
+                }
             }
         },
     };
+    if response.extensions().get::<Dropped>().is_some() {
+        traffic.finish(seq, 0);
+        return response;
+    }
     traffic.finish(seq, response.status().as_u16());
     response
 }

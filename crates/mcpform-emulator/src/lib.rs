@@ -40,7 +40,7 @@ use serde_json::{Value, json};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use faults::{Fault, RecordedRequest};
+pub use faults::{Fault, FaultTiming, RecordedRequest};
 pub use interleave::Interleave;
 
 use faults::{RateLimit, Traffic};

@@ -496,3 +496,137 @@ async fn unknown_routes_and_methods_answer_like_fastapi() {
         (405, json!({ "detail": "Method Not Allowed" }))
     );
 }
+
+#[tokio::test]
+async fn an_after_fault_replaces_the_answer_but_keeps_the_write() {
+    let emu = start_emulator(Platform::Pais, None, EmulatorAuth::None).await;
+    emu.inject(
+        Fault::unavailable(Platform::Pais)
+            .on("POST", PAIS)
+            .times(1)
+            .after_handler(),
+    );
+    let http = client();
+    let body = json!({ "name": "a", "url": "https://a.example", "transport": "SSE" });
+    let (status, answer) = send(http.post(format!("{}{PAIS}", emu.url())).json(&body)).await;
+    assert_eq!(
+        (status, answer),
+        (503, json!({ "detail": "Service Unavailable" }))
+    );
+    let stored = emu.state()["servers"].as_array().unwrap().clone();
+    assert_eq!(stored.len(), 1, "the handler ran: {stored:?}");
+    assert_eq!(stored[0]["name"], "a");
+    assert_eq!(
+        emu.requests()[0].status,
+        503,
+        "the log shows what the client saw"
+    );
+}
+
+#[tokio::test]
+async fn a_before_fault_with_an_empty_200_stores_nothing_and_an_after_one_stores() {
+    let emu = start_emulator(Platform::Pais, Some(pais_seed()), EmulatorAuth::None).await;
+    let url = format!("{}{PAIS}/0b8f3c1e-0000-4000-8000-000000000001", emu.url());
+    let http = client();
+    emu.inject(Fault::answer(200).on("PATCH", PAIS).times(1));
+    let (status, body) = send(http.patch(&url).json(&json!({ "name": "before" }))).await;
+    assert_eq!((status, body), (200, Value::Null));
+    assert_eq!(emu.state()["servers"][0]["name"], "github");
+    emu.inject(
+        Fault::answer(200)
+            .on("PATCH", PAIS)
+            .times(1)
+            .after_handler(),
+    );
+    let (status, body) = send(http.patch(&url).json(&json!({ "name": "after" }))).await;
+    assert_eq!((status, body), (200, Value::Null));
+    assert_eq!(emu.state()["servers"][0]["name"], "after");
+}
+
+#[tokio::test]
+async fn a_redirect_fault_sends_location_and_is_not_followed_by_the_emulator() {
+    let emu = start_emulator(Platform::Pais, Some(pais_seed()), EmulatorAuth::None).await;
+    let location = format!("{}/moved", emu.url());
+    emu.inject(Fault::redirect(303, &location).on("PATCH", PAIS).times(1));
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let url = format!("{}{PAIS}/0b8f3c1e-0000-4000-8000-000000000001", emu.url());
+    let response = http
+        .patch(&url)
+        .json(&json!({ "name": "x" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(response.headers()["location"], location.as_str());
+    assert_eq!(emu.state()["servers"][0]["name"], "github");
+    assert_eq!(emu.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn a_dropped_connection_after_the_handler_keeps_the_write_and_answers_nothing() {
+    let emu = start_emulator(Platform::Pais, None, EmulatorAuth::None).await;
+    emu.inject(
+        Fault::dropped_connection()
+            .on("POST", PAIS)
+            .times(1)
+            .after_handler(),
+    );
+    let http = client();
+    let body = json!({ "name": "a", "url": "https://a.example", "transport": "SSE" });
+    let result = async {
+        let response = http
+            .post(format!("{}{PAIS}", emu.url()))
+            .json(&body)
+            .send()
+            .await?;
+        response.bytes().await
+    }
+    .await;
+    assert!(result.is_err(), "no complete answer: {result:?}");
+    assert_eq!(emu.state()["servers"].as_array().unwrap().len(), 1);
+    assert_eq!(emu.requests()[0].status, 0);
+    // The emulator keeps serving on new connections.
+    let (status, list) = send(http.get(format!("{}{PAIS}", emu.url()))).await;
+    assert_eq!(status, 200);
+    assert_eq!(list["data"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn http_faults_take_timing_raw_bodies_and_dropped_connections() {
+    let emu = start_emulator(Platform::Pais, None, EmulatorAuth::None).await;
+    let http = client();
+    let faults = format!("{}/_emulator/faults", emu.url());
+    let fault = json!({
+        "status": 502, "times": 1, "method": "POST", "when": "after",
+        "raw_body": "<html>Bad Gateway</html>", "headers": [["Content-Type", "text/html"]]
+    });
+    assert_eq!(send(http.post(&faults).json(&fault)).await.0, 204);
+    let body = json!({ "name": "a", "url": "https://a.example", "transport": "SSE" });
+    let response = http
+        .post(format!("{}{PAIS}", emu.url()))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 502);
+    assert_eq!(response.headers()["content-type"], "text/html");
+    assert_eq!(response.text().await.unwrap(), "<html>Bad Gateway</html>");
+    assert_eq!(emu.state()["servers"].as_array().unwrap().len(), 1);
+
+    let fault = json!({ "status": 200, "times": 1, "drop_connection": true });
+    assert_eq!(send(http.post(&faults).json(&fault)).await.0, 204);
+    let broken = async {
+        http.get(format!("{}{PAIS}", emu.url()))
+            .send()
+            .await?
+            .bytes()
+            .await
+    }
+    .await;
+    assert!(broken.is_err(), "{broken:?}");
+    let bad = json!({ "status": 200, "when": "sometime" });
+    assert_eq!(send(http.post(&faults).json(&bad)).await.0, 400);
+}

@@ -4,6 +4,7 @@
 
 mod api;
 mod client;
+mod confirm;
 mod convert;
 
 pub(super) use convert::desired_resource;
@@ -14,10 +15,11 @@ use serde_json::{Map, Value, json};
 
 use crate::config::model::{HasmcpProvider as HasmcpConfig, Platform};
 use crate::diff::{DesiredResource, LiveObject, RequestBuilder, ResourceDelta};
-use crate::http::{HttpClient, HttpError};
+use crate::http::{HttpClient, HttpError, HttpResponse, RetryPolicy};
 use crate::plan::{Method, Request};
 
-use super::{BoxFuture, Connection, Provider, Verdict, WriteError};
+use super::create::{Creates, create_once};
+use super::{BoxFuture, Connection, Provider, WriteError};
 
 pub struct HasmcpProvider {
     http: Arc<HttpClient>,
@@ -69,45 +71,61 @@ impl Provider for HasmcpProvider {
 
     fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<(), WriteError>> {
         Box::pin(async move {
-            let method = crate::http::method(request.method);
-            // Neither is idempotent: a repeated PATCH would carry a stale version.
-            let response = self
-                .http
-                .send(method, &request.path, &[], Some(&request.body), false)
-                .await?;
-            if request.method == Method::Patch {
-                let answer: api::ServerEnvelope = response.decode()?;
-                verify_update(&request.body["server"], &answer.server)?;
+            if request.method == Method::Post {
+                return create_once(self, request).await;
             }
-            Ok(())
+            // Not idempotent: a repeated PATCH would carry a stale version.
+            let answer = self
+                .http
+                .send(
+                    reqwest::Method::PATCH,
+                    &request.path,
+                    &[],
+                    Some(&request.body),
+                    false,
+                )
+                .await?;
+            confirm::check_answer(request, &answer.body)
         })
     }
 }
 
-/// The write landed only if the version moved by exactly one and the scalars are what was
-/// sent; a concurrent writer can itself bump the version by one, so both are checked.
-fn verify_update(sent: &Value, answer: &api::Server) -> Result<(), WriteError> {
-    let sent_version = sent["version"].as_i64().unwrap_or_default();
-    let scalars_match = sent["name"] == json!(answer.name)
-        && sent["instructions"] == json!(answer.instructions())
-        && sent["requestHeadersProxyEnabled"] == json!(answer.request_headers_proxy_enabled);
-    if answer.version == sent_version + 1 && scalars_match {
-        return Ok(());
+impl Creates for HasmcpProvider {
+    type Found = api::Server;
+
+    fn post<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<HttpResponse, HttpError>> {
+        Box::pin(self.http.send(
+            reqwest::Method::POST,
+            &request.path,
+            &[],
+            Some(&request.body),
+            false,
+        ))
     }
-    Err(WriteError::answered(
-        Verdict::Conflict,
-        format!(
-            "the server was changed by someone else since the plan (sent version {sent_version}, \
-         the platform now has version {} {}); HasMCP may have replaced its links but dropped the \
-         name/instructions update",
-            answer.version,
-            if scalars_match {
-                "with the planned values"
-            } else {
-                "with other values"
-            },
-        ),
-    ))
+
+    fn check_answer(&self, request: &Request, answer: &HttpResponse) -> Result<(), WriteError> {
+        confirm::check_answer(request, &answer.body)
+    }
+
+    fn name<'r>(&self, request: &'r Request) -> Option<&'r str> {
+        request.body["server"].get("name").and_then(Value::as_str)
+    }
+
+    fn find<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Vec<api::Server>, HttpError>> {
+        Box::pin(async move {
+            let mut servers = client::list_servers(&self.http).await?;
+            servers.retain(|s| s.name == name);
+            Ok(servers)
+        })
+    }
+
+    fn check_found(&self, request: &Request, found: &api::Server) -> Result<(), WriteError> {
+        confirm::check_scalars(&request.body["server"], found)
+    }
+
+    fn retry_policy(&self) -> RetryPolicy {
+        self.http.retry_policy()
+    }
 }
 
 impl RequestBuilder for HasmcpProvider {
@@ -134,28 +152,5 @@ impl RequestBuilder for HasmcpProvider {
             body: Value::Object(body),
             sensitive: Vec::new(),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn answer(version: i64, name: &str) -> api::Server {
-        serde_json::from_value(
-            json!({"id": "sSuB9Gf6aD4", "name": name, "instructions": "i", "version": version,
-                                      "requestHeadersProxyEnabled": false}),
-        )
-        .unwrap()
-    }
-
-    #[test]
-    fn a_write_is_confirmed_only_by_version_plus_one_and_the_sent_scalars() {
-        let sent = json!({"name": "new", "instructions": "i", "requestHeadersProxyEnabled": false, "version": 4});
-        assert!(verify_update(&sent, &answer(5, "new")).is_ok());
-        // A concurrent writer bumped the version by one; our stale write was dropped.
-        let dropped = verify_update(&sent, &answer(5, "old")).unwrap_err();
-        assert_eq!(dropped.verdict, Verdict::Conflict);
-        assert!(verify_update(&sent, &answer(6, "new")).is_err());
     }
 }

@@ -34,25 +34,28 @@ pub fn desired_resource(provider: &str, server: &IdunServer) -> DesiredResource 
 }
 
 pub fn live_object(server: McpServerRead) -> LiveObject {
-    let mcp_server: Map<String, Value> = MCP_SERVER_FIELDS
-        .iter()
-        .filter_map(|(config, wire)| {
-            server
-                .mcp_server
-                .get(*wire)
-                .map(|v| ((*config).to_owned(), v.clone()))
-        })
-        .collect();
     let mut document = Map::new();
     document.insert("name".into(), json!(server.name));
     document.insert("enabled".into(), json!(server.enabled));
-    document.insert("mcp_server".into(), Value::Object(normalize(mcp_server)));
+    document.insert(
+        "mcp_server".into(),
+        Value::Object(mcp_server_document(&server.mcp_server)),
+    );
     LiveObject {
         id: server.id,
         name: Some(server.name),
         document,
         meta: Map::new(),
     }
+}
+
+/// A wire `mcpServer` (sent or returned) as the normalized document, in config naming.
+pub fn mcp_server_document(wire: &Map<String, Value>) -> Map<String, Value> {
+    let document = MCP_SERVER_FIELDS
+        .iter()
+        .filter_map(|(config, name)| wire.get(*name).map(|v| ((*config).to_owned(), v.clone())))
+        .collect();
+    normalize(document)
 }
 
 /// The effective `mcp_server` document in the platform's camelCase, for the request body.

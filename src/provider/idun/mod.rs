@@ -5,6 +5,7 @@
 
 mod api;
 mod client;
+mod confirm;
 mod convert;
 
 pub(super) use convert::desired_resource;
@@ -13,14 +14,16 @@ use serde_json::{Map, Value};
 
 use crate::config::model::{IdunProvider as IdunConfig, Platform};
 use crate::diff::{DesiredResource, LiveObject, RequestBuilder, ResourceDelta};
-use crate::http::HttpError;
+use crate::http::{HttpError, HttpResponse, RetryPolicy};
 use crate::plan::{Method, Request};
 
+use super::create::{Creates, create_once};
 use super::{BoxFuture, Connection, Provider, WriteError};
 use client::IdunClient;
 
 pub struct IdunProvider {
     client: IdunClient,
+    retry: RetryPolicy,
 }
 
 impl IdunProvider {
@@ -28,6 +31,7 @@ impl IdunProvider {
         let http = connection.http_client(None, api::error_message)?;
         Ok(IdunProvider {
             client: IdunClient::new(http, config.auth.as_ref().map(|a| a.password.clone())),
+            retry: connection.settings.retry,
         })
     }
 }
@@ -53,16 +57,65 @@ impl Provider for IdunProvider {
     }
 
     fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<(), WriteError>> {
+        // A failed reload comes back as HTTP 500 `reload_failed`, which `api::error_message`
+        // marks as rolled back: not retried, and reported as leaving the server untouched.
         Box::pin(async move {
-            let method = crate::http::method(request.method);
-            // A failed reload comes back as HTTP 500 `reload_failed`, which `api::error_message`
-            // marks as rolled back: not retried, and reported as leaving the server untouched.
-            let idempotent = request.method == Method::Patch;
-            self.client
-                .send(method, &request.path, Some(&request.body), idempotent)
+            if request.method == Method::Post {
+                return create_once(self, request).await;
+            }
+            let answer = self
+                .client
+                .send(
+                    crate::http::method(request.method),
+                    &request.path,
+                    Some(&request.body),
+                    true,
+                )
                 .await?;
-            Ok(())
+            confirm::check_answer(request, &answer.body)
         })
+    }
+}
+
+impl Creates for IdunProvider {
+    type Found = api::McpServerRead;
+
+    fn post<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<HttpResponse, HttpError>> {
+        Box::pin(self.client.send(
+            reqwest::Method::POST,
+            &request.path,
+            Some(&request.body),
+            false,
+        ))
+    }
+
+    fn check_answer(&self, request: &Request, answer: &HttpResponse) -> Result<(), WriteError> {
+        confirm::check_answer(request, &answer.body)
+    }
+
+    /// Names are not unique on Idun (slugs are), but a create is planned only when no live
+    /// server has the name, so the ones that have it afterwards are this create's.
+    fn name<'r>(&self, request: &'r Request) -> Option<&'r str> {
+        request.body.get("name").and_then(Value::as_str)
+    }
+
+    fn find<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<api::McpServerRead>, HttpError>> {
+        Box::pin(async move {
+            let mut servers = self.client.list_servers().await?;
+            servers.retain(|s| s.name == name);
+            Ok(servers)
+        })
+    }
+
+    fn check_found(&self, request: &Request, found: &api::McpServerRead) -> Result<(), WriteError> {
+        confirm::check_server(&request.body, found)
+    }
+
+    fn retry_policy(&self) -> RetryPolicy {
+        self.retry
     }
 }
 

@@ -17,5 +17,6 @@ pub struct Instance {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateResponse {
+    pub instance_id: Option<String>,
     pub is_read_only: bool,
 }

@@ -3,6 +3,7 @@
 
 mod api;
 mod client;
+mod confirm;
 mod convert;
 
 pub(super) use convert::desired_resource;
@@ -16,7 +17,7 @@ use crate::diff::{DesiredResource, LiveObject, RequestBuilder, ResourceDelta, Wr
 use crate::http::{HttpClient, HttpError};
 use crate::plan::Request;
 
-use super::{BoxFuture, Connection, Provider, Verdict, WriteError};
+use super::{BoxFuture, Connection, Provider, WriteError};
 
 pub struct KlavisProvider {
     http: Arc<HttpClient>,
@@ -68,17 +69,7 @@ impl Provider for KlavisProvider {
                     true,
                 )
                 .await?;
-            let answer: api::UpdateResponse = response.decode()?;
-            if Some(answer.is_read_only) != request.body["isReadOnly"].as_bool() {
-                return Err(WriteError::answered(
-                    Verdict::NotAppliedAsPlanned,
-                    format!(
-                        "Klavis answered `isReadOnly: {}` after mcpform sent `isReadOnly: {}`",
-                        answer.is_read_only, request.body["isReadOnly"]
-                    ),
-                ));
-            }
-            Ok(())
+            confirm::check_answer(request, &response.body)
         })
     }
 }

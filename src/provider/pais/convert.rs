@@ -78,7 +78,7 @@ fn insert_opt(document: &mut Map<String, Value>, key: &str, value: Option<String
 
 /// PAIS validates URLs with pydantic, which canonicalizes them (`https://h` → `https://h/`);
 /// canonicalizing both sides the same way keeps that from showing as a change.
-fn normalize_url(raw: &str) -> String {
+pub fn normalize_url(raw: &str) -> String {
     url::Url::parse(raw).map_or_else(|_| raw.to_owned(), String::from)
 }
 

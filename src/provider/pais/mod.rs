@@ -5,6 +5,7 @@
 
 mod api;
 mod client;
+mod confirm;
 mod convert;
 #[cfg(test)]
 mod tests;
@@ -15,9 +16,10 @@ use serde_json::{Map, Value};
 
 use crate::config::model::{PaisProvider as PaisConfig, Platform};
 use crate::diff::{DesiredResource, LiveObject, RequestBuilder, ResourceDelta, WriteOnlyAction};
-use crate::http::{HttpClient, HttpError};
+use crate::http::{HttpClient, HttpError, HttpResponse, RetryPolicy};
 use crate::plan::{Method, Request};
 
+use super::create::{Creates, create_once};
 use super::{BoxFuture, Connection, Provider, WriteError};
 
 pub struct PaisProvider {
@@ -53,14 +55,60 @@ impl Provider for PaisProvider {
 
     fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<(), WriteError>> {
         Box::pin(async move {
-            let method = crate::http::method(request.method);
-            // A merge patch is idempotent; a create is not.
-            let idempotent = request.method == Method::Patch;
-            self.http
-                .send(method, &request.path, &[], Some(&request.body), idempotent)
+            if request.method == Method::Post {
+                return create_once(self, request).await;
+            }
+            // A merge patch is idempotent: the HTTP client may send it again.
+            let answer = self
+                .http
+                .send(
+                    crate::http::method(request.method),
+                    &request.path,
+                    &[],
+                    Some(&request.body),
+                    true,
+                )
                 .await?;
-            Ok(())
+            confirm::check_answer(request, &answer.body)
         })
+    }
+}
+
+impl Creates for PaisProvider {
+    type Found = api::McpServer;
+
+    fn post<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<HttpResponse, HttpError>> {
+        Box::pin(self.http.send(
+            reqwest::Method::POST,
+            &request.path,
+            &[],
+            Some(&request.body),
+            false,
+        ))
+    }
+
+    fn check_answer(&self, request: &Request, answer: &HttpResponse) -> Result<(), WriteError> {
+        confirm::check_answer(request, &answer.body)
+    }
+
+    fn name<'r>(&self, request: &'r Request) -> Option<&'r str> {
+        request.body.get("name").and_then(Value::as_str)
+    }
+
+    fn find<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Vec<api::McpServer>, HttpError>> {
+        Box::pin(async move {
+            let mut servers = client::list_servers(&self.http).await?;
+            servers.retain(|s| s.name.as_deref() == Some(name));
+            Ok(servers)
+        })
+    }
+
+    fn check_found(&self, request: &Request, found: &api::McpServer) -> Result<(), WriteError> {
+        confirm::check_server(&request.body, found.clone())
+    }
+
+    fn retry_policy(&self) -> RetryPolicy {
+        self.http.retry_policy()
     }
 }
 
