@@ -185,6 +185,7 @@ impl HttpResponse {
             body,
             method: "POST".into(),
             url: "http://127.0.0.1:1/x".into(),
+            secrets: Secrets::default(),
         }
     }
 

@@ -136,11 +136,9 @@ fn echoing_fault(status: u16, secret: &str) -> Fault {
     );
     Fault {
         method: Some("PATCH".into()),
-        path_contains: None,
-        status,
         body: json!({ "detail": detail }),
-        headers: Vec::new(),
         times: Some(1),
+        ..Fault::answer(status)
     }
 }
 
