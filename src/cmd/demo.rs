@@ -123,8 +123,10 @@ async fn run_in(settings: &Settings, dir: &std::path::Path) -> Result<ExitStatus
 
     println!("\n== 2. mcpform apply --auto-approve: only the requests needed\n");
     let results = apply::execute(&plan, &workspace.accounts, 8, &|_| {}).await;
+    workspace.close().await;
     let sent = emulators.iter().flat_map(|(_, e)| e.requests());
-    for request in sent.filter(|r| r.method != "GET" && !r.path.ends_with("/auth/login")) {
+    // Writes only: not the reads, nor Idun's login and logout.
+    for request in sent.filter(|r| r.method != "GET" && !r.path.contains("/auth/")) {
         let body = request
             .body
             .as_ref()
@@ -139,7 +141,9 @@ async fn run_in(settings: &Settings, dir: &std::path::Path) -> Result<ExitStatus
 
     println!("\n== 3. mcpform plan again: the live state now matches\n");
     let workspace = Workspace::open(&demo, &options)?;
-    let second = workspace.planner().plan().await?;
+    let second = workspace.planner().plan().await;
+    workspace.close().await;
+    let second = second?;
     render::render_text(&second, &workspace.config.secrets, style, &mut out).map_err(write_err)?;
 
     for (_, emulator) in emulators {

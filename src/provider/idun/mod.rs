@@ -64,6 +64,17 @@ impl Provider for IdunProvider {
             Ok(())
         })
     }
+
+    /// The platform picks a new server's slug before taking its write lock, so two creates
+    /// whose names fold to one slug at once fail with 500; it serialises writes anyway.
+    fn max_write_concurrency(&self) -> Option<usize> {
+        Some(1)
+    }
+
+    /// Logs out: each login is a session row on the platform that lives 24 hours otherwise.
+    fn close(&self) -> BoxFuture<'_, ()> {
+        Box::pin(self.client.logout())
+    }
 }
 
 impl RequestBuilder for IdunProvider {
