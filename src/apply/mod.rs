@@ -4,13 +4,20 @@
 //! it from the platform's answer (a create whose answer was lost is looked up first, never sent
 //! twice: `provider::create`). Retries and timeouts live in the HTTP client. A failure never stops
 //! the other resources, and only confirmed writes are recorded in the state.
+//!
+//! Scheduling: each provider's requests form a queue in plan order, drained by as many workers
+//! as the provider takes writes at once (`Provider::max_write_concurrency`, capped by
+//! `parallelism`); one run-wide semaphore caps the requests in flight across providers at
+//! `parallelism`. A worker waits for a permit only when it has a request to send, so a provider
+//! that writes one at a time never holds permits the others could use.
 
-use std::sync::Arc;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex};
 
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 
-use crate::plan::{Accounts, Plan, ResourceChange};
+use crate::plan::{Accounts, Plan, Request, ResourceChange};
 use crate::provider::WriteError;
 use crate::state::State;
 
@@ -23,39 +30,69 @@ pub struct ResourceResult {
     pub outcome: Result<(), WriteError>,
 }
 
-/// Sends every planned request, at most `parallelism` at a time; `on_done` sees each result as
-/// it arrives. Results come back in plan order.
+/// Sends every planned request, at most `parallelism` at a time and no more at once to a
+/// provider than it takes; `on_done` sees each result as it arrives. Results come back in plan
+/// order.
 pub async fn execute(
     plan: &Plan,
     accounts: &Accounts,
     parallelism: usize,
     on_done: &(dyn Fn(&ResourceResult) + Sync),
 ) -> Vec<ResourceResult> {
-    let permits = Arc::new(Semaphore::new(parallelism.max(1)));
-    let mut tasks = JoinSet::new();
+    let parallelism = parallelism.max(1);
+    let mut queues: BTreeMap<&str, VecDeque<(usize, Request)>> = BTreeMap::new();
     for (index, change) in plan.changes.iter().enumerate() {
-        let Some(request) = change.request.clone() else {
-            continue;
-        };
-        let provider = Arc::clone(&accounts[&change.provider].provider);
-        let permits = Arc::clone(&permits);
-        tasks.spawn(async move {
-            let _permit = permits
-                .acquire_owned()
-                .await
-                .expect("the semaphore is never closed");
-            (index, provider.send(&request).await)
-        });
+        if let Some(request) = &change.request {
+            queues
+                .entry(change.provider.as_str())
+                .or_default()
+                .push_back((index, request.clone()));
+        }
     }
+    let permits = Arc::new(Semaphore::new(parallelism));
+    let (done, mut arrived) = mpsc::unbounded_channel();
+    let mut workers = JoinSet::new();
+    for (name, queue) in queues {
+        let provider = Arc::clone(&accounts[name].provider);
+        let lanes = provider
+            .max_write_concurrency()
+            .unwrap_or(parallelism)
+            .clamp(1, parallelism)
+            .min(queue.len());
+        let queue = Arc::new(Mutex::new(queue));
+        for _ in 0..lanes {
+            let (provider, queue, permits, done) = (
+                Arc::clone(&provider),
+                Arc::clone(&queue),
+                Arc::clone(&permits),
+                done.clone(),
+            );
+            workers.spawn(async move {
+                loop {
+                    let next = queue.lock().expect("never poisoned").pop_front();
+                    let Some((index, request)) = next else {
+                        return;
+                    };
+                    let _permit = permits.acquire().await.expect("never closed");
+                    let outcome = provider.send(&request).await;
+                    // The receiver lives until every worker is done.
+                    let _ = done.send((index, outcome));
+                }
+            });
+        }
+    }
+    drop(done);
     let mut results = Vec::new();
-    while let Some(joined) = tasks.join_next().await {
-        let (index, outcome) = joined.expect("apply tasks do not panic");
+    while let Some((index, outcome)) = arrived.recv().await {
         let result = ResourceResult {
             change: plan.changes[index].clone(),
             outcome,
         };
         on_done(&result);
         results.push((index, result));
+    }
+    while let Some(joined) = workers.join_next().await {
+        joined.expect("apply tasks do not panic");
     }
     results.sort_by_key(|(index, _)| *index);
     results.into_iter().map(|(_, result)| result).collect()

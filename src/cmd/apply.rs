@@ -24,7 +24,7 @@ pub struct ApplyArgs {
     /// Apply without asking; required when stdin is not a terminal (CI)
     #[arg(long)]
     auto_approve: bool,
-    /// How many requests to send at once
+    /// How many requests to send at once (Idun always gets its writes one at a time)
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
     parallelism: u32,
     #[command(flatten)]
@@ -74,8 +74,21 @@ pub async fn run(settings: &Settings, args: &ApplyArgs) -> Result<ExitStatus, Co
         env: &process_env,
     };
     let mut workspace = Workspace::open(settings, &options)?;
+    let result = plan_and_apply(settings, args, &mut workspace, saved.as_ref(), approved).await;
+    workspace.close().await;
+    result
+}
+
+/// Everything after the workspace is open; `run` closes it whatever this returns.
+async fn plan_and_apply(
+    settings: &Settings,
+    args: &ApplyArgs,
+    workspace: &mut Workspace,
+    saved: Option<&PlanFile>,
+    approved: bool,
+) -> Result<ExitStatus, CommandError> {
     let plan = workspace.planner().plan().await?;
-    if let Some(saved) = &saved {
+    if let Some(saved) = saved {
         saved.verify(&plan, &workspace.config.files)?;
     }
     let secrets = &workspace.config.secrets;

@@ -123,8 +123,9 @@ async fn run_in(settings: &Settings, dir: &std::path::Path) -> Result<ExitStatus
 
     println!("\n== 2. mcpform apply --auto-approve: only the requests needed\n");
     let results = apply::execute(&plan, &workspace.accounts, 8, &|_| {}).await;
-    // Apply sends concurrently, so the order in which the emulators record the writes varies:
+    // Writes only: not the reads, nor Idun's login and logout. Apply sends concurrently, so the order in which the emulators record the writes varies:
     // list them in the plan's order, so the demo prints the same every time.
+    workspace.close().await;
     let planned = |path: &str| {
         plan.changes
             .iter()
@@ -133,7 +134,7 @@ async fn run_in(settings: &Settings, dir: &std::path::Path) -> Result<ExitStatus
     let mut sent: Vec<_> = emulators
         .iter()
         .flat_map(|(_, e)| e.requests())
-        .filter(|r| r.method != "GET" && !r.path.ends_with("/auth/login"))
+        .filter(|r| r.method != "GET" && !r.path.contains("/auth/"))
         .collect();
     sent.sort_by_key(|r| planned(&r.path).unwrap_or(usize::MAX));
     for request in sent {
@@ -151,7 +152,9 @@ async fn run_in(settings: &Settings, dir: &std::path::Path) -> Result<ExitStatus
 
     println!("\n== 3. mcpform plan again: the live state now matches\n");
     let workspace = Workspace::open(&demo, &options)?;
-    let second = workspace.planner().plan().await?;
+    let second = workspace.planner().plan().await;
+    workspace.close().await;
+    let second = second?;
     render::render_text(&second, &workspace.config.secrets, style, &mut out).map_err(write_err)?;
 
     for (_, emulator) in emulators {

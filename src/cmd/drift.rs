@@ -38,7 +38,9 @@ pub async fn run(settings: &Settings, args: &DriftArgs) -> Result<ExitStatus, Co
     )?;
     let planner = workspace.planner();
     // A narrowed run cannot tell unmanaged objects from configured ones it left out.
-    let live = planner.fetch(selection.is_everything()).await?;
+    let live = planner.fetch(selection.is_everything()).await;
+    workspace.close().await;
+    let live = live?;
     let plan = planner.diff(&live)?;
     let listings: BTreeMap<String, ProviderLive> = live
         .iter()

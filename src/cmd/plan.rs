@@ -41,7 +41,9 @@ pub async fn run(settings: &Settings, args: &PlanArgs) -> Result<ExitStatus, Com
             env: &process_env,
         },
     )?;
-    let plan = workspace.planner().plan().await?;
+    let plan = workspace.planner().plan().await;
+    workspace.close().await;
+    let plan = plan?;
     let secrets = &workspace.config.secrets;
     let style = TextStyle {
         color: settings.color_stdout,

@@ -88,6 +88,7 @@ impl Settings {
             retry: self.retry,
             verbose: self.verbose,
             read_only,
+            max_response_bytes: crate::http::DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }

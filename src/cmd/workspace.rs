@@ -83,6 +83,18 @@ impl Workspace {
         })
     }
 
+    /// Ends what the providers opened on their platforms (Idun's login sessions), all at
+    /// once. Every command that opened a workspace calls it when it is done with the platforms,
+    /// whether it succeeded or not.
+    pub async fn close(&self) {
+        let mut closing = tokio::task::JoinSet::new();
+        for account in self.accounts.values() {
+            let provider = Arc::clone(&account.provider);
+            closing.spawn(async move { provider.close().await });
+        }
+        while closing.join_next().await.is_some() {}
+    }
+
     /// The plan stage over this workspace's providers, state and secrets.
     pub fn planner(&self) -> Planner<'_> {
         Planner {

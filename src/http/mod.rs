@@ -34,7 +34,16 @@ pub struct ClientSettings {
     pub verbose: bool,
     /// Refuse every request but reads (and logins): what makes `drift` read-only by construction.
     pub read_only: bool,
+    /// The largest response body read; a larger one is an error, never buffered whole.
+    pub max_response_bytes: usize,
 }
+
+/// The default cap on a response body: 32 MiB. A page of 999 PAIS servers or a few thousand
+/// Idun servers (Idun lists without paging) is a few MiB; nothing mcpform reads comes close.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+
+/// Error bodies are only ever shown in part: at most this much of one is read.
+const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
 
 impl Default for ClientSettings {
     fn default() -> Self {
@@ -43,6 +52,7 @@ impl Default for ClientSettings {
             retry: RetryPolicy::default(),
             verbose: false,
             read_only: false,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -62,6 +72,9 @@ pub struct PlatformError {
     /// The platform says it undid the write (Idun's `reload_failed`): nothing was saved, and
     /// sending it again cannot help.
     pub rolled_back: bool,
+    /// The platform's answer is final whatever its status (Idun's `unsupported_mode` on a 503):
+    /// never retried; the text says what to do instead and is shown as the error's help.
+    pub fatal: Option<String>,
 }
 
 /// Turns an error response body into the platform's own message.
@@ -86,6 +99,10 @@ pub enum HttpError {
         attempts: u32,
         /// The platform says it undid the write (see `PlatformError::rolled_back`).
         rolled_back: bool,
+        /// What to do instead, when the answer is final (see `PlatformError::fatal`). Boxed to
+        /// keep every `Result` carrying an `HttpError` small.
+        #[help]
+        help: Option<Box<str>>,
     },
     #[error("{method} {url} failed{}: {message}", attempts_note(*.attempts))]
     #[diagnostic(
@@ -142,6 +159,49 @@ pub enum HttpError {
         /// What the platform (or the transport) said, secrets masked.
         message: String,
     },
+    /// A response body larger than mcpform reads; reading stopped at the limit.
+    #[error("{method} {url} answered with a body over {}; mcpform stopped reading it", size(*.limit))]
+    #[diagnostic(
+        code(mcpform::http::too_large),
+        help(
+            "no answer of the APIs mcpform manages comes near that size: check that the provider's `endpoint` is the platform's API, not a proxy or a download"
+        )
+    )]
+    TooLarge {
+        /// The request's method.
+        method: String,
+        /// The request's URL, secrets masked.
+        url: String,
+        /// The cap, in bytes.
+        limit: usize,
+    },
+    /// A listing that does not progress or contradicts itself: planning from it would be
+    /// planning from a partial or wrong view of the platform.
+    #[error("{method} {url}: {message}")]
+    #[diagnostic(
+        code(mcpform::http::bad_listing),
+        help(
+            "the platform's listing is inconsistent, so nothing was planned from it: run again later, and report it to the platform's operator if it persists"
+        )
+    )]
+    BadListing {
+        /// The listing's method.
+        method: String,
+        /// The listing's URL, secrets masked.
+        url: String,
+        /// What is wrong with it.
+        message: String,
+    },
+}
+
+/// A byte count as people read it: `32 MiB`, `64 KiB`, `100 bytes`.
+fn size(bytes: usize) -> String {
+    const MIB: usize = 1024 * 1024;
+    match bytes {
+        b if b >= MIB && b % MIB == 0 => format!("{} MiB", b / MIB),
+        b if b >= 1024 && b % 1024 == 0 => format!("{} KiB", b / 1024),
+        b => format!("{b} bytes"),
+    }
 }
 
 fn attempts_note(attempts: u32) -> String {
@@ -167,8 +227,10 @@ impl HttpError {
 pub struct HttpResponse {
     /// The HTTP status (2xx).
     pub status: u16,
-    /// Parsed JSON body; `Value::Null` when the body is empty.
-    pub body: Value,
+    /// The body as received (at most `ClientSettings::max_response_bytes`), checked to be JSON
+    /// or empty. Kept as bytes and decoded straight into the wire type, never into a
+    /// `serde_json::Value` first: a value tree of a hostile body can be many times its size.
+    body: Vec<u8>,
     /// The request's method and URL as errors may show them (secrets masked).
     method: String,
     url: String,
@@ -182,7 +244,7 @@ impl HttpResponse {
     pub fn for_test(status: u16, body: Value) -> HttpResponse {
         HttpResponse {
             status,
-            body,
+            body: serde_json::to_vec(&body).expect("a JSON value serializes"),
             method: "POST".into(),
             url: "http://127.0.0.1:1/x".into(),
             secrets: Secrets::default(),
@@ -190,14 +252,67 @@ impl HttpResponse {
     }
 
     /// Reads the body as the platform's wire type; a body of another shape is an
-    /// `InvalidResponse` naming the request.
-    pub fn decode<T: DeserializeOwned>(self) -> Result<T, HttpError> {
-        serde_json::from_value(self.body).map_err(|e| HttpError::InvalidResponse {
-            method: self.method,
-            url: self.url,
+    /// `InvalidResponse` naming the request. An empty body reads as JSON `null`.
+    pub fn decode<T: DeserializeOwned>(&self) -> Result<T, HttpError> {
+        let decoded = if self.body.iter().all(u8::is_ascii_whitespace) {
+            serde_json::from_value(Value::Null)
+        } else {
+            serde_json::from_slice(&self.body)
+        };
+        decoded.map_err(|e| HttpError::InvalidResponse {
+            method: self.method.clone(),
+            url: self.url.clone(),
             message: self.secrets.mask_text(&e.to_string()),
         })
     }
+
+    /// The body as a JSON value (`null` when empty), for checks that read a few fields of a
+    /// write's answer. The body was checked to be JSON when it arrived, so this cannot fail.
+    pub fn json(&self) -> Value {
+        self.decode().unwrap_or(Value::Null)
+    }
+
+    /// The listing error for this response's request (see `HttpError::BadListing`).
+    pub fn bad_listing(&self, message: impl Into<String>) -> HttpError {
+        HttpError::BadListing {
+            method: self.method.clone(),
+            url: self.url.clone(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Why a response body could not be read whole.
+enum BodyError {
+    /// Longer than the cap.
+    TooLarge,
+    /// The connection broke while the body was coming.
+    Read(reqwest::Error),
+}
+
+/// Reads a body chunk by chunk, never holding more than `limit` bytes. With `truncate`, a
+/// longer body is cut at the limit (error bodies, shown only in part); otherwise it is an error.
+async fn read_body(
+    mut response: reqwest::Response,
+    limit: usize,
+    truncate: bool,
+) -> Result<Vec<u8>, BodyError> {
+    if !truncate && response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Read)? {
+        let room = limit - body.len();
+        if chunk.len() > room {
+            if truncate {
+                body.extend_from_slice(&chunk[..room]);
+                break;
+            }
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// One platform account's HTTP client.
@@ -290,6 +405,13 @@ impl HttpClient {
             .await
     }
 
+    /// Ends a session (a POST that changes nothing but the session, so read-only runs may send
+    /// it). Not re-sent after a server error: a session left open expires on its own.
+    pub async fn logout(&self, path: &str) -> Result<HttpResponse, HttpError> {
+        self.send_unchecked(reqwest::Method::POST, path, &[], None, false)
+            .await
+    }
+
     /// Sends a request, retrying what `RetryPolicy` allows. `idempotent` says whether
     /// re-sending after an uncertain failure is safe.
     pub async fn send(
@@ -349,51 +471,56 @@ impl HttpClient {
                     if (300..400).contains(&status) {
                         return Err(self.redirect_error(&method, &shown, &response));
                     }
-                    let text = match response.text().await {
-                        Ok(text) => text,
-                        // The answer broke off: as uncertain as no answer at all.
-                        Err(e) => {
-                            let error = HttpError::Transport {
-                                method: method.to_string(),
-                                url: shown.clone(),
-                                message: self.secrets.mask_text(&error_chain(&e)),
-                                attempts: attempt,
-                            };
-                            if !self.settings.retry.should_retry(
-                                Outcome::Interrupted,
-                                idempotent,
-                                attempt,
-                            ) {
-                                return Err(error);
-                            }
-                            let delay = self.settings.retry.backoff(attempt, jitter());
-                            tokio::time::sleep(delay).await;
-                            continue;
-                        }
-                    };
                     if (200..300).contains(&status) {
-                        return self.parse_body(&method, &shown, status, &text);
+                        let limit = self.settings.max_response_bytes;
+                        match read_body(response, limit, false).await {
+                            Ok(body) => return self.parse_body(&method, &shown, status, body),
+                            Err(BodyError::TooLarge) => {
+                                return Err(HttpError::TooLarge {
+                                    method: method.to_string(),
+                                    url: shown,
+                                    limit,
+                                });
+                            }
+                            Err(BodyError::Read(e)) => {
+                                let error = HttpError::Transport {
+                                    method: method.to_string(),
+                                    url: shown.clone(),
+                                    message: self.secrets.mask_text(&error_chain(&e)),
+                                    attempts: attempt,
+                                };
+                                (Outcome::Interrupted, None, error)
+                            }
+                        }
+                    } else {
+                        let body = read_body(response, MAX_ERROR_BODY_BYTES, true)
+                            .await
+                            .unwrap_or_default();
+                        // Masked before the platform's format reads it: a body that echoes a
+                        // secret (raw or JSON-escaped) may be shown cut short, and a cut secret
+                        // no longer matches.
+                        let text = self.secrets.mask_text(&String::from_utf8_lossy(&body));
+                        let platform = (self.errors)(status, &text);
+                        let final_answer = platform.fatal.is_some();
+                        let error = HttpError::Status {
+                            method: method.to_string(),
+                            url: shown.clone(),
+                            status,
+                            message: self.secrets.mask_text(&platform.message),
+                            attempts: attempt,
+                            rolled_back: platform.rolled_back,
+                            help: platform.fatal.map(String::into_boxed_str),
+                        };
+                        let outcome = match status {
+                            _ if final_answer => return Err(error),
+                            // A 503 may come from a proxy after the platform stored the write,
+                            // so only a 429 proves the request was refused unprocessed.
+                            429 => Outcome::Rejected,
+                            500..=599 if !platform.rolled_back => Outcome::ServerError,
+                            _ => return Err(error),
+                        };
+                        (outcome, retry_after, error)
                     }
-                    // Masked before the platform's format reads it: a body that echoes a
-                    // secret (raw or JSON-escaped) may be shown cut short, and a cut secret
-                    // no longer matches.
-                    let platform = (self.errors)(status, &self.secrets.mask_text(&text));
-                    let error = HttpError::Status {
-                        method: method.to_string(),
-                        url: shown.clone(),
-                        status,
-                        message: self.secrets.mask_text(&platform.message),
-                        attempts: attempt,
-                        rolled_back: platform.rolled_back,
-                    };
-                    let outcome = match status {
-                        // A 503 may come from a proxy after the platform stored the write, so
-                        // only a 429 proves the request was refused unprocessed.
-                        429 => Outcome::Rejected,
-                        500..=599 if !platform.rolled_back => Outcome::ServerError,
-                        _ => return Err(error),
-                    };
-                    (outcome, retry_after, error)
                 }
                 Err(e) => {
                     self.log(&method, &shown, "failed", started);
@@ -444,25 +571,26 @@ impl HttpClient {
         method: &reqwest::Method,
         url: &str,
         status: u16,
-        text: &str,
+        body: Vec<u8>,
     ) -> Result<HttpResponse, HttpError> {
-        let response = |body| HttpResponse {
+        // Checked here, so that a write whose answer is not JSON is never taken as confirmed;
+        // `IgnoredAny` walks the body without building anything.
+        if !body.iter().all(u8::is_ascii_whitespace) {
+            serde_json::from_slice::<serde::de::IgnoredAny>(&body).map_err(|e| {
+                HttpError::InvalidResponse {
+                    method: method.to_string(),
+                    url: url.to_owned(),
+                    message: self.secrets.mask_text(&e.to_string()),
+                }
+            })?;
+        }
+        Ok(HttpResponse {
             status,
             body,
             method: method.to_string(),
             url: url.to_owned(),
             secrets: self.secrets.clone(),
-        };
-        if text.trim().is_empty() {
-            return Ok(response(Value::Null));
-        }
-        serde_json::from_str(text)
-            .map(response)
-            .map_err(|e| HttpError::InvalidResponse {
-                method: method.to_string(),
-                url: url.to_owned(),
-                message: self.secrets.mask_text(&e.to_string()),
-            })
+        })
     }
 
     /// The error for a redirect answer that was not followed, naming its `Location` (masked).

@@ -105,7 +105,9 @@ fn outcome_unknown(error: &HttpError) -> bool {
         } => !rolled_back && (*status >= 500 || *status == 408),
         HttpError::Transport { .. }
         | HttpError::Redirect { .. }
-        | HttpError::InvalidResponse { .. } => true,
+        | HttpError::InvalidResponse { .. }
+        | HttpError::TooLarge { .. }
+        | HttpError::BadListing { .. } => true,
         HttpError::ReadOnly { .. } => false,
     }
 }
@@ -164,7 +166,7 @@ mod tests {
         }
 
         fn check_answer(&self, _: &Request, answer: &HttpResponse) -> Result<(), WriteError> {
-            match &answer.body {
+            match &answer.json() {
                 Value::Null => Err(WriteError::answered(Verdict::NotConfirmed, "empty")),
                 body if body["name"] == "a" => Ok(()),
                 _ => Err(WriteError::answered(Verdict::NotAppliedAsPlanned, "other")),
@@ -214,6 +216,7 @@ mod tests {
             message: "m".into(),
             attempts: 1,
             rolled_back: false,
+            help: None,
         }
     }
 

@@ -22,6 +22,7 @@ pub fn error_message(status: u16, body: &str) -> PlatformError {
     PlatformError {
         message,
         rolled_back: false,
+        fatal: None,
     }
 }
 

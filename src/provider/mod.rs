@@ -10,6 +10,7 @@ mod fastapi;
 mod hasmcp;
 mod idun;
 mod klavis;
+mod listing;
 mod pais;
 
 use std::future::Future;
@@ -41,6 +42,17 @@ pub trait Provider: RequestBuilder + Send + Sync {
     }
     /// Sends one planned request; `Ok` only when the platform confirms the write.
     fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<(), WriteError>>;
+    /// How many writes the platform takes at once: `Some(1)` sends them one at a time, in plan
+    /// order; `None` leaves it to `--parallelism`.
+    fn max_write_concurrency(&self) -> Option<usize> {
+        None
+    }
+    /// Ends what the provider opened on the platform during the run (Idun: its login session).
+    /// The command layer calls it once at the end of every run, whether the run succeeded or
+    /// not; nothing is sent through the provider after it. Best effort, never fails.
+    fn close(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
 }
 
 /// What a failed write left on the platform, as far as the platform's answer tells.
@@ -117,7 +129,9 @@ impl From<HttpError> for WriteError {
             HttpError::Status { .. }
             | HttpError::Transport { .. }
             | HttpError::Redirect { .. }
-            | HttpError::InvalidResponse { .. } => Verdict::NotConfirmed,
+            | HttpError::InvalidResponse { .. }
+            | HttpError::TooLarge { .. }
+            | HttpError::BadListing { .. } => Verdict::NotConfirmed,
         };
         WriteError {
             verdict,

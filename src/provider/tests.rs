@@ -196,6 +196,7 @@ fn a_write_error_says_what_the_platform_was_left_with() {
             message: "m".into(),
             attempts: 1,
             rolled_back,
+            help: None,
         })
         .verdict
     };

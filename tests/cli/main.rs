@@ -11,6 +11,8 @@ mod confirm;
 mod demo;
 mod drift;
 mod formats;
+mod hostile_responses;
+mod idun_session;
 mod openapi;
 mod plan;
 mod resilience;

@@ -42,13 +42,18 @@ pub struct Emulator {
 
 impl Emulator {
     pub fn start(platform: Platform, seed: Value) -> Emulator {
-        SEEDED_IDS.with_borrow_mut(|ids| ids.extend(uuids_in(&seed.to_string())));
         let auth = match platform {
             Platform::Pais => EmulatorAuth::Bearer(PAIS_TOKEN.into()),
             Platform::Idun => EmulatorAuth::Password(IDUN_PASSWORD.into()),
             Platform::Hasmcp => EmulatorAuth::Bearer(HASMCP_TOKEN.into()),
             Platform::Klavis => EmulatorAuth::Bearer(KLAVIS_TOKEN.into()),
         };
+        Emulator::start_with_auth(platform, seed, auth)
+    }
+
+    /// Like [`Emulator::start`], demanding `auth` instead of the test credential.
+    pub fn start_with_auth(platform: Platform, seed: Value, auth: EmulatorAuth) -> Emulator {
+        SEEDED_IDS.with_borrow_mut(|ids| ids.extend(uuids_in(&seed.to_string())));
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -84,11 +89,11 @@ impl Emulator {
         self.running().requests()
     }
 
-    /// Requests other than reads and logins: what changed the platform.
+    /// Requests other than reads, logins and logouts: what changed the platform.
     pub fn writes(&self) -> Vec<RecordedRequest> {
         self.requests()
             .into_iter()
-            .filter(|r| r.method != "GET" && !r.path.ends_with("/auth/login"))
+            .filter(|r| r.method != "GET" && !r.path.contains("/auth/"))
             .collect()
     }
 

@@ -9,7 +9,7 @@
 
 use std::collections::VecDeque;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -48,6 +48,10 @@ pub struct RecordedRequest {
     /// The status the emulator answered with (0 while the request is still being handled, and
     /// for a request whose connection a fault dropped without an answer).
     pub status: u16,
+    /// How many other requests the emulator was still handling when this one arrived: two
+    /// requests overlapped when the later one shows more than 0.
+    #[serde(default)]
+    pub in_flight: u32,
 }
 
 /// A canned answer that replaces the normal handler's for matching requests.
@@ -377,6 +381,8 @@ const HASMCP_RATELIMITED: &str = r#"{"error": {"message":"ratelimited", "code":4
 pub(crate) struct Traffic {
     log: Mutex<Vec<(u64, RecordedRequest)>>,
     next_seq: AtomicU64,
+    /// Requests being handled right now.
+    in_flight: AtomicU32,
     faults: Mutex<VecDeque<Fault>>,
     limit: Option<RateLimit>,
 }
@@ -439,6 +445,23 @@ impl Traffic {
     }
 }
 
+/// Counts a request as in flight until it is answered or dropped.
+struct InFlight<'a>(&'a AtomicU32);
+
+impl<'a> InFlight<'a> {
+    /// Counts one more; returns the guard and how many were in flight before.
+    fn enter(counter: &'a AtomicU32) -> (InFlight<'a>, u32) {
+        let before = counter.fetch_add(1, Ordering::SeqCst);
+        (InFlight(counter), before)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 fn header_text(request: &axum::http::request::Parts, name: header::HeaderName) -> Option<String> {
     let values: Vec<&str> = request
         .headers
@@ -459,6 +482,7 @@ pub(crate) async fn record_and_fault(
     if request.uri().path().starts_with(CONTROL_PREFIX) {
         return next.run(request).await;
     }
+    let (_in_flight, others) = InFlight::enter(&traffic.in_flight);
     let (parts, body) = request.into_parts();
     let bytes = match to_bytes(body, MAX_BODY_BYTES).await {
         Ok(bytes) => bytes,
@@ -482,6 +506,7 @@ pub(crate) async fn record_and_fault(
         cookie: header_text(&parts, header::COOKIE),
         body: recorded_body,
         status: 0,
+        in_flight: others,
     });
     let limited = traffic.limit.as_ref().and_then(|limit| {
         limit

@@ -5,10 +5,14 @@ use tokio::task::JoinSet;
 
 use super::api::{COLLECTION_PATH, Server, ServerEnvelope, ServerList};
 use crate::http::{HttpClient, HttpError};
+use crate::provider::listing::ListingGuard;
 
+/// Every server, in one page (HasMCP does not page); one id twice is an error.
 pub async fn list_servers(http: &HttpClient) -> Result<Vec<Server>, HttpError> {
     let response = http.get(COLLECTION_PATH, &[]).await?;
-    Ok(response.decode::<ServerList>()?.servers)
+    let servers = response.decode::<ServerList>()?.servers;
+    ListingGuard::new().page(&response, servers.iter().map(|s| s.id.as_str()), None)?;
+    Ok(servers)
 }
 
 /// Full objects (with resources and prompts) for the given ids, fetched concurrently.

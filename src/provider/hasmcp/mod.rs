@@ -85,7 +85,7 @@ impl Provider for HasmcpProvider {
                     false,
                 )
                 .await?;
-            confirm::check_answer(request, &answer.body)
+            confirm::check_answer(request, &answer.json())
         })
     }
 }
@@ -104,7 +104,7 @@ impl Creates for HasmcpProvider {
     }
 
     fn check_answer(&self, request: &Request, answer: &HttpResponse) -> Result<(), WriteError> {
-        confirm::check_answer(request, &answer.body)
+        confirm::check_answer(request, &answer.json())
     }
 
     fn name<'r>(&self, request: &'r Request) -> Option<&'r str> {

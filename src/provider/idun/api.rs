@@ -8,6 +8,7 @@ use crate::http::PlatformError;
 
 pub const COLLECTION_PATH: &str = "/admin/api/v1/mcp-servers";
 pub const LOGIN_PATH: &str = "/admin/api/v1/auth/login";
+pub const LOGOUT_PATH: &str = "/admin/api/v1/auth/logout";
 
 /// `StandaloneMCPServerRead`.
 #[derive(Debug, Clone, Deserialize)]
@@ -66,17 +67,30 @@ pub fn error_message(status: u16, body: &str) -> PlatformError {
         if !field_errors.is_empty() {
             message = format!("{message} ({})", field_errors.join("; "));
         }
+        if code == "unsupported_mode" {
+            // The platform runs in auth mode `none`: it answers 503 to every login, for good.
+            return PlatformError {
+                message: format!("{code}: {message}"),
+                rolled_back: false,
+                fatal: Some(
+                    "the platform runs without login (auth mode `none`): remove `auth: password` from the provider block, or switch the platform to password mode (`IDUN_ADMIN_AUTH_MODE=password`)"
+                        .into(),
+                ),
+            };
+        }
         if code == "reload_failed" {
             return PlatformError {
                 message: format!(
                     "{code}: {message}; the platform rolled the change back, nothing was saved"
                 ),
                 rolled_back: true,
+                fatal: None,
             };
         }
         return PlatformError {
             message: format!("{code}: {message}"),
             rolled_back: false,
+            fatal: None,
         };
     }
     let message = match json.as_ref().and_then(|v| v.get("detail")) {
@@ -87,6 +101,7 @@ pub fn error_message(status: u16, body: &str) -> PlatformError {
     PlatformError {
         message,
         rolled_back: false,
+        fatal: None,
     }
 }
 
@@ -100,6 +115,18 @@ mod tests {
         let error = error_message(500, body);
         assert!(error.rolled_back);
         assert!(error.message.contains("rolled the change back"));
+    }
+
+    #[test]
+    fn unsupported_mode_is_final_and_says_what_to_do() {
+        let body = r#"{"error":{"code":"unsupported_mode","message":"Login is not available."}}"#;
+        let error = error_message(503, body);
+        assert!(error.fatal.unwrap().contains("remove `auth: password`"));
+        assert!(
+            error_message(503, r#"{"error":{"code":"internal_error","message":"x"}}"#)
+                .fatal
+                .is_none()
+        );
     }
 
     #[test]

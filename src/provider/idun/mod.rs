@@ -72,8 +72,19 @@ impl Provider for IdunProvider {
                     true,
                 )
                 .await?;
-            confirm::check_answer(request, &answer.body)
+            confirm::check_answer(request, &answer.json())
         })
+    }
+
+    /// The platform picks a new server's slug before taking its write lock, so two creates
+    /// whose names fold to one slug at once fail with 500; it serialises writes anyway.
+    fn max_write_concurrency(&self) -> Option<usize> {
+        Some(1)
+    }
+
+    /// Logs out: each login is a session row on the platform that lives 24 hours otherwise.
+    fn close(&self) -> BoxFuture<'_, ()> {
+        Box::pin(self.client.logout())
     }
 }
 
@@ -90,7 +101,7 @@ impl Creates for IdunProvider {
     }
 
     fn check_answer(&self, request: &Request, answer: &HttpResponse) -> Result<(), WriteError> {
-        confirm::check_answer(request, &answer.body)
+        confirm::check_answer(request, &answer.json())
     }
 
     /// Names are not unique on Idun (slugs are), but a create is planned only when no live

@@ -69,7 +69,7 @@ impl Provider for KlavisProvider {
                     true,
                 )
                 .await?;
-            confirm::check_answer(request, &response.body)
+            confirm::check_answer(request, &response.json())
         })
     }
 }

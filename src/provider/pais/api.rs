@@ -33,6 +33,7 @@ pub fn error_message(status: u16, body: &str) -> PlatformError {
         return PlatformError {
             message: "invalid MCP server id (the server does not exist)".into(),
             rolled_back: false,
+            fatal: None,
         };
     }
     crate::provider::fastapi::error_message(status, body)

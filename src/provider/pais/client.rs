@@ -3,12 +3,15 @@
 
 use super::api::{COLLECTION_PATH, McpServer, McpServerList};
 use crate::http::{HttpClient, HttpError};
+use crate::provider::listing::ListingGuard;
 
 /// The largest page PAIS serves (`0 < limit < 1000`): one request per 999 servers.
 const PAGE_SIZE: u32 = 999;
 
-/// Every MCP server, following the `after` cursor until `has_more` is false.
+/// Every MCP server, following the `after` cursor until `has_more` is false. A listing that
+/// does not progress, or holds one id twice, is an error (`ListingGuard`).
 pub async fn list_servers(http: &HttpClient) -> Result<Vec<McpServer>, HttpError> {
+    let mut guard = ListingGuard::new();
     let mut servers = Vec::new();
     let mut after: Option<String> = None;
     loop {
@@ -21,14 +24,24 @@ pub async fn list_servers(http: &HttpClient) -> Result<Vec<McpServer>, HttpError
         }
         let response = http.get(COLLECTION_PATH, &query).await?;
         let page: McpServerList = response.decode()?;
-        let next = page
-            .last_id
-            .filter(|_| page.has_more && !page.data.is_empty());
+        let next = match (page.has_more, page.last_id) {
+            (false, _) => None,
+            (true, Some(cursor)) => Some(cursor),
+            (true, None) => {
+                return Err(response.bad_listing(
+                    "a page says more objects follow but gives no `last_id` to continue from",
+                ));
+            }
+        };
+        guard.page(
+            &response,
+            page.data.iter().map(|s| s.id.as_str()),
+            next.as_deref(),
+        )?;
         servers.extend(page.data);
         match next {
-            // A cursor that does not advance would loop forever on a misbehaving server.
-            Some(cursor) if after.as_deref() != Some(cursor.as_str()) => after = Some(cursor),
-            _ => return Ok(servers),
+            Some(cursor) => after = Some(cursor),
+            None => return Ok(servers),
         }
     }
 }

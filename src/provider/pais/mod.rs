@@ -69,7 +69,7 @@ impl Provider for PaisProvider {
                     true,
                 )
                 .await?;
-            confirm::check_answer(request, &answer.body)
+            confirm::check_answer(request, &answer.json())
         })
     }
 }
@@ -88,7 +88,7 @@ impl Creates for PaisProvider {
     }
 
     fn check_answer(&self, request: &Request, answer: &HttpResponse) -> Result<(), WriteError> {
-        confirm::check_answer(request, &answer.body)
+        confirm::check_answer(request, &answer.json())
     }
 
     fn name<'r>(&self, request: &'r Request) -> Option<&'r str> {

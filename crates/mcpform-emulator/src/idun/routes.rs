@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -30,6 +30,18 @@ pub(super) const AUTH_BASE: &str = "/admin/api/v1/auth";
 const SESSION_COOKIE: &str = "idun_session";
 
 const SESSION_TTL_SECS: u64 = 24 * 3600;
+
+/// Where the emulator ends every session, as a restart with a new session secret would. Reached
+/// through an [`Interleave`](crate::Interleave) (which skips auth) to expire a client's session
+/// mid-run, e.g. `DELETE /_emulator/sessions` before the next `POST`; a direct call needs a
+/// session itself. Not recorded, like every `/_emulator` route.
+pub(super) const END_SESSIONS_PATH: &str = "/_emulator/sessions";
+
+/// How long a create takes between choosing its slug and inserting the row. The real server
+/// picks the slug before it takes its write lock and awaits its database in between, so
+/// concurrent creates whose names fold to one slug both pick it, and the second insert fails
+/// its UNIQUE constraint: 500 `internal_error`. This window makes that race show here too.
+const SLUG_RACE_WINDOW: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// A `StandaloneAdminError` answer, or the plain FastAPI 401 of the auth gate.
 enum IdunError {
@@ -161,6 +173,7 @@ pub(super) fn routers(idun: Arc<Idun>) -> (Router, Router) {
             &format!("{BASE}/{{mcp_id}}"),
             get(read).patch(update).delete(remove),
         )
+        .route(END_SESSIONS_PATH, delete(end_sessions))
         .with_state(idun.clone());
     let auth = Router::new()
         .route(&format!("{AUTH_BASE}/login"), post(login))
@@ -231,6 +244,11 @@ async fn logout(State(idun): Shared, headers: HeaderMap) -> Response {
     response
 }
 
+async fn end_sessions(State(idun): Shared) -> StatusCode {
+    idun.sessions().clear();
+    StatusCode::NO_CONTENT
+}
+
 async fn me(State(idun): Shared, headers: HeaderMap) -> Json<Value> {
     Json(match idun.password {
         None => json!({ "authenticated": true, "authMode": "none" }),
@@ -265,8 +283,9 @@ async fn create(
             })]),
         });
     };
-    let data = idun.store.mutate(|state| {
-        let slug = state
+    // `ensure_unique_slug` runs before the write lock: see `SLUG_RACE_WINDOW`.
+    let slug = idun.store.read(|state| {
+        state
             .unique_slug(&candidate, &HashSet::new())
             .ok_or_else(|| {
                 IdunError::admin(
@@ -277,7 +296,18 @@ async fn create(
                         python_repr(&candidate)
                     ),
                 )
-            })?;
+            })
+    })?;
+    tokio::time::sleep(SLUG_RACE_WINDOW).await;
+    let data = idun.store.mutate(|state| {
+        if state.rows.iter().any(|r| r.slug == slug) {
+            // sqlite3.IntegrityError: UNIQUE constraint failed, unhandled.
+            return Err(IdunError::admin(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "An unexpected error occurred. See server logs for details.",
+            ));
+        }
         let now = SystemTime::now();
         let row = Row {
             id: Uuid::new_v4(),

@@ -665,3 +665,139 @@ fn seed_errors() {
     let slugs: Vec<&str> = state.rows.iter().map(|r| r.slug.as_str()).collect();
     assert_eq!(slugs, ["a-2", "a"]);
 }
+
+#[tokio::test]
+async fn concurrent_creates_of_one_slug_race_like_the_real_server() {
+    let emu = open().await;
+    // One at a time, names folding to one slug all get their own.
+    for name in ["Tools", "tools"] {
+        create_ok(&emu, http_server(name)).await;
+    }
+    // At once, they pick the same free slug before the write lock: the losers get 500.
+    let http = client();
+    let creates = ["TOOLS", "Tools!", "tools?", "Tóols"].map(|name| {
+        let request = http.post(servers(&emu)).json(&http_server(name));
+        tokio::spawn(send(request))
+    });
+    let mut statuses = Vec::new();
+    for create in creates {
+        let (status, body) = create.await.unwrap();
+        if status == 500 {
+            assert_eq!(body["error"]["code"], "internal_error", "{body}");
+        }
+        statuses.push(status);
+    }
+    // Timing decides how many lose; at least one does whenever two overlap in the window.
+    let won = statuses.iter().filter(|s| **s == 201).count();
+    assert!((1..4).contains(&won), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 201 || *s == 500),
+        "{statuses:?}"
+    );
+    let slugs: Vec<Value> = emu.state()["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["slug"].clone())
+        .collect();
+    let expected: Vec<Value> = ["tools", "tools-2", "tools-3", "tools-4", "tools-5"][..2 + won]
+        .iter()
+        .map(|s| json!(s))
+        .collect();
+    assert_eq!(slugs, expected, "no row was half-written");
+    // The log shows the overlap: each later create arrived while others were in flight.
+    let overlapped = emu.requests().iter().filter(|r| r.in_flight > 0).count();
+    assert!(overlapped >= 1, "{:#?}", emu.requests());
+}
+
+#[tokio::test]
+async fn sessions_end_with_logout_or_an_interleaved_end_sessions() {
+    let emu = start_emulator(
+        Platform::Idun,
+        None,
+        EmulatorAuth::Password("hunter2".into()),
+    )
+    .await;
+    let http = client();
+    let login = || http.post(format!("{}{AUTH_BASE}/login", emu.url()));
+    assert_eq!(
+        send(login().json(&json!({ "password": "hunter2" })))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(send(http.get(servers(&emu))).await.0, 200);
+    // "Another client" ends every session right before the next create (which passed auth).
+    emu.interleave(crate::Interleave {
+        before_method: "POST".into(),
+        before_path_contains: BASE.into(),
+        method: "DELETE".into(),
+        path: super::routes::END_SESSIONS_PATH.into(),
+        body: Value::Null,
+    });
+    assert_eq!(
+        send(http.post(servers(&emu)).json(&http_server("A")))
+            .await
+            .0,
+        201
+    );
+    assert_eq!(
+        send(http.get(servers(&emu))).await.0,
+        401,
+        "the session ended"
+    );
+    assert_eq!(
+        send(login().json(&json!({ "password": "hunter2" })))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(send(http.get(servers(&emu))).await.0, 200);
+    // Logins and logouts are in the request log; the control route is not.
+    assert_eq!(
+        send(http.post(format!("{}{AUTH_BASE}/logout", emu.url())))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        send(http.get(servers(&emu))).await.0,
+        401,
+        "logout ended it"
+    );
+    let paths: Vec<String> = emu
+        .requests()
+        .iter()
+        .map(|r| format!("{} {} {}", r.method, r.path, r.status))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "POST /admin/api/v1/auth/login 200",
+            "GET /admin/api/v1/mcp-servers 200",
+            "POST /admin/api/v1/mcp-servers 201",
+            "GET /admin/api/v1/mcp-servers 401",
+            "POST /admin/api/v1/auth/login 200",
+            "GET /admin/api/v1/mcp-servers 200",
+            "POST /admin/api/v1/auth/logout 200",
+            "GET /admin/api/v1/mcp-servers 401",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn none_mode_refuses_every_login_the_same_way() {
+    let emu = open().await;
+    for _ in 0..3 {
+        let (status, body) = send(
+            client()
+                .post(format!("{}{AUTH_BASE}/login", emu.url()))
+                .json(&json!({ "password": "x" })),
+        )
+        .await;
+        assert_eq!(
+            (status, &body["error"]["code"]),
+            (503, &json!("unsupported_mode"))
+        );
+    }
+}
