@@ -76,7 +76,7 @@ pub async fn run(settings: &Settings, args: &ApplyArgs) -> Result<ExitStatus, Co
     let mut workspace = Workspace::open(settings, &options)?;
     let plan = workspace.planner().plan().await?;
     if let Some(saved) = &saved {
-        saved.verify(&plan, &workspace.config.files)?;
+        saved.verify(&plan, &workspace.config.files, &workspace.config.secrets)?;
     }
     let secrets = &workspace.config.secrets;
     let style = TextStyle {
@@ -87,6 +87,10 @@ pub async fn run(settings: &Settings, args: &ApplyArgs) -> Result<ExitStatus, Co
         CommandError::local(miette::miette!("cannot write the plan to stdout: {e}"))
     })?;
     if !plan.has_changes() {
+        // Records of an older state format that matched are rewritten in the new one.
+        if workspace.state.has_upgrades() {
+            workspace.state.save(&workspace.state_path)?;
+        }
         return Ok(ExitStatus::Success);
     }
     if !approved && !confirm()? {
@@ -122,6 +126,7 @@ pub async fn run(settings: &Settings, args: &ApplyArgs) -> Result<ExitStatus, Co
     if results
         .iter()
         .any(|r| r.outcome.is_ok() && r.change.state_after.is_some())
+        || workspace.state.has_upgrades()
     {
         workspace.state.save(&workspace.state_path)?;
     }
