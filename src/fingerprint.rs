@@ -26,7 +26,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -37,7 +37,8 @@ pub const ALG: &str = "argon2id";
 pub const PREFIX: &str = "argon2id:";
 
 /// Defaults for new files: OWASP's second Argon2id setting, 19 MiB and 2 passes, one lane.
-/// About 25 ms per distinct secret string on one core of the development machine (release).
+/// 31–63 ms (median 47) per distinct secret string on one core of the shared 2-core development
+/// machine under load (release, `cargo bench --bench plan`).
 pub const DEFAULT_M_KIB: u32 = 19 * 1024;
 /// Passes over the memory.
 pub const DEFAULT_T: u32 = 2;
@@ -160,10 +161,17 @@ impl Fingerprinter {
         self.derived.load(Ordering::Relaxed)
     }
 
-    fn derive(&self, secret: &str) -> [u8; 32] {
+    /// Argon2id's working memory (`m` KiB): one per thread, reused for every derivation, so
+    /// deriving a thousand secrets holds `m` × threads, not what the allocator keeps of a
+    /// thousand freed 19 MiB buffers.
+    fn blocks(&self) -> Vec<Block> {
+        vec![Block::default(); self.argon.params().block_count()]
+    }
+
+    fn derive(&self, secret: &str, blocks: &mut [Block]) -> [u8; 32] {
         let mut out = [0u8; 32];
         self.argon
-            .hash_password_into(secret.as_bytes(), &self.salt, &mut out)
+            .hash_password_into_with_memory(secret.as_bytes(), &self.salt, &mut out, blocks)
             .expect("parameters and salt were checked, any password length is valid");
         self.derived.fetch_add(1, Ordering::Relaxed);
         out
@@ -177,7 +185,7 @@ impl Fingerprinter {
     pub fn token(&self, secret: &str) -> String {
         let cached = self.memo().get(secret).copied();
         let key = cached.unwrap_or_else(|| {
-            let key = self.derive(secret);
+            let key = self.derive(secret, &mut self.blocks());
             self.memo().insert(secret.to_owned(), key);
             key
         });
@@ -198,21 +206,21 @@ impl Fingerprinter {
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(todo.len());
+        let next = AtomicUsize::new(0);
+        let work = || {
+            let mut blocks = self.blocks();
+            while let Some(secret) = todo.get(next.fetch_add(1, Ordering::Relaxed)) {
+                let key = self.derive(secret, &mut blocks);
+                self.memo().insert((*secret).to_owned(), key);
+            }
+        };
         if threads <= 1 {
-            todo.iter().for_each(|s| {
-                self.token(s);
-            });
+            work();
             return;
         }
-        let next = AtomicUsize::new(0);
         std::thread::scope(|scope| {
             for _ in 0..threads {
-                scope.spawn(|| {
-                    while let Some(secret) = todo.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        let key = self.derive(secret);
-                        self.memo().insert((*secret).to_owned(), key);
-                    }
-                });
+                scope.spawn(work);
             }
         });
     }
