@@ -1,30 +1,67 @@
-//! The state file: salted fingerprints of write-only fields mcpform last applied.
+//! The state file: fingerprints of write-only fields mcpform last applied.
 //!
 //! Platforms never return some fields (PAIS `headers`, Klavis `isReadOnly`), so mcpform
-//! remembers what it sent, as a salted SHA-256, never the value: the file is safe to commit.
-//! Only `apply` writes it, atomically (temp file + rename), so an interrupted apply never
+//! remembers what it sent as a fingerprint, never the value: the file is safe to commit. Every
+//! string of a write-only value goes through Argon2id first (see [`crate::fingerprint`]), so a
+//! short secret cannot be recovered by trying candidates: each try costs one Argon2id.
+//!
+//! Format 2 records the KDF and its salt (`"fingerprint": {"alg": "argon2id", …}`) and each
+//! record is `argon2id:<hex>`. Format 1 (v0.1) had a bare `salt` and `sha256:<hex>` records, a
+//! salted SHA-256 of the value: such a file loads, its records still match the value they were
+//! made from (no re-send), and a matched record is rewritten in the new form at the next save.
+//! Only `apply` writes the file, atomically (temp file + rename), so an interrupted apply never
 //! leaves a torn file behind.
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::fingerprint::{Fingerprinter, KdfParams, canonical_json, hex};
+
 /// Default file name, beside the first config file.
 pub const DEFAULT_FILE_NAME: &str = "mcpform.state.json";
 
-/// The state file: salted fingerprints of the write-only values mcpform last applied.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Mixed into every state fingerprint, apart from a saved plan's.
+const DOMAIN: &str = "mcpform state v2";
+/// Records of format 1: `sha256:` + SHA-256(salt ‖ 0 ‖ canonical JSON).
+const LEGACY_PREFIX: &str = "sha256:";
+
+/// The file as written (format 2) or as v0.1 wrote it (format 1).
+#[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct State {
+struct StateFile {
     format_version: String,
-    /// Random per file; keeps fingerprints of short secrets from being looked up in a table.
-    salt: String,
+    /// Format 1 only: the salt of its SHA-256 records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    salt: Option<String>,
+    /// Format 2: the KDF, its parameters and the file's salt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fingerprint: Option<KdfParams>,
     /// Address → write-only field path → fingerprint.
     resources: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// The state: fingerprints of the write-only values mcpform last applied.
+#[derive(Debug)]
+pub struct State {
+    /// Argon2id with this file's parameters and salt (legacy records used the same salt).
+    kdf: Fingerprinter,
+    /// Address → write-only field path → fingerprint.
+    resources: BTreeMap<String, BTreeMap<String, String>>,
+    /// Legacy records found to match during this run, with their new form: (address, field) →
+    /// (legacy record, new record). Applied by [`State::save`].
+    upgrades: Mutex<BTreeMap<(String, String), (String, String)>>,
+}
+
+impl PartialEq for State {
+    fn eq(&self, other: &State) -> bool {
+        self.kdf.params() == other.kdf.params() && self.resources == other.resources
+    }
 }
 
 /// Why the state file could not be read or written.
@@ -69,15 +106,18 @@ pub enum StateError {
 }
 
 impl State {
-    /// A new, empty state with a fresh random salt.
+    /// A new, empty state with a fresh random salt and the default KDF parameters.
     pub fn new() -> State {
-        let mut salt = [0u8; 16];
-        getrandom::fill(&mut salt).expect("the operating system's random source is unavailable");
-        State {
-            format_version: "1".into(),
-            salt: hex(&salt),
+        State::with_params(KdfParams::new()).expect("the defaults are valid")
+    }
+
+    /// A new, empty state with these KDF parameters.
+    pub fn with_params(params: KdfParams) -> Result<State, String> {
+        Ok(State {
+            kdf: Fingerprinter::new(params)?,
             resources: BTreeMap::new(),
-        }
+            upgrades: Mutex::new(BTreeMap::new()),
+        })
     }
 
     /// Reads the state file; a missing file is an empty state.
@@ -92,16 +132,24 @@ impl State {
                 });
             }
         };
-        let state: State = serde_json::from_str(&text).map_err(|e| StateError::Invalid {
+        let invalid = |message: String| StateError::Invalid {
             path: path.into(),
-            message: e.to_string(),
-        })?;
-        if state.format_version != "1" {
-            return Err(StateError::Invalid {
-                path: path.into(),
-                message: format!("unsupported format_version `{}`", state.format_version),
-            });
-        }
+            message,
+        };
+        let file: StateFile = serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        let params = match (file.format_version.as_str(), file.salt, file.fingerprint) {
+            ("1", Some(salt), None) => KdfParams::with_salt(salt),
+            ("2", None, Some(params)) => params,
+            ("1", _, _) => {
+                return Err(invalid("format 1 has a `salt` and no `fingerprint`".into()));
+            }
+            ("2", _, _) => {
+                return Err(invalid("format 2 has a `fingerprint` and no `salt`".into()));
+            }
+            (other, _, _) => return Err(invalid(format!("unsupported format_version `{other}`"))),
+        };
+        let mut state = State::with_params(params).map_err(invalid)?;
+        state.resources = file.resources;
         Ok(state)
     }
 
@@ -111,7 +159,21 @@ impl State {
             path: path.into(),
             source,
         };
-        let mut text = serde_json::to_string_pretty(self).expect("state serializes");
+        let mut resources = self.resources.clone();
+        for ((address, field), (legacy, upgraded)) in self.lock_upgrades().iter() {
+            if let Some(record) = resources.get_mut(address).and_then(|r| r.get_mut(field)) {
+                if record == legacy {
+                    *record = upgraded.clone();
+                }
+            }
+        }
+        let file = StateFile {
+            format_version: "2".into(),
+            salt: None,
+            fingerprint: Some(self.kdf.params().clone()),
+            resources,
+        };
+        let mut text = serde_json::to_string_pretty(&file).expect("state serializes");
         text.push('\n');
         let dir = path
             .parent()
@@ -148,14 +210,62 @@ impl State {
         }
     }
 
-    /// Salted SHA-256 of a value's canonical JSON (object keys sorted).
-    pub fn fingerprint(&self, value: &Value) -> String {
-        let mut hasher = Sha256::new();
-        hasher.update(self.salt.as_bytes());
-        hasher.update([0]);
-        hasher.update(canonical_json(value).as_bytes());
-        format!("sha256:{}", hex(&hasher.finalize()))
+    /// The fingerprint of a write-only value at `address`/`field`: every string in it through
+    /// Argon2id (memoized per distinct string), then SHA-256 with the address and field, so
+    /// one secret in two resources gives two fingerprints.
+    pub fn fingerprint(&self, address: &str, field: &str, value: &Value) -> String {
+        let tokenized = self.kdf.tokenize(value, &|_| true);
+        self.kdf.seal(DOMAIN, address, field, &tokenized)
     }
+
+    /// Whether `recorded` is the fingerprint of `value` at `address`/`field`, in either form.
+    /// A matching legacy (`sha256:`) record is rewritten in the new form at the next save.
+    pub fn matches(&self, address: &str, field: &str, value: &Value, recorded: &str) -> bool {
+        if recorded.starts_with(LEGACY_PREFIX) {
+            if recorded != legacy_fingerprint(self.kdf.salt(), value) {
+                return false;
+            }
+            let upgraded = self.fingerprint(address, field, value);
+            self.lock_upgrades().insert(
+                (address.to_owned(), field.to_owned()),
+                (recorded.to_owned(), upgraded),
+            );
+            return true;
+        }
+        recorded == self.fingerprint(address, field, value)
+    }
+
+    /// Derives, on a few threads, the Argon2id tokens every one of these write-only values will
+    /// need, so the diff that follows finds them memoized.
+    pub fn precompute<'a>(&self, values: impl IntoIterator<Item = &'a Value>) {
+        self.kdf
+            .precompute(values.into_iter().flat_map(crate::fingerprint::strings));
+    }
+
+    /// Legacy records that matched this run and that the next [`State::save`] rewrites.
+    pub fn has_upgrades(&self) -> bool {
+        !self.lock_upgrades().is_empty()
+    }
+
+    /// How many Argon2id evaluations this run has made (for tests and benchmarks).
+    pub fn derivations(&self) -> usize {
+        self.kdf.derivations()
+    }
+
+    fn lock_upgrades(
+        &self,
+    ) -> std::sync::MutexGuard<'_, BTreeMap<(String, String), (String, String)>> {
+        self.upgrades.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// What format 1 recorded: a salted SHA-256 of the value's canonical JSON.
+fn legacy_fingerprint(salt: &str, value: &Value) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(salt.as_bytes());
+    hasher.update([0]);
+    hasher.update(canonical_json(value).as_bytes());
+    format!("{LEGACY_PREFIX}{}", hex(&hasher.finalize()))
 }
 
 impl Default for State {
@@ -164,65 +274,64 @@ impl Default for State {
     }
 }
 
-/// 128 random bits, hex-encoded.
-pub fn new_salt() -> String {
-    let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).expect("the operating system's random source is unavailable");
-    hex(&salt)
-}
-
-fn canonical_json(value: &Value) -> String {
-    match value {
-        Value::Object(map) => {
-            let mut entries: Vec<_> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            let inner: Vec<String> = entries
-                .into_iter()
-                .map(|(k, v)| format!("{}:{}", Value::String(k.clone()), canonical_json(v)))
-                .collect();
-            format!("{{{}}}", inner.join(","))
-        }
-        Value::Array(items) => format!(
-            "[{}]",
-            items
-                .iter()
-                .map(canonical_json)
-                .collect::<Vec<_>>()
-                .join(",")
-        ),
-        other => other.to_string(),
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
 
+    fn cheap() -> State {
+        State::with_params(crate::fingerprint::cheap_params()).unwrap()
+    }
+
     #[test]
-    fn fingerprints_ignore_key_order_and_depend_on_the_salt() {
-        let a = State::new();
-        let b = State::new();
+    fn fingerprints_ignore_key_order_and_depend_on_the_salt_and_the_value() {
+        let a = cheap();
+        let b = cheap();
         let v1 = json!({"name": "A", "value": "x"});
         let v2 = json!({"value": "x", "name": "A"});
-        assert_eq!(a.fingerprint(&v1), a.fingerprint(&v2));
-        assert_ne!(a.fingerprint(&v1), b.fingerprint(&v1));
+        assert_eq!(a.fingerprint("r", "f", &v1), a.fingerprint("r", "f", &v2));
+        assert_ne!(a.fingerprint("r", "f", &v1), b.fingerprint("r", "f", &v1));
         assert_ne!(
-            a.fingerprint(&v1),
-            a.fingerprint(&json!({"name": "A", "value": "y"}))
+            a.fingerprint("r", "f", &v1),
+            a.fingerprint("r", "f", &json!({"name": "A", "value": "y"}))
+        );
+        assert!(a.fingerprint("r", "f", &v1).starts_with("argon2id:"));
+    }
+
+    #[test]
+    fn one_secret_in_two_resources_gives_two_fingerprints_and_one_derivation() {
+        let state = cheap();
+        let headers = json!([{"name": "Authorization", "value": "123456", "is_secret": true}]);
+        let a = state.fingerprint("pais/servers/a", "headers", &headers);
+        let b = state.fingerprint("pais/servers/b", "headers", &headers);
+        assert_ne!(a, b);
+        assert_eq!(
+            state.derivations(),
+            2,
+            "`Authorization` and `123456`, once each"
         );
     }
 
     #[test]
-    fn saves_atomically_and_loads_back() {
+    fn precompute_memoizes_every_string_of_every_value() {
+        let state = cheap();
+        let values: Vec<Value> = (0..100)
+            .map(|i| json!([{"name": "Authorization", "value": format!("t{}", i % 3)}]))
+            .collect();
+        state.precompute(&values);
+        assert_eq!(state.derivations(), 4);
+        for (i, v) in values.iter().enumerate() {
+            state.fingerprint(&format!("r{i}"), "headers", v);
+        }
+        assert_eq!(state.derivations(), 4);
+    }
+
+    #[test]
+    fn saves_atomically_and_loads_back_with_the_parameters_recorded() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("mcpform.state.json");
         let mut state = State::load(&path).unwrap();
-        let fp = state.fingerprint(&json!("secret-value"));
+        let fp = state.fingerprint("pais/servers/github", "headers", &json!("secret-value"));
         state.set_record(
             "pais/servers/github",
             BTreeMap::from([("headers".into(), fp.clone())]),
@@ -230,7 +339,24 @@ mod tests {
         state.save(&path).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(!text.contains("secret-value"));
-        assert_eq!(State::load(&path).unwrap(), state);
+        let file: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(file["format_version"], "2");
+        assert_eq!(
+            file["fingerprint"],
+            serde_json::to_value(state.kdf.params()).unwrap()
+        );
+        assert_eq!(file["fingerprint"]["alg"], "argon2id");
+        assert_eq!(file["fingerprint"]["m"], crate::fingerprint::DEFAULT_M_KIB);
+        assert_eq!(file["fingerprint"]["t"], crate::fingerprint::DEFAULT_T);
+        assert_eq!(file["fingerprint"]["p"], crate::fingerprint::DEFAULT_P);
+        let loaded = State::load(&path).unwrap();
+        assert_eq!(loaded, state);
+        assert!(loaded.matches(
+            "pais/servers/github",
+            "headers",
+            &json!("secret-value"),
+            &fp
+        ));
         assert_eq!(
             std::fs::read_dir(dir.path()).unwrap().count(),
             1,
@@ -239,21 +365,87 @@ mod tests {
     }
 
     #[test]
+    fn a_format_1_record_matches_its_value_and_is_upgraded_at_the_next_save() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        let salt = "00112233445566778899aabbccddeeff";
+        let value = json!([{"name": "X-Pin", "value": "123456", "is_secret": true}]);
+        let legacy = legacy_fingerprint(salt, &value);
+        let other = legacy_fingerprint(salt, &json!(true));
+        std::fs::write(
+            &path,
+            json!({"format_version": "1", "salt": salt, "resources": {
+                "a": {"headers": legacy},
+                "b": {"is_read_only": other},
+            }})
+            .to_string(),
+        )
+        .unwrap();
+        let state = State::load(&path).unwrap();
+        assert_eq!(state.kdf.salt(), salt, "the file keeps its salt");
+        assert!(!state.matches("a", "headers", &json!([]), &legacy));
+        assert!(!state.has_upgrades(), "a mismatch upgrades nothing");
+        assert!(state.matches("a", "headers", &value, &legacy));
+        assert!(state.has_upgrades());
+        state.save(&path).unwrap();
+
+        let file: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(file["format_version"], "2");
+        assert!(file.get("salt").is_none());
+        assert_eq!(file["fingerprint"]["salt"], salt);
+        let upgraded = file["resources"]["a"]["headers"].as_str().unwrap();
+        assert_eq!(upgraded, state.fingerprint("a", "headers", &value));
+        assert_eq!(
+            file["resources"]["b"]["is_read_only"], other,
+            "a record not seen this run keeps its legacy form, still matchable"
+        );
+        let reloaded = State::load(&path).unwrap();
+        assert!(reloaded.matches("a", "headers", &value, upgraded));
+        assert!(reloaded.matches("b", "is_read_only", &json!(true), &other));
+    }
+
+    #[test]
+    fn an_upgrade_never_overwrites_a_record_set_since() {
+        let state = cheap();
+        let salt = state.kdf.salt().to_owned();
+        let mut state = state;
+        let legacy = legacy_fingerprint(&salt, &json!("v"));
+        state.set_record("a", BTreeMap::from([("f".into(), legacy.clone())]));
+        assert!(state.matches("a", "f", &json!("v"), &legacy));
+        state.set_record("a", BTreeMap::from([("f".into(), "argon2id:new".into())]));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        state.save(&path).unwrap();
+        let file: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(file["resources"]["a"]["f"], "argon2id:new");
+    }
+
+    #[test]
     fn an_empty_record_removes_the_resource() {
-        let mut state = State::new();
+        let mut state = cheap();
         state.set_record("a", BTreeMap::from([("headers".into(), "x".into())]));
         state.set_record("a", BTreeMap::new());
         assert!(state.record("a").is_none());
     }
 
     #[test]
-    fn a_corrupt_file_is_an_error_not_an_empty_state() {
+    fn a_corrupt_file_or_mixed_format_is_an_error_not_an_empty_state() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.json");
-        std::fs::write(&path, "{not json").unwrap();
-        assert!(matches!(
-            State::load(&path),
-            Err(StateError::Invalid { .. })
-        ));
+        let params = serde_json::to_value(crate::fingerprint::cheap_params()).unwrap();
+        for text in [
+            "{not json".to_owned(),
+            json!({"format_version": "3", "resources": {}}).to_string(),
+            json!({"format_version": "2", "salt": "00112233445566778899aabbccddeeff", "resources": {}})
+                .to_string(),
+            json!({"format_version": "1", "fingerprint": params, "resources": {}}).to_string(),
+            json!({"format_version": "2", "fingerprint": {"alg": "sha256", "version": 19, "m": 64, "t": 1, "p": 1, "salt": "00112233445566778899aabbccddeeff"}, "resources": {}}).to_string(),
+        ] {
+            std::fs::write(&path, &text).unwrap();
+            assert!(
+                matches!(State::load(&path), Err(StateError::Invalid { .. })),
+                "{text}"
+            );
+        }
     }
 }

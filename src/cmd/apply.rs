@@ -89,7 +89,7 @@ async fn plan_and_apply(
 ) -> Result<ExitStatus, CommandError> {
     let plan = workspace.planner().plan().await?;
     if let Some(saved) = saved {
-        saved.verify(&plan, &workspace.config.files)?;
+        saved.verify(&plan, &workspace.config.files, &workspace.config.secrets)?;
     }
     let secrets = &workspace.config.secrets;
     let style = TextStyle {
@@ -100,6 +100,10 @@ async fn plan_and_apply(
         CommandError::local(miette::miette!("cannot write the plan to stdout: {e}"))
     })?;
     if !plan.has_changes() {
+        // Records of an older state format that matched are rewritten in the new one.
+        if workspace.state.has_upgrades() {
+            workspace.state.save(&workspace.state_path)?;
+        }
         return Ok(ExitStatus::Success);
     }
     if !approved && !confirm()? {
@@ -135,6 +139,7 @@ async fn plan_and_apply(
     if results
         .iter()
         .any(|r| r.outcome.is_ok() && r.change.state_after.is_some())
+        || workspace.state.has_upgrades()
     {
         workspace.state.save(&workspace.state_path)?;
     }

@@ -94,6 +94,15 @@ pub fn plan_resources(
     desired: &[DesiredResource],
     live: &[LiveObject],
 ) -> Result<Vec<ResourceChange>, Vec<MatchError>> {
+    // Argon2id once per distinct write-only string, spread over the cores, before the diff
+    // asks for them one resource at a time.
+    scope.state.precompute(desired.iter().flat_map(|resource| {
+        resource
+            .write_only
+            .iter()
+            .filter(|(path, _)| !resource.ignore.iter().any(|i| i == path))
+            .filter_map(|(_, value)| value.as_ref())
+    }));
     let index = LiveIndex::new(live);
     let mut changes = Vec::new();
     let mut errors = Vec::new();
@@ -136,15 +145,18 @@ fn plan_resource(
         if desired.ignore.iter().any(|i| i == path) {
             continue;
         }
-        let fingerprint = value.as_ref().map(|v| scope.state.fingerprint(v));
+        let address = &desired.address;
+        let fingerprint = value
+            .as_ref()
+            .map(|v| scope.state.fingerprint(address, path, v));
         let previous = recorded.and_then(|r| r.get(path));
-        let Some(planned) = write_only::plan(
-            path,
-            value.as_ref(),
-            fingerprint.as_deref(),
-            previous,
-            &sensitivity,
-        ) else {
+        let unchanged = match (value, previous) {
+            (Some(v), Some(previous)) => scope.state.matches(address, path, v, previous),
+            _ => false,
+        };
+        let Some(planned) =
+            write_only::plan(path, value.as_ref(), unchanged, previous, &sensitivity)
+        else {
             continue;
         };
         match &fingerprint {
@@ -180,7 +192,14 @@ fn plan_resource(
         fields,
         request,
         state_after: state_changed.then_some(state_after),
-        live: live.map(|l| serde_json::json!({"id": l.id, "document": l.document, "meta": l.meta})),
+        live: live.map(|l| {
+            serde_json::json!({
+                "id": l.id,
+                "document": l.document,
+                "meta": l.meta,
+                "secret_paths": desired.secret_paths,
+            })
+        }),
     }
 }
 

@@ -23,15 +23,16 @@ pub(super) struct Planned {
     pub action: WriteOnlyAction,
 }
 
+/// `unchanged`: the state's record (`recorded`) is the fingerprint of `value`.
 pub(super) fn plan(
     path: &str,
     value: Option<&Value>,
-    fingerprint: Option<&str>,
+    unchanged: bool,
     recorded: Option<&String>,
     sensitivity: &Sensitivity,
 ) -> Option<Planned> {
     let (note, action) = match (value, recorded) {
-        (Some(_), Some(previous)) if Some(previous.as_str()) == fingerprint => return None,
+        (Some(_), Some(_)) if unchanged => return None,
         (Some(v), Some(_)) => (
             "differs from what mcpform last applied",
             WriteOnlyAction::Set(v.clone()),

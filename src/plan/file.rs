@@ -1,7 +1,13 @@
 //! Saved plans (`plan --out FILE`, `apply FILE`): apply exactly what was reviewed, or nothing.
 //!
 //! The file holds no secret: request bodies are masked and every request is represented by a
-//! salted fingerprint of its real form. `apply FILE` re-plans from the live platforms and the
+//! fingerprint of its real form. Every string the masked copy hides goes through Argon2id first
+//! (parameters and salt recorded under `fingerprint`, see [`crate::fingerprint`]), so a short
+//! secret cannot be recovered by trying candidates against the fingerprint. What the masked copy
+//! shows, and the config files' hash, stay salted SHA-256: they hold nothing secret.
+//!
+//! Format 1 (v0.1) fingerprinted secrets with a bare salted SHA-256; such a plan is refused as
+//! stale (exit 3, nothing sent) with a hint to make it again. `apply FILE` re-plans from the live platforms and the
 //! environment, and sends only if that fresh plan is the saved one: same config, same live
 //! objects, same requests. Otherwise it names what changed and sends nothing.
 
@@ -11,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use crate::fingerprint::{Fingerprinter, KdfParams};
 use crate::mask::Secrets;
 use crate::plan::{Plan, ResourceChange};
 use crate::selection::Selection;
@@ -21,8 +28,12 @@ use crate::selection::Selection;
 pub struct PlanFile {
     format_version: String,
     mcpform_version: String,
-    /// Salts every fingerprint in this file.
-    salt: String,
+    /// Format 1 only: the salt of its SHA-256 fingerprints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    salt: Option<String>,
+    /// Format 2: the KDF, its parameters and the salt of every fingerprint in this file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fingerprint: Option<KdfParams>,
     /// Salted hash of the config files' names and bytes.
     config_hash: String,
     /// The `--target`/`--exclude` the plan was made with; apply reuses it.
@@ -89,6 +100,9 @@ pub struct StalePlan {
     pub reasons: Vec<String>,
 }
 
+/// Mixed into every fingerprint of a saved plan, apart from the state's.
+const DOMAIN: &str = "mcpform plan v2";
+
 impl PlanFile {
     /// A plan file for `plan`, made with a fresh salt.
     pub fn new(
@@ -97,29 +111,29 @@ impl PlanFile {
         selection: &Selection,
         secrets: &Secrets,
     ) -> Result<PlanFile, PlanFileError> {
-        let salt = crate::state::new_salt();
-        let config_hash = hash_config(&salt, config_files)?;
+        let params = KdfParams::new();
+        let kdf = Fingerprinter::new(params.clone()).expect("the defaults are valid");
+        let config_hash = hash_config(&params.salt, config_files)?;
+        let fingerprints = Fingerprints::new(&kdf, secrets, &plan.changes);
         let changes = plan
             .changes
             .iter()
             .map(|change| SavedChange {
                 address: change.address.clone(),
                 action: change.action.as_str().to_owned(),
-                live: change.live.as_ref().map(|live| fingerprint(&salt, live)),
+                live: fingerprints.live(change),
                 request: change
                     .request
                     .as_ref()
                     .map(|_| crate::render::masked_request(change, secrets)),
-                request_fingerprint: change
-                    .request
-                    .as_ref()
-                    .map(|_| fingerprint(&salt, &request_value(change))),
+                request_fingerprint: fingerprints.request(change),
             })
             .collect();
         Ok(PlanFile {
-            format_version: "1".into(),
+            format_version: "2".into(),
             mcpform_version: env!("CARGO_PKG_VERSION").into(),
-            salt,
+            salt: None,
+            fingerprint: Some(params),
             config_hash,
             selection: selection.clone(),
             changes,
@@ -135,11 +149,25 @@ impl PlanFile {
         let text = std::fs::read_to_string(path).map_err(|e| read_err(e.to_string()))?;
         let file: PlanFile = serde_json::from_str(&text)
             .map_err(|e| read_err(format!("not an mcpform plan: {e}")))?;
-        if file.format_version != "1" {
-            return Err(read_err(format!(
-                "unsupported format_version `{}`",
-                file.format_version
-            )));
+        match (file.format_version.as_str(), &file.salt, &file.fingerprint) {
+            ("1", Some(_), None) => {}
+            ("2", None, Some(params)) => {
+                Fingerprinter::new(params.clone()).map_err(read_err)?;
+            }
+            ("1" | "2", _, _) => {
+                return Err(read_err(format!(
+                    "format {} takes {}",
+                    file.format_version,
+                    if file.format_version == "1" {
+                        "a `salt` and no `fingerprint`"
+                    } else {
+                        "a `fingerprint` and no `salt`"
+                    }
+                )));
+            }
+            (other, _, _) => {
+                return Err(read_err(format!("unsupported format_version `{other}`")));
+            }
         }
         Ok(file)
     }
@@ -157,30 +185,46 @@ impl PlanFile {
             })
     }
 
-    /// Checks a fresh plan (same selection, live platforms, current environment) against this one.
-    pub fn verify(&self, fresh: &Plan, config_files: &[PathBuf]) -> Result<(), StalePlan> {
+    /// Checks a fresh plan (same selection, live platforms, current environment and secrets)
+    /// against this one.
+    pub fn verify(
+        &self,
+        fresh: &Plan,
+        config_files: &[PathBuf],
+        secrets: &Secrets,
+    ) -> Result<(), StalePlan> {
+        let Some(params) = &self.fingerprint else {
+            return Err(StalePlan {
+                reasons: vec![format!(
+                    "the plan was saved by mcpform {} in format 1, whose salted SHA-256 fingerprints let a short secret be recovered: delete it",
+                    self.mcpform_version
+                )],
+            });
+        };
+        let kdf = Fingerprinter::new(params.clone()).expect("checked when read");
         let mut reasons = Vec::new();
-        match hash_config(&self.salt, config_files) {
+        match hash_config(&params.salt, config_files) {
             Ok(hash) if hash == self.config_hash => {}
             Ok(_) => reasons.push("the config files changed since the plan".to_owned()),
             Err(e) => reasons.push(e.to_string()),
         }
+        let planned: Vec<&ResourceChange> = fresh
+            .changes
+            .iter()
+            .filter(|c| self.changes.iter().any(|s| s.address == c.address))
+            .collect();
+        let fingerprints = Fingerprints::new(&kdf, secrets, planned.iter().copied());
         for saved in &self.changes {
-            let Some(now) = fresh.changes.iter().find(|c| c.address == saved.address) else {
+            let Some(now) = planned.iter().find(|c| c.address == saved.address) else {
                 reasons.push(format!("`{}` is no longer in the config", saved.address));
                 continue;
             };
-            if now.live.as_ref().map(|live| fingerprint(&self.salt, live)) != saved.live {
+            if fingerprints.live(now) != saved.live {
                 reasons.push(format!(
                     "`{}` changed on the platform since the plan",
                     saved.address
                 ));
-            } else if now
-                .request
-                .as_ref()
-                .map(|_| fingerprint(&self.salt, &request_value(now)))
-                != saved.request_fingerprint
-            {
+            } else if fingerprints.request(now) != saved.request_fingerprint {
                 reasons.push(format!(
                     "`{}` would now get a different request (a secret from the environment or the state file changed)",
                     saved.address
@@ -200,20 +244,149 @@ impl PlanFile {
     }
 }
 
+/// Fingerprints of a plan's live objects and requests, the secret strings in them derived
+/// up front, once each, on a few threads.
+struct Fingerprints<'a> {
+    kdf: &'a Fingerprinter,
+    secrets: &'a Secrets,
+}
+
+impl<'a> Fingerprints<'a> {
+    fn new(
+        kdf: &'a Fingerprinter,
+        secrets: &'a Secrets,
+        changes: impl IntoIterator<Item = &'a ResourceChange>,
+    ) -> Fingerprints<'a> {
+        let fingerprints = Fingerprints { kdf, secrets };
+        let mut found = Vec::new();
+        for change in changes {
+            if let Some(live) = &change.live {
+                fingerprints.collect(live, &live_secret_pointers(live), false, "", &mut found);
+            }
+            if change.request.is_some() {
+                let request = request_value(change);
+                fingerprints.collect(
+                    &request,
+                    &request_secret_pointers(change),
+                    false,
+                    "",
+                    &mut found,
+                );
+            }
+        }
+        kdf.precompute(found.iter().map(String::as_str));
+        fingerprints
+    }
+
+    fn live(&self, change: &ResourceChange) -> Option<String> {
+        let live = change.live.as_ref()?;
+        Some(self.seal(&change.address, "live", live, &live_secret_pointers(live)))
+    }
+
+    fn request(&self, change: &ResourceChange) -> Option<String> {
+        change.request.as_ref()?;
+        let request = request_value(change);
+        Some(self.seal(
+            &change.address,
+            "request",
+            &request,
+            &request_secret_pointers(change),
+        ))
+    }
+
+    fn seal(&self, address: &str, field: &str, value: &Value, pointers: &[String]) -> String {
+        let tokenized = self.tokenize(value, pointers, false, "");
+        self.kdf.seal(DOMAIN, address, field, &tokenized)
+    }
+
+    /// A string is secret if it lies under a secret pointer or the run's secrets say so: what
+    /// the masked copy hides.
+    fn is_secret(&self, s: &str, inside: bool) -> bool {
+        inside || self.secrets.is_secret(s)
+    }
+
+    fn tokenize(&self, value: &Value, pointers: &[String], inside: bool, at: &str) -> Value {
+        let inside = inside || pointers.iter().any(|p| p == at);
+        match value {
+            Value::String(s) if self.is_secret(s, inside) => Value::String(self.kdf.token(s)),
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| self.tokenize(v, pointers, inside, &format!("{at}/{i}")))
+                    .collect(),
+            ),
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| {
+                        let at = format!("{at}/{}", escape(k));
+                        (k.clone(), self.tokenize(v, pointers, inside, &at))
+                    })
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    fn collect(
+        &self,
+        value: &Value,
+        pointers: &[String],
+        inside: bool,
+        at: &str,
+        found: &mut Vec<String>,
+    ) {
+        let inside = inside || pointers.iter().any(|p| p == at);
+        match value {
+            Value::String(s) if self.is_secret(s, inside) => found.push(s.clone()),
+            Value::Array(items) => items.iter().enumerate().for_each(|(i, v)| {
+                self.collect(v, pointers, inside, &format!("{at}/{i}"), found);
+            }),
+            Value::Object(map) => map.iter().for_each(|(k, v)| {
+                self.collect(v, pointers, inside, &format!("{at}/{}", escape(k)), found);
+            }),
+            _ => {}
+        }
+    }
+}
+
+/// A JSON Pointer reference token.
+fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// Where a request's secret-by-nature subtrees are (its body's `sensitive` pointers).
+fn request_secret_pointers(change: &ResourceChange) -> Vec<String> {
+    change.request.as_ref().map_or_else(Vec::new, |request| {
+        request
+            .sensitive
+            .iter()
+            .map(|p| format!("/body{p}"))
+            .collect()
+    })
+}
+
+/// Where a live object's secret-by-nature subtrees are: its `secret_paths` (config paths,
+/// dotted) under `document`.
+fn live_secret_pointers(live: &Value) -> Vec<String> {
+    live["secret_paths"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(|path| {
+            let tokens: Vec<String> = path.split('.').map(escape).collect();
+            format!("/document/{}", tokens.join("/"))
+        })
+        .collect()
+}
+
 fn request_value(change: &ResourceChange) -> Value {
     let request = change
         .request
         .as_ref()
         .expect("called for changes with a request");
     json!({"method": request.method.as_str(), "path": request.path, "body": request.body})
-}
-
-fn fingerprint(salt: &str, value: &Value) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(salt.as_bytes());
-    hasher.update([0]);
-    hasher.update(value.to_string().as_bytes());
-    format!("sha256:{:x}", hasher.finalize())
 }
 
 fn hash_config(salt: &str, files: &[PathBuf]) -> Result<String, PlanFileError> {

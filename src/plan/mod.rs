@@ -99,7 +99,8 @@ pub struct ResourceChange {
     /// Write-only field fingerprints to record in the state file once the request succeeds.
     pub state_after: Option<BTreeMap<String, String>>,
     /// The normalized live object this change was computed from (`id`, `document`, `meta`),
-    /// so a saved plan can tell whether the platform changed since.
+    /// so a saved plan can tell whether the platform changed since, and the config paths in
+    /// `document` that are secret by nature (`secret_paths`), which its fingerprint hides.
     pub live: Option<Value>,
 }
 

@@ -194,7 +194,8 @@ fn request_body(live: &Value, desired: &Value) -> Option<Value> {
     let mut returned = live.clone();
     returned.as_object_mut().unwrap().remove("headers");
     let returned: McpServer = serde_json::from_value(returned).expect("a PAIS server");
-    let state = State::new();
+    // Cheap KDF parameters: hundreds of cases, each fingerprinting fresh random headers.
+    let state = State::with_params(crate::fingerprint::cheap_params()).unwrap();
     let scope = PlanScope {
         provider: "pais",
         platform: provider.platform(),
