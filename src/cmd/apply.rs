@@ -29,6 +29,9 @@ pub struct ApplyArgs {
     parallelism: u32,
     #[command(flatten)]
     select: SelectionArgs,
+    /// Wait up to this long for another run's lock on the state (`30s`, `5m`); `0s` fails at once
+    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = humantime::parse_duration)]
+    lock_timeout: std::time::Duration,
 }
 
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -72,8 +75,11 @@ pub async fn run(settings: &Settings, args: &ApplyArgs) -> Result<ExitStatus, Co
         selection: &selection,
         read_only: false,
         env: &process_env,
+        lock: Some(("apply", args.lock_timeout)),
     };
-    let mut workspace = Workspace::open(settings, &options)?;
+    // The lock is held from before the state is read (and the live state planned) until the
+    // state is written back: a second apply waits or fails, and never plans from stale state.
+    let mut workspace = Workspace::open(settings, &options).await?;
     let plan = workspace.planner().plan().await?;
     if let Some(saved) = &saved {
         saved.verify(&plan, &workspace.config.files)?;
@@ -87,10 +93,12 @@ pub async fn run(settings: &Settings, args: &ApplyArgs) -> Result<ExitStatus, Co
         CommandError::local(miette::miette!("cannot write the plan to stdout: {e}"))
     })?;
     if !plan.has_changes() {
+        workspace.release().await?;
         return Ok(ExitStatus::Success);
     }
     if !approved && !confirm()? {
         println!("\nApply cancelled; nothing was sent.");
+        workspace.release().await?;
         return Ok(ExitStatus::Failure);
     }
 
@@ -123,8 +131,9 @@ pub async fn run(settings: &Settings, args: &ApplyArgs) -> Result<ExitStatus, Co
         .iter()
         .any(|r| r.outcome.is_ok() && r.change.state_after.is_some())
     {
-        workspace.state.save(&workspace.state_path)?;
+        workspace.save_state().await?;
     }
+    workspace.release().await?;
 
     let failed = results.iter().filter(|r| r.outcome.is_err()).count();
     println!(

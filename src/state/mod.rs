@@ -4,6 +4,9 @@
 //! remembers what it sent, as a salted SHA-256, never the value: the file is safe to commit.
 //! Only `apply` writes it, atomically (temp file + rename), so an interrupted apply never
 //! leaves a torn file behind.
+//!
+//! Where the document lives and how runs take turns is the backends' (`backend.rs`, the trait;
+//! `local.rs`, `postgres.rs`); this module is the document and its fingerprints.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -12,6 +15,14 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+
+mod backend;
+mod local;
+mod lock;
+mod postgres;
+
+pub use backend::{BackendError, HeldLock, Loaded, Location, StateBackend, Version, open_backend};
+pub use lock::LockInfo;
 
 /// Default file name, beside the first config file.
 pub const DEFAULT_FILE_NAME: &str = "mcpform.state.json";
@@ -92,17 +103,39 @@ impl State {
                 });
             }
         };
-        let state: State = serde_json::from_str(&text).map_err(|e| StateError::Invalid {
+        State::parse(&text).map_err(|message| StateError::Invalid {
             path: path.into(),
-            message: e.to_string(),
-        })?;
+            message,
+        })
+    }
+
+    /// Parses a state document, whichever backend holds it; `Err` says what is wrong.
+    pub fn parse(text: &str) -> Result<State, String> {
+        let state: State = serde_json::from_str(text).map_err(|e| e.to_string())?;
         if state.format_version != "1" {
-            return Err(StateError::Invalid {
-                path: path.into(),
-                message: format!("unsupported format_version `{}`", state.format_version),
-            });
+            return Err(format!(
+                "unsupported format_version `{}`",
+                state.format_version
+            ));
         }
         Ok(state)
+    }
+
+    /// The document as every backend stores it: pretty JSON with a final newline.
+    pub fn to_text(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("state serializes");
+        text.push('\n');
+        text
+    }
+
+    /// How many resources have a record.
+    pub fn len(&self) -> usize {
+        self.resources.len()
+    }
+
+    /// Whether no resource has a record.
+    pub fn is_empty(&self) -> bool {
+        self.resources.is_empty()
     }
 
     /// Writes the whole file to a temporary sibling, then renames it over the old one.
@@ -111,8 +144,7 @@ impl State {
             path: path.into(),
             source,
         };
-        let mut text = serde_json::to_string_pretty(self).expect("state serializes");
-        text.push('\n');
+        let text = self.to_text();
         let dir = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
