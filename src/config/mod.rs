@@ -216,12 +216,12 @@ fn check_one_state_block(documents: &[(SourceFile, Node)], out: &mut Vec<ConfigD
 /// A connection URL is secret whole; its password also on its own, wherever it shows up.
 fn register_url_secret(url: &str, secrets: &mut Secrets) {
     secrets.add_value(url.to_owned());
-    if let Ok(parsed) = url::Url::parse(url) {
-        if let Some(password) = parsed.password() {
-            secrets.add_value(password.to_owned());
-            if let Ok(decoded) = percent_decode(password) {
-                secrets.add_value(decoded);
-            }
+    if let Ok(parsed) = url::Url::parse(url)
+        && let Some(password) = parsed.password()
+    {
+        secrets.add_value(password.to_owned());
+        if let Ok(decoded) = percent_decode(password) {
+            secrets.add_value(decoded);
         }
     }
     // libpq key/value form: `host=… password=…`.

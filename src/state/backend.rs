@@ -111,7 +111,7 @@ pub enum BackendError {
     State(#[from] StateError),
 
     /// Another run holds the lock.
-    #[error("the state is locked by another run: {}", holder.as_ref().map_or_else(|| "it has not recorded who it is yet".to_owned(), LockInfo::describe))]
+    #[error("the state is locked by another run{}", holder.as_ref().map_or_else(|| " (it has not recorded who it is yet)".to_owned(), |h| format!(", lock id {}\nheld by {}", h.id, h.describe())))]
     #[diagnostic(
         code(mcpform::state::locked),
         help(
@@ -122,7 +122,7 @@ pub enum BackendError {
     )]
     Locked {
         /// Who holds it, as recorded.
-        holder: Option<LockInfo>,
+        holder: Option<Box<LockInfo>>,
         /// `waited 30s for it; ` or empty.
         waited: String,
     },
@@ -146,7 +146,7 @@ pub enum BackendError {
     },
 
     /// `force-unlock` named a lock that is not the recorded one.
-    #[error("{backend} is not locked by `{given}`{}", recorded.as_ref().map_or_else(|| ": no lock is recorded".to_owned(), |r| format!(": the recorded lock is {}", r.describe())))]
+    #[error("{backend} is not locked by `{given}`{}", recorded.as_ref().map_or_else(|| ": no lock is recorded".to_owned(), |r| format!(": the recorded lock is {} ({})", r.id, r.describe())))]
     #[diagnostic(
         code(mcpform::state::no_such_lock),
         help("pass the lock id the error of the blocked run named")
@@ -157,15 +157,15 @@ pub enum BackendError {
         /// The id given.
         given: String,
         /// The lock recorded, if any.
-        recorded: Option<LockInfo>,
+        recorded: Option<Box<LockInfo>>,
     },
 
     /// `force-unlock` named a lock a live run still holds.
-    #[error("lock {} is held by a run that is still alive: {}", holder.id, holder.describe())]
+    #[error("lock {} is held by a run that is still alive\nheld by {}", holder.id, holder.describe())]
     #[diagnostic(code(mcpform::state::lock_alive), help("{how}"))]
     LockAlive {
         /// Who holds it.
-        holder: LockInfo,
+        holder: Box<LockInfo>,
         /// What to do instead, per backend.
         how: String,
     },
@@ -210,7 +210,7 @@ pub enum Attempt<L> {
     /// The lock is ours.
     Acquired(L),
     /// Another run holds it; its record, if it wrote one yet.
-    Held(Option<LockInfo>),
+    Held(Option<Box<LockInfo>>),
 }
 
 /// How often a waiting run tries again.
@@ -243,7 +243,7 @@ where
                     announced = true;
                     let who = holder
                         .as_ref()
-                        .map_or_else(|| "another run".to_owned(), LockInfo::describe);
+                        .map_or_else(|| "another run".to_owned(), |h| h.describe());
                     eprintln!(
                         "The state is locked by {who}; waiting up to {} for it.",
                         humantime::format_duration(timeout)

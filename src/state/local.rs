@@ -75,7 +75,7 @@ impl LocalBackend {
                 write(&mut file).map_err(|e| self.lock_error(e))?;
                 Ok(Attempt::Acquired(LocalLock { file: Some(file) }))
             }
-            Err(TryLockError::WouldBlock) => Ok(Attempt::Held(read_info(&mut file))),
+            Err(TryLockError::WouldBlock) => Ok(Attempt::Held(read_info(&mut file).map(Box::new))),
             Err(TryLockError::Error(e)) => Err(self.lock_error(e)),
         }
     }
@@ -86,10 +86,11 @@ impl LocalBackend {
 fn read_info(file: &mut File) -> Option<LockInfo> {
     for _ in 0..2 {
         let mut text = String::new();
-        if file.rewind().is_ok() && file.read_to_string(&mut text).is_ok() {
-            if let Some(info) = LockInfo::from_json(&text) {
-                return Some(info);
-            }
+        if file.rewind().is_ok()
+            && file.read_to_string(&mut text).is_ok()
+            && let Some(info) = LockInfo::from_json(&text)
+        {
+            return Some(info);
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -181,18 +182,18 @@ impl StateBackend for LocalBackend {
             match file.try_lock() {
                 Err(TryLockError::WouldBlock) => match recorded {
                     Some(holder) if holder.id == id => Err(BackendError::LockAlive {
+                        holder: Box::new(holder.clone()),
                         how: format!(
                             "a file lock is released by the OS when its process ends, so this \
                              one is not stale: stop that run (process {} on {}) if it must not \
                              finish",
                             holder.pid, holder.host
                         ),
-                        holder,
                     }),
                     recorded => Err(BackendError::NoSuchLock {
                         backend: self.describe(),
                         given: id.to_owned(),
-                        recorded,
+                        recorded: recorded.map(Box::new),
                     }),
                 },
                 Err(TryLockError::Error(e)) => Err(self.lock_error(e)),
@@ -209,7 +210,7 @@ impl StateBackend for LocalBackend {
                     recorded => Err(BackendError::NoSuchLock {
                         backend: self.describe(),
                         given: id.to_owned(),
-                        recorded,
+                        recorded: recorded.map(Box::new),
                     }),
                 },
             }
@@ -277,7 +278,7 @@ mod tests {
             .err()
             .unwrap();
         assert!(
-            matches!(&error, BackendError::Locked { holder: Some(h), .. } if *h == first),
+            matches!(&error, BackendError::Locked { holder: Some(h), .. } if **h == first),
             "{error:?}"
         );
         // A live holder's lock cannot be forced open.

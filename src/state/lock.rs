@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 /// The record a run leaves beside the lock it holds, so a second run can name it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LockInfo {
-    /// Random, UUID-shaped; what `mcpform force-unlock` takes.
+    /// 128 random bits in hex, without hyphens (so a wrapped message never splits it); what
+    /// `mcpform force-unlock` takes.
     pub id: String,
     /// The user that ran it (`$USER`), `unknown` when unset.
     pub who: String,
@@ -38,11 +39,11 @@ impl LockInfo {
         }
     }
 
-    /// `alice@ci-runner-7 (pid 4242), running `apply` since 2026-05-20T10:00:00Z, lock id …`
+    /// `alice@ci-runner-7 (pid 4242), running `apply` since 2026-05-20T10:00:00Z`
     pub fn describe(&self) -> String {
         format!(
-            "{}@{} (pid {}), running `{}` since {}, lock id {}",
-            self.who, self.host, self.pid, self.operation, self.started, self.id
+            "{}@{} (pid {}), running `{}` since {}",
+            self.who, self.host, self.pid, self.operation, self.started
         )
     }
 
@@ -57,21 +58,11 @@ impl LockInfo {
     }
 }
 
-/// 122 random bits in the UUID v4 shape.
+/// 128 random bits, hex.
 fn new_id() -> String {
     let mut b = [0u8; 16];
     getrandom::fill(&mut b).expect("the operating system's random source is unavailable");
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
+    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 fn hostname() -> String {
@@ -89,13 +80,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_record_round_trips_and_ids_are_uuid_shaped() {
+    fn a_record_round_trips_and_ids_are_random_hex() {
         let info = LockInfo::new("apply");
         assert_eq!(LockInfo::from_json(&info.to_json()), Some(info.clone()));
-        assert_eq!(info.id.len(), 36);
-        assert_eq!(&info.id[14..15], "4");
+        assert_eq!(info.id.len(), 32);
+        assert!(info.id.bytes().all(|b| b.is_ascii_hexdigit()));
         assert_ne!(LockInfo::new("apply").id, info.id);
-        assert!(info.describe().contains("running `apply` since"));
+        assert!(info.describe().contains(", running `apply` since"));
         assert_eq!(LockInfo::from_json(""), None);
     }
 }

@@ -126,7 +126,7 @@ impl PostgresBackend {
         tx.commit().await.map_err(|e| self.error(&e))
     }
 
-    async fn read_lock_info(&self, client: &Client) -> Result<Option<LockInfo>, BackendError> {
+    async fn read_lock_info(&self, client: &Client) -> Result<Option<Box<LockInfo>>, BackendError> {
         let row = client
             .query_opt(
                 "SELECT lock_info::text FROM mcpform_state WHERE name = $1",
@@ -136,7 +136,8 @@ impl PostgresBackend {
             .map_err(|e| self.error(&e))?;
         Ok(row
             .and_then(|r| r.get::<_, Option<String>>(0))
-            .and_then(|t| LockInfo::from_json(&t)))
+            .and_then(|t| LockInfo::from_json(&t))
+            .map(Box::new))
     }
 
     async fn try_advisory_lock(&self, client: &Client) -> Result<bool, BackendError> {
