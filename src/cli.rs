@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::cmd::{ApplyArgs, DriftArgs, EmulateArgs, ExitStatus, PlanArgs};
+use crate::cmd::{
+    ApplyArgs, DriftArgs, EmulateArgs, ExitStatus, ForceUnlockArgs, PlanArgs, StateArgs,
+};
 
 /// Keep MCP server configurations in YAML, in git: plan and apply them like Terraform.
 #[derive(Debug, Parser)]
@@ -31,7 +33,8 @@ pub struct GlobalArgs {
     #[arg(long, value_name = "NAME=URL", value_parser = EndpointOverride, global = true)]
     pub endpoint_override: Vec<(String, String)>,
 
-    /// State file for write-only fields [default: mcpform.state.json beside the first config file]
+    /// Local state file to use instead of the config's `state:` block [default: the block, else
+    /// mcpform.state.json beside the first config file]
     #[arg(long, value_name = "PATH", global = true)]
     pub state: Option<PathBuf>,
 
@@ -91,6 +94,10 @@ pub enum Command {
     Emulate(EmulateArgs),
     /// Start emulators with sample live state, then plan and apply examples/demo.yaml
     Demo,
+    /// Remove the lock a killed run left on the state (named by the blocked run's error)
+    ForceUnlock(ForceUnlockArgs),
+    /// Work with the state itself: `state push --to` copies it to another backend
+    State(StateArgs),
 }
 
 /// How a plan or drift report is printed.

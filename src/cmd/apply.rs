@@ -29,6 +29,9 @@ pub struct ApplyArgs {
     parallelism: u32,
     #[command(flatten)]
     select: SelectionArgs,
+    /// Wait up to this long for another run's lock on the state (`30s`, `5m`); `0s` fails at once
+    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = humantime::parse_duration)]
+    lock_timeout: std::time::Duration,
 }
 
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -72,14 +75,20 @@ pub async fn run(settings: &Settings, args: &ApplyArgs) -> Result<ExitStatus, Co
         selection: &selection,
         read_only: false,
         env: &process_env,
+        lock: Some(("apply", args.lock_timeout)),
     };
-    let mut workspace = Workspace::open(settings, &options)?;
+    // The lock is held from before the state is read (and the live state planned) until the
+    // state is written back: a second apply waits or fails, and never plans from stale state.
+    let mut workspace = Workspace::open(settings, &options).await?;
     let result = plan_and_apply(settings, args, &mut workspace, saved.as_ref(), approved).await;
     workspace.close().await;
-    result
+    let released = workspace.release().await;
+    // A lock that could not be released matters only when the run itself succeeded.
+    result.and_then(|status| released.map(|()| status))
 }
 
-/// Everything after the workspace is open; `run` closes it whatever this returns.
+/// Everything after the workspace is open; `run` closes it and releases the state's lock
+/// whatever this returns.
 async fn plan_and_apply(
     settings: &Settings,
     args: &ApplyArgs,
@@ -102,7 +111,7 @@ async fn plan_and_apply(
     if !plan.has_changes() {
         // Records of an older state format that matched are rewritten in the new one.
         if workspace.state.has_upgrades() {
-            workspace.state.save(&workspace.state_path)?;
+            workspace.save_state().await?;
         }
         return Ok(ExitStatus::Success);
     }
@@ -141,7 +150,7 @@ async fn plan_and_apply(
         .any(|r| r.outcome.is_ok() && r.change.state_after.is_some())
         || workspace.state.has_upgrades()
     {
-        workspace.state.save(&workspace.state_path)?;
+        workspace.save_state().await?;
     }
 
     let failed = results.iter().filter(|r| r.outcome.is_err()).count();

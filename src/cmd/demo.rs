@@ -111,13 +111,14 @@ async fn run_in(settings: &Settings, dir: &std::path::Path) -> Result<ExitStatus
         selection: &everything,
         read_only: false,
         env: &demo_env,
+        lock: None,
     };
     let mut out = std::io::stdout().lock();
     let write_err =
         |e: std::io::Error| CommandError::local(miette::miette!("cannot write to stdout: {e}"));
 
     println!("== 1. mcpform plan: examples/demo.yaml against the emulators' live state\n");
-    let mut workspace = Workspace::open(&demo, &options)?;
+    let mut workspace = Workspace::open(&demo, &options).await?;
     let plan = workspace.planner().plan().await?;
     render::render_text(&plan, &workspace.config.secrets, style, &mut out).map_err(write_err)?;
 
@@ -147,11 +148,11 @@ async fn run_in(settings: &Settings, dir: &std::path::Path) -> Result<ExitStatus
     }
     let failed = results.iter().filter(|r| r.outcome.is_err()).count();
     apply::record_applied(&mut workspace.state, &results);
-    workspace.state.save(&workspace.state_path)?;
+    workspace.save_state().await?;
     println!("\n  {} applied, {failed} failed.", results.len() - failed);
 
     println!("\n== 3. mcpform plan again: the live state now matches\n");
-    let workspace = Workspace::open(&demo, &options)?;
+    let workspace = Workspace::open(&demo, &options).await?;
     let second = workspace.planner().plan().await;
     workspace.close().await;
     let second = second?;

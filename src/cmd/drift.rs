@@ -34,8 +34,10 @@ pub async fn run(settings: &Settings, args: &DriftArgs) -> Result<ExitStatus, Co
             selection: &selection,
             read_only: true,
             env: &process_env,
+            lock: None,
         },
-    )?;
+    )
+    .await?;
     let planner = workspace.planner();
     // A narrowed run cannot tell unmanaged objects from configured ones it left out.
     let live = planner.fetch(selection.is_everything()).await;

@@ -12,7 +12,7 @@ use crate::config::ConfigErrors;
 use crate::plan::PlanFailed;
 use crate::plan::file::{PlanFileError, StalePlan};
 use crate::provider::SetupError;
-use crate::state::StateError;
+use crate::state::{BackendError, StateError};
 
 /// What kind of failure ended the command; it picks the exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +93,18 @@ impl From<PlanFailed> for CommandError {
 impl From<StateError> for CommandError {
     fn from(error: StateError) -> CommandError {
         CommandError::local(error)
+    }
+}
+
+impl From<BackendError> for CommandError {
+    fn from(error: BackendError) -> CommandError {
+        match error {
+            BackendError::State(error) => error.into(),
+            BackendError::Unavailable { .. } | BackendError::Conflict { .. } => {
+                CommandError::local(error)
+            }
+            _ => CommandError::user(error),
+        }
     }
 }
 

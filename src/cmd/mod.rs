@@ -8,9 +8,11 @@ mod drift;
 mod emulate;
 mod error;
 mod exit;
+mod force_unlock;
 mod output;
 mod plan;
 mod settings;
+mod state;
 mod validate;
 mod workspace;
 
@@ -19,8 +21,10 @@ pub use drift::DriftArgs;
 pub use emulate::EmulateArgs;
 pub use error::{CommandError, ErrorKind};
 pub use exit::ExitStatus;
+pub use force_unlock::ForceUnlockArgs;
 pub use plan::PlanArgs;
 pub use settings::Settings;
+pub use state::StateArgs;
 
 use crate::cli::{Cli, Command};
 
@@ -48,5 +52,7 @@ async fn dispatch(command: Command, settings: &Settings) -> Result<ExitStatus, C
         }
         Command::Emulate(args) => emulate::run(&args).await,
         Command::Demo => demo::run(settings).await,
+        Command::ForceUnlock(args) => force_unlock::run(settings, &args).await,
+        Command::State(args) => state::run(settings, &args).await,
     }
 }

@@ -28,6 +28,9 @@ pub struct PlanArgs {
     show_requests: bool,
     #[command(flatten)]
     select: SelectionArgs,
+    /// Accepted as for `apply`; plan reads the state without locking it, so it never waits
+    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = humantime::parse_duration)]
+    lock_timeout: std::time::Duration,
 }
 
 /// Prints the plan; with `--detailed-exitcode`, `Changes` when applying would send anything.
@@ -39,8 +42,10 @@ pub async fn run(settings: &Settings, args: &PlanArgs) -> Result<ExitStatus, Com
             selection: &selection,
             read_only: true,
             env: &process_env,
+            lock: None,
         },
-    )?;
+    )
+    .await?;
     let plan = workspace.planner().plan().await;
     workspace.close().await;
     let plan = plan?;

@@ -3,12 +3,14 @@
 //! Commands read `Settings`, never `GlobalArgs`; `demo` builds its own `Settings` directly.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::cli::GlobalArgs;
+use crate::config::LoadedConfig;
+use crate::config::model::StateConfig;
 use crate::http::{ClientSettings, RetryPolicy};
-use crate::state;
+use crate::state::{self, Location};
 
 /// The shortest timeout a run uses, so `--timeout 0` cannot fail every request at once.
 const MIN_TIMEOUT: Duration = Duration::from_millis(100);
@@ -68,17 +70,35 @@ impl Settings {
             .map(|(_, url)| url.as_str())
     }
 
-    /// The state file: `--state`, else `mcpform.state.json` beside the first loaded config file.
-    pub fn state_path(&self, config_files: &[PathBuf]) -> PathBuf {
-        self.state.clone().unwrap_or_else(|| {
-            config_files
-                .first()
-                .and_then(|first| first.parent())
-                .map_or_else(
-                    || state::DEFAULT_FILE_NAME.into(),
-                    |dir| dir.join(state::DEFAULT_FILE_NAME),
-                )
-        })
+    /// Where the state lives: `--state FILE`, else the config's `state:` block, else
+    /// `mcpform.state.json` beside the first loaded config file. A local `path` in the block
+    /// is relative to the file that holds the block.
+    pub fn state_location(&self, config: &LoadedConfig) -> Location {
+        if let Some(path) = &self.state {
+            return Location::Local(path.clone());
+        }
+        let beside = |file: Option<&PathBuf>, name: &str| -> PathBuf {
+            let dir = file
+                .and_then(|f| f.parent())
+                .filter(|d| !d.as_os_str().is_empty());
+            dir.map_or_else(|| PathBuf::from(name), |d| d.join(name))
+        };
+        match &config.state {
+            None => Location::Local(beside(config.files.first(), state::DEFAULT_FILE_NAME)),
+            Some((StateConfig::Local(local), file)) => match &local.path {
+                Some(path) if Path::new(path).is_absolute() => Location::Local(path.into()),
+                Some(path) => Location::Local(beside(Some(file), path)),
+                None => Location::Local(beside(Some(file), state::DEFAULT_FILE_NAME)),
+            },
+            Some((StateConfig::Postgres(pg), _)) => Location::Postgres {
+                url: pg.url.clone(),
+                name: pg.name.clone().unwrap_or_else(|| "default".into()),
+            },
+            Some((StateConfig::S3(s3), _)) => Location::S3 {
+                bucket: s3.bucket.clone(),
+                key: s3.key.clone(),
+            },
+        }
     }
 
     /// How this run's HTTP clients behave; `read_only` refuses every write (`drift`).
@@ -102,8 +122,6 @@ fn use_color(no_color_flag: bool, stream_is_terminal: bool) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
 
     fn settings(state: Option<&str>) -> Settings {
@@ -122,16 +140,55 @@ mod tests {
         }
     }
 
+    fn loaded(files: &[&str], state: Option<(StateConfig, &str)>) -> LoadedConfig {
+        LoadedConfig {
+            providers: Vec::new(),
+            secrets: Default::default(),
+            files: files.iter().map(PathBuf::from).collect(),
+            warnings: Vec::new(),
+            state: state.map(|(s, f)| (s, PathBuf::from(f))),
+        }
+    }
+
     #[test]
     fn the_state_file_defaults_to_the_first_config_files_directory() {
-        let files = [PathBuf::from("conf/a.yaml"), PathBuf::from("other/b.yaml")];
+        let config = loaded(&["conf/a.yaml", "other/b.yaml"], None);
+        let local = |p: &Path| Location::Local(p.to_owned());
         assert_eq!(
-            settings(None).state_path(&files),
-            Path::new("conf").join(state::DEFAULT_FILE_NAME)
+            settings(None).state_location(&config),
+            local(&Path::new("conf").join(state::DEFAULT_FILE_NAME))
         );
         assert_eq!(
-            settings(Some("s.json")).state_path(&files),
-            Path::new("s.json")
+            settings(Some("s.json")).state_location(&config),
+            local(Path::new("s.json"))
+        );
+        let block = StateConfig::Local(crate::config::model::LocalState {
+            path: Some("st/x.json".into()),
+        });
+        let config = loaded(
+            &["conf/a.yaml", "other/b.yaml"],
+            Some((block, "other/b.yaml")),
+        );
+        assert_eq!(
+            settings(None).state_location(&config),
+            local(Path::new("other/st/x.json"))
+        );
+        let pg = StateConfig::Postgres(crate::config::model::PostgresState {
+            url: "postgres://u:pw@h/db".into(),
+            name: None,
+        });
+        let config = loaded(&["a.yaml"], Some((pg, "a.yaml")));
+        assert_eq!(
+            settings(None).state_location(&config),
+            Location::Postgres {
+                url: "postgres://u:pw@h/db".into(),
+                name: "default".into()
+            }
+        );
+        // `--state` always means a local file.
+        assert_eq!(
+            settings(Some("s.json")).state_location(&config),
+            local(Path::new("s.json"))
         );
     }
 

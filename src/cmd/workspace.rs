@@ -2,8 +2,8 @@
 //! resources the selection covers, and the state file. Opening one sends nothing; planning is
 //! the plan stage's (`plan::Planner`), never done here.
 
-use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use miette::Diagnostic;
 
@@ -14,7 +14,7 @@ use crate::diff::DesiredResource;
 use crate::plan::{Account, Accounts, Planner};
 use crate::provider;
 use crate::selection::Selection;
-use crate::state::State;
+use crate::state::{HeldLock, LockInfo, State, StateBackend, Version, open_backend};
 
 /// One run's config, providers and state.
 pub struct Workspace {
@@ -24,8 +24,12 @@ pub struct Workspace {
     pub accounts: Accounts,
     /// Write-only fingerprints from earlier applies.
     pub state: State,
+    /// The version of `state` read; a save must still find it.
+    state_version: Version,
     /// Where `state` is read from and saved to.
-    pub state_path: PathBuf,
+    pub backend: Box<dyn StateBackend>,
+    /// The state's lock, when the run took it (apply): held until `release` or the end.
+    lock: Option<Box<dyn HeldLock>>,
 }
 
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -47,11 +51,18 @@ pub struct RunOptions<'a> {
     pub read_only: bool,
     /// Looks up environment variables for `${VAR}` interpolation.
     pub env: &'a dyn Fn(&str) -> Option<String>,
+    /// Lock the state for this operation (`apply`) before reading it, waiting up to this long
+    /// for another run's lock; `None` reads without locking (plan, drift).
+    pub lock: Option<(&'a str, Duration)>,
 }
 
 impl Workspace {
-    /// Loads and validates the config, then builds every provider. Sends nothing.
-    pub fn open(settings: &Settings, options: &RunOptions) -> Result<Workspace, CommandError> {
+    /// Loads and validates the config, builds every provider (sending nothing), takes the
+    /// state's lock when asked to, then reads the state.
+    pub async fn open(
+        settings: &Settings,
+        options: &RunOptions<'_>,
+    ) -> Result<Workspace, CommandError> {
         let config = load_config(settings, options.env)?;
         let known: Vec<&str> = config.providers.iter().map(|p| p.name()).collect();
         for (name, _) in &settings.endpoint_overrides {
@@ -73,13 +84,21 @@ impl Workspace {
             };
             accounts.insert(block.name().to_owned(), account);
         }
-        let state_path = settings.state_path(&config.files);
-        let state = State::load(&state_path)?;
+        let backend = open_backend(&settings.state_location(&config))?;
+        let lock = match options.lock {
+            Some((operation, timeout)) => {
+                Some(backend.lock(&LockInfo::new(operation), timeout).await?)
+            }
+            None => None,
+        };
+        let loaded = backend.load().await?;
         Ok(Workspace {
             config,
             accounts,
-            state,
-            state_path,
+            state: loaded.state,
+            state_version: loaded.version,
+            backend,
+            lock,
         })
     }
 
@@ -93,6 +112,20 @@ impl Workspace {
             closing.spawn(async move { provider.close().await });
         }
         while closing.join_next().await.is_some() {}
+    }
+
+    /// Writes the state back, only over the version this run read.
+    pub async fn save_state(&mut self) -> Result<(), CommandError> {
+        self.state_version = self.backend.save(&self.state, &self.state_version).await?;
+        Ok(())
+    }
+
+    /// Releases the state's lock, if this run holds it.
+    pub async fn release(&mut self) -> Result<(), CommandError> {
+        if let Some(lock) = self.lock.take() {
+            lock.release().await?;
+        }
+        Ok(())
     }
 
     /// The plan stage over this workspace's providers, state and secrets.

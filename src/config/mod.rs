@@ -27,7 +27,7 @@ pub use schema::json_schema;
 use crate::mask::Secrets;
 use diagnostic::{SourceFile, Span};
 use interpolate::Interpolator;
-use model::{ConfigFile, ProviderConfig};
+use model::{ConfigFile, ProviderConfig, StateConfig};
 use semantic::ProviderNode;
 use tree::Node;
 
@@ -42,6 +42,8 @@ pub struct LoadedConfig {
     pub files: Vec<PathBuf>,
     /// What is worth saying about a valid config (secrets too short to mask reliably).
     pub warnings: Vec<ConfigDiagnostic>,
+    /// The `state:` block (at most one file has one) and the file it is in.
+    pub state: Option<(StateConfig, PathBuf)>,
 }
 
 /// Every problem found in the config, rendered together by miette.
@@ -87,6 +89,7 @@ pub fn load(
     let mut secrets = Secrets::default();
     let mut providers = Vec::new();
     let mut warnings = Vec::new();
+    let mut state: Option<(StateConfig, PathBuf)> = None;
     let mut documents: Vec<(SourceFile, Node)> = Vec::new();
     let sources = read_sources(paths, &mut diagnostics);
     let files = sources.iter().map(|f| f.path.clone()).collect();
@@ -121,7 +124,12 @@ pub fn load(
         diagnostics.extend(validate::validate(&tree, &schema, &file));
         if diagnostics.len() == before {
             match serde_json::from_value::<ConfigFile>(tree.to_json()) {
-                Ok(config) => providers.extend(config.providers),
+                Ok(config) => {
+                    providers.extend(config.providers);
+                    if let Some(block) = config.state {
+                        state.get_or_insert((block, file.path.clone()));
+                    }
+                }
                 // serde's message may quote a value, and values may be secret.
                 Err(error) => diagnostics.push(
                     file.error(
@@ -154,6 +162,7 @@ pub fn load(
         })
         .collect();
     semantic::check_provider_names(&provider_nodes, &mut diagnostics);
+    check_one_state_block(&documents, &mut diagnostics);
     for provider in &provider_nodes {
         semantic::check_provider(*provider, &mut diagnostics);
     }
@@ -169,12 +178,66 @@ pub fn load(
     for provider in &providers {
         register_secrets(provider, &mut secrets);
     }
+    if let Some((StateConfig::Postgres(pg), _)) = &state {
+        register_url_secret(&pg.url, &mut secrets);
+    }
     Ok(LoadedConfig {
         providers,
         secrets,
         files,
         warnings,
+        state,
     })
+}
+
+/// One run has one state: a second `state:` block (in another file) is an error.
+fn check_one_state_block(documents: &[(SourceFile, Node)], out: &mut Vec<ConfigDiagnostic>) {
+    let mut blocks = documents
+        .iter()
+        .filter_map(|(file, tree)| Some((file, tree.entry("state")?)));
+    let Some((first, _)) = blocks.next() else {
+        return;
+    };
+    for (file, entry) in blocks {
+        out.push(
+            file.error(
+                Code::Invalid,
+                "a second `state` block: the run's state is configured once",
+            )
+            .at(entry.key_span, "another `state` block")
+            .help(format!(
+                "keep the one in `{}` and remove this one",
+                first.path.display()
+            )),
+        );
+    }
+}
+
+/// A connection URL is secret whole; its password also on its own, wherever it shows up.
+fn register_url_secret(url: &str, secrets: &mut Secrets) {
+    secrets.add_value(url.to_owned());
+    if let Ok(parsed) = url::Url::parse(url)
+        && let Some(password) = parsed.password()
+    {
+        secrets.add_value(password.to_owned());
+        if let Ok(decoded) = percent_decode(password) {
+            secrets.add_value(decoded);
+        }
+    }
+    // libpq key/value form: `host=… password=…`.
+    for pair in url.split_whitespace() {
+        if let Some(password) = pair.strip_prefix("password=") {
+            secrets.add_value(password.trim_matches('\'').to_owned());
+        }
+    }
+}
+
+fn percent_decode(text: &str) -> Result<String, std::string::FromUtf8Error> {
+    let bytes: Vec<u8> = url::form_urlencoded::parse(format!("x={text}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned().into_bytes())
+        .unwrap_or_default();
+    String::from_utf8(bytes)
 }
 
 /// Values that are secret whether or not they were interpolated.

@@ -16,9 +16,55 @@ use serde::{Deserialize, Serialize};
 pub struct ConfigFile {
     /// Config format version; must be 1.
     pub version: ConfigVersion,
+    /// Where mcpform keeps its state; without it, the local file beside the first config file.
+    pub state: Option<StateConfig>,
     /// The platforms to manage, each with the resources mcpform owns there.
     #[serde(default)]
     pub providers: Vec<ProviderConfig>,
+}
+
+/// Where the state lives and how it is locked. Every value may use `${VAR}` and is secret.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(tag = "backend", rename_all = "lowercase")]
+pub enum StateConfig {
+    /// A JSON file, locked with an OS file lock beside it (`FILE.lock`) during `apply`.
+    Local(LocalState),
+    /// A row of the table `mcpform_state` (created if missing), locked with an advisory lock.
+    Postgres(PostgresState),
+    /// An object in an S3-compatible store, locked with a lock object (not built yet).
+    S3(S3State),
+}
+
+/// The local state file.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocalState {
+    /// The state file (relative to the config file); default `mcpform.state.json` beside it.
+    pub path: Option<String>,
+}
+
+/// The state in a PostgreSQL database.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PostgresState {
+    /// A libpq connection string or URL, normally `${VAR}`: it holds the password.
+    pub url: String,
+    /// The state's row: several configs can share one database (default `default`).
+    #[schemars(length(max = 200))]
+    pub name: Option<String>,
+}
+
+/// The state in an S3-compatible object store; credentials from the `AWS_*` variables.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct S3State {
+    pub bucket: String,
+    /// The state object's key; the lock object is `KEY.lock`.
+    pub key: String,
+    /// The store's URL, for S3-compatible stores other than AWS.
+    #[schemars(url)]
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
 }
 
 /// The only config format version so far.

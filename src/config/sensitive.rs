@@ -25,6 +25,10 @@ pub struct Sensitive {
 pub fn mark(tree: &mut Node, file: &SourceFile, env: &dyn Fn(&str) -> Option<String>) -> Sensitive {
     let mut found = Sensitive::default();
     warn_short_variables(tree, file, env, &mut found.warnings);
+    // A state backend's connection URL holds its password.
+    if let Some(url) = get_mut(tree, "state").and_then(|state| get_mut(state, "url")) {
+        hide_scalars(url, file, &mut found);
+    }
     for provider in items_mut(get_mut(tree, "providers")) {
         let platform = provider.get("platform").and_then(Node::as_str);
         let pais = platform == Some("pais");

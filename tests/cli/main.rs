@@ -1,5 +1,6 @@
 //! End-to-end tests: the real `mcpform` binary against the platform emulators over HTTP.
 
+mod pg;
 mod support;
 
 mod apply_hasmcp;
@@ -21,5 +22,6 @@ mod saved_plan;
 mod secret_forms;
 mod secrets;
 mod selection;
+mod state_backends;
 mod validate;
 mod writes;

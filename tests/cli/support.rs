@@ -113,6 +113,11 @@ impl Emulator {
         self.running().state()
     }
 
+    /// Makes every platform request wait this long first: a slow platform.
+    pub fn set_latency(&self, latency: std::time::Duration) {
+        self.running().set_latency(latency);
+    }
+
     pub fn set_state(&self, state: Value) {
         self.running().set_state(state).expect("valid state");
     }
@@ -171,7 +176,14 @@ impl Workdir {
     /// Runs `mcpform ARGS` in the directory, stdin closed, as CI would.
     #[must_use = "snapshot the run or assert its exit status"]
     pub fn run(&self, args: &[&str]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_mcpform"))
+        let output = self.command(args).output().expect("the binary runs");
+        Run::new(output, self.path())
+    }
+
+    /// The command `run` runs, to start it in the background (output piped).
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_mcpform"));
+        command
             .args(args)
             .current_dir(self.path())
             .env_clear()
@@ -180,9 +192,9 @@ impl Workdir {
             .env("NO_COLOR", "1")
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null())
-            .output()
-            .expect("the binary runs");
-        Run::new(output, self.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        command
     }
 }
 

@@ -385,6 +385,8 @@ pub(crate) struct Traffic {
     in_flight: AtomicU32,
     faults: Mutex<VecDeque<Fault>>,
     limit: Option<RateLimit>,
+    /// Milliseconds every platform request waits before it is handled (a slow platform).
+    latency_ms: AtomicU64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -413,6 +415,11 @@ impl Traffic {
 
     pub fn clear_faults(&self) {
         lock(&self.faults).clear();
+    }
+
+    pub fn set_latency(&self, latency: std::time::Duration) {
+        let ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX);
+        self.latency_ms.store(ms, Ordering::Relaxed);
     }
 
     fn begin(&self, request: RecordedRequest) -> u64 {
@@ -514,6 +521,10 @@ pub(crate) async fn record_and_fault(
             .err()
             .map(|w| limit.rejection(w))
     });
+    let latency = traffic.latency_ms.load(Ordering::Relaxed);
+    if latency > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
+    }
     let response = match limited {
         Some(rejection) => rejection,
         None => match traffic.take_fault(&method, &path) {

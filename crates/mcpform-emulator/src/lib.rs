@@ -181,6 +181,12 @@ impl RunningEmulator {
         self.traffic.clear_faults();
     }
 
+    /// Makes every platform request wait this long before it is handled (a slow platform);
+    /// `Duration::ZERO` turns it off. Control routes are never delayed.
+    pub fn set_latency(&self, latency: std::time::Duration) {
+        self.traffic.set_latency(latency);
+    }
+
     /// Queues a write by "another client", applied right before the next request matching its
     /// trigger (after that request passed auth); see [`Interleave`]. An interleave whose method
     /// or path can never be sent is dropped with a message on stderr.

@@ -11,6 +11,9 @@
 //! made from (no re-send), and a matched record is rewritten in the new form at the next save.
 //! Only `apply` writes the file, atomically (temp file + rename), so an interrupted apply never
 //! leaves a torn file behind.
+//!
+//! Where the document lives and how runs take turns is the backends' (`backend.rs`, the trait;
+//! `local.rs`, `postgres.rs`); this module is the document and its fingerprints.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -22,6 +25,14 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::fingerprint::{Fingerprinter, KdfParams, canonical_json, hex};
+
+mod backend;
+mod local;
+mod lock;
+mod postgres;
+
+pub use backend::{BackendError, HeldLock, Loaded, Location, StateBackend, Version, open_backend};
+pub use lock::LockInfo;
 
 /// Default file name, beside the first config file.
 pub const DEFAULT_FILE_NAME: &str = "mcpform.state.json";
@@ -132,33 +143,30 @@ impl State {
                 });
             }
         };
-        let invalid = |message: String| StateError::Invalid {
+        State::parse(&text).map_err(|message| StateError::Invalid {
             path: path.into(),
             message,
-        };
-        let file: StateFile = serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        })
+    }
+
+    /// Parses a state document, whichever backend holds it; `Err` says what is wrong.
+    pub fn parse(text: &str) -> Result<State, String> {
+        let file: StateFile = serde_json::from_str(text).map_err(|e| e.to_string())?;
         let params = match (file.format_version.as_str(), file.salt, file.fingerprint) {
             ("1", Some(salt), None) => KdfParams::with_salt(salt),
             ("2", None, Some(params)) => params,
-            ("1", _, _) => {
-                return Err(invalid("format 1 has a `salt` and no `fingerprint`".into()));
-            }
-            ("2", _, _) => {
-                return Err(invalid("format 2 has a `fingerprint` and no `salt`".into()));
-            }
-            (other, _, _) => return Err(invalid(format!("unsupported format_version `{other}`"))),
+            ("1", _, _) => return Err("format 1 has a `salt` and no `fingerprint`".into()),
+            ("2", _, _) => return Err("format 2 has a `fingerprint` and no `salt`".into()),
+            (other, _, _) => return Err(format!("unsupported format_version `{other}`")),
         };
-        let mut state = State::with_params(params).map_err(invalid)?;
+        let mut state = State::with_params(params)?;
         state.resources = file.resources;
         Ok(state)
     }
 
-    /// Writes the whole file to a temporary sibling, then renames it over the old one.
-    pub fn save(&self, path: &Path) -> Result<(), StateError> {
-        let write_err = |source| StateError::Write {
-            path: path.into(),
-            source,
-        };
+    /// The document as every backend stores it: pretty JSON with a final newline.
+    /// Records of an older format that matched this run are written in the new one.
+    pub fn to_text(&self) -> String {
         let mut resources = self.resources.clone();
         for ((address, field), (legacy, upgraded)) in self.lock_upgrades().iter() {
             if let Some(record) = resources.get_mut(address).and_then(|r| r.get_mut(field)) {
@@ -175,6 +183,26 @@ impl State {
         };
         let mut text = serde_json::to_string_pretty(&file).expect("state serializes");
         text.push('\n');
+        text
+    }
+
+    /// How many resources have a record.
+    pub fn len(&self) -> usize {
+        self.resources.len()
+    }
+
+    /// Whether no resource has a record.
+    pub fn is_empty(&self) -> bool {
+        self.resources.is_empty()
+    }
+
+    /// Writes the whole file to a temporary sibling, then renames it over the old one.
+    pub fn save(&self, path: &Path) -> Result<(), StateError> {
+        let write_err = |source| StateError::Write {
+            path: path.into(),
+            source,
+        };
+        let text = self.to_text();
         let dir = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
