@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::cmd::{ApplyArgs, DriftArgs, EmulateArgs, ExitStatus, PlanArgs};
+use crate::cmd::{ApplyArgs, CompletionArgs, DriftArgs, EmulateArgs, ExitStatus, PlanArgs};
 
 /// Keep MCP server configurations in YAML, in git: plan and apply them like Terraform.
 #[derive(Debug, Parser)]
@@ -91,6 +91,10 @@ pub enum Command {
     Emulate(EmulateArgs),
     /// Start emulators with sample live state, then plan and apply examples/demo.yaml
     Demo,
+    /// Print the shell completion script (bash, zsh, fish, powershell, elvish) to stdout
+    Completion(CompletionArgs),
+    /// Print the man page (roff) to stdout: `mcpform man | man -l -`
+    Man,
 }
 
 /// How a plan or drift report is printed.

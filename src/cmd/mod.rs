@@ -3,6 +3,7 @@
 //! an `ExitStatus` or a `CommandError` and never prints an error or picks an exit code itself.
 
 mod apply;
+mod completion;
 mod demo;
 mod drift;
 mod emulate;
@@ -15,6 +16,7 @@ mod validate;
 mod workspace;
 
 pub use apply::ApplyArgs;
+pub use completion::CompletionArgs;
 pub use drift::DriftArgs;
 pub use emulate::EmulateArgs;
 pub use error::{CommandError, ErrorKind};
@@ -48,5 +50,7 @@ async fn dispatch(command: Command, settings: &Settings) -> Result<ExitStatus, C
         }
         Command::Emulate(args) => emulate::run(&args).await,
         Command::Demo => demo::run(settings).await,
+        Command::Completion(args) => completion::run(&args),
+        Command::Man => completion::man(),
     }
 }
