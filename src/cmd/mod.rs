@@ -29,6 +29,7 @@ use crate::cli::{Cli, Command};
 /// Runs one parsed command line: resolves the settings (and with them how errors are drawn),
 /// then runs the command on a multi-threaded runtime.
 pub fn run(cli: Cli) -> Result<ExitStatus, CommandError> {
+    crate::http::install_crypto_provider();
     let settings = Settings::new(&cli.global);
     error::install_report_hook(settings.color_stderr);
     let runtime = tokio::runtime::Builder::new_multi_thread()
