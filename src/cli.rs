@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::cmd::{
-    ApplyArgs, DriftArgs, EmulateArgs, ExitStatus, ForceUnlockArgs, PlanArgs, StateArgs,
+    ApplyArgs, CompletionArgs, DriftArgs, EmulateArgs, ExitStatus, ForceUnlockArgs, PlanArgs,
+    StateArgs,
 };
 
 /// Keep MCP server configurations in YAML, in git: plan and apply them like Terraform.
@@ -98,6 +99,10 @@ pub enum Command {
     ForceUnlock(ForceUnlockArgs),
     /// Work with the state itself: `state push --to` copies it to another backend
     State(StateArgs),
+    /// Print the shell completion script (bash, zsh, fish, powershell, elvish) to stdout
+    Completion(CompletionArgs),
+    /// Print the man page (roff) to stdout: `mcpform man | man -l -`
+    Man,
 }
 
 /// How a plan or drift report is printed.

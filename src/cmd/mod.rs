@@ -3,6 +3,7 @@
 //! an `ExitStatus` or a `CommandError` and never prints an error or picks an exit code itself.
 
 mod apply;
+mod completion;
 mod demo;
 mod drift;
 mod emulate;
@@ -17,6 +18,7 @@ mod validate;
 mod workspace;
 
 pub use apply::ApplyArgs;
+pub use completion::CompletionArgs;
 pub use drift::DriftArgs;
 pub use emulate::EmulateArgs;
 pub use error::{CommandError, ErrorKind};
@@ -31,6 +33,7 @@ use crate::cli::{Cli, Command};
 /// Runs one parsed command line: resolves the settings (and with them how errors are drawn),
 /// then runs the command on a multi-threaded runtime.
 pub fn run(cli: Cli) -> Result<ExitStatus, CommandError> {
+    crate::http::install_crypto_provider();
     let settings = Settings::new(&cli.global);
     error::install_report_hook(settings.color_stderr);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -54,5 +57,7 @@ async fn dispatch(command: Command, settings: &Settings) -> Result<ExitStatus, C
         Command::Demo => demo::run(settings).await,
         Command::ForceUnlock(args) => force_unlock::run(settings, &args).await,
         Command::State(args) => state::run(settings, &args).await,
+        Command::Completion(args) => completion::run(&args),
+        Command::Man => completion::man(),
     }
 }

@@ -11,7 +11,7 @@
 mod rate_limit;
 mod retry;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderMap, HeaderValue};
@@ -22,6 +22,41 @@ use crate::mask::Secrets;
 pub use rate_limit::RateLimiter;
 use retry::{MAX_RETRY_AFTER, Outcome, parse_retry_after};
 pub use retry::{RetryPolicy, jitter};
+
+/// Makes rustls's `ring` provider the process default, once. reqwest is built without a
+/// provider of its own (`rustls-no-provider`: the default one, aws-lc-rs, is a C library that
+/// doubled the cold build), so every `reqwest::Client` in the process needs this to have run
+/// first. Idempotent and cheap; `HttpClient::new` and `cmd::run` call it.
+pub fn install_crypto_provider() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        // An error means a provider was installed before (by an embedding program): keep it.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+/// The TLS configuration every client of the run shares: the platform's verifier, so the
+/// system's CA store is read and parsed once per run instead of once per client. `None` when
+/// that fails (no CA store): each client then builds its own and reports the error itself.
+///
+/// A client with TLS settings of its own (extra roots, no verification) must not use this.
+fn shared_tls() -> Option<&'static rustls::ClientConfig> {
+    static SHARED: OnceLock<Option<rustls::ClientConfig>> = OnceLock::new();
+    SHARED
+        .get_or_init(|| {
+            install_crypto_provider();
+            let provider = rustls::crypto::CryptoProvider::get_default()?.clone();
+            let verifier = rustls_platform_verifier::Verifier::new(provider.clone()).ok()?;
+            let config = rustls::ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .ok()?
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(verifier))
+                .with_no_client_auth();
+            Some(config)
+        })
+        .as_ref()
+}
 
 /// How one run's clients behave (from the command line).
 #[derive(Debug, Clone)]
@@ -354,8 +389,13 @@ impl HttpClient {
             headers.insert(reqwest::header::AUTHORIZATION, value);
         }
         let jar = Arc::new(reqwest::cookie::Jar::default());
+        install_crypto_provider();
         let build = |redirects: reqwest::redirect::Policy| {
-            reqwest::Client::builder()
+            let builder = match shared_tls() {
+                Some(tls) => reqwest::Client::builder().tls_backend_preconfigured(tls.clone()),
+                None => reqwest::Client::builder(),
+            };
+            builder
                 .default_headers(headers.clone())
                 .cookie_provider(Arc::clone(&jar))
                 .redirect(redirects)

@@ -8,6 +8,7 @@ mod apply_idun;
 mod apply_klavis;
 
 mod apply_pais;
+mod completion;
 mod confirm;
 mod demo;
 mod drift;

@@ -40,11 +40,16 @@ pub async fn start_limited(
     .expect("emulator starts")
 }
 
-pub fn client() -> reqwest::Client {
+/// A client builder. The workspace builds reqwest without a TLS provider of its own
+/// (`rustls-no-provider`), so ring's is installed first, as mcpform does at startup.
+pub fn client_builder() -> reqwest::ClientBuilder {
+    // Err: already installed (by an earlier test).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap()
+}
+
+pub fn client() -> reqwest::Client {
+    client_builder().cookie_store(true).build().unwrap()
 }
 
 /// Status and JSON body (`Null` when the body is empty).

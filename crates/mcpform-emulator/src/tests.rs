@@ -1,7 +1,7 @@
 //! Tests of what all platforms share: options, control routes, faults, rate limits, interleaves
 //! and the data file, each shown on one platform.
 
-use super::test_support::{client, send, start_emulator, start_limited};
+use super::test_support::{client, client_builder, send, start_emulator, start_limited};
 use super::*;
 
 const PAIS: &str = "/api/v1/control/mcp-servers";
@@ -548,7 +548,7 @@ async fn a_redirect_fault_sends_location_and_is_not_followed_by_the_emulator() {
     let emu = start_emulator(Platform::Pais, Some(pais_seed()), EmulatorAuth::None).await;
     let location = format!("{}/moved", emu.url());
     emu.inject(Fault::redirect(303, &location).on("PATCH", PAIS).times(1));
-    let http = reqwest::Client::builder()
+    let http = client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
