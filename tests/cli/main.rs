@@ -10,6 +10,7 @@ mod apply_pais;
 mod confirm;
 mod demo;
 mod drift;
+mod fault_matrix;
 mod formats;
 mod hostile_responses;
 mod idun_session;
