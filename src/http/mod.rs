@@ -154,6 +154,8 @@ pub enum HttpError {
         message: String,
         /// How many times the request was sent.
         attempts: u32,
+        /// No answer came within the timeout: the platform may still be working on the request.
+        timed_out: bool,
     },
     /// A write refused before sending: the command only reads.
     #[error("refused to send {method} {url}: this command only reads")]
@@ -383,6 +385,7 @@ impl HttpClient {
                     message: "the bearer token contains characters not allowed in an HTTP header"
                         .into(),
                     attempts: 0,
+                    timed_out: false,
                 }
             })?;
             value.set_sensitive(true);
@@ -408,6 +411,7 @@ impl HttpClient {
                     url: endpoint.into(),
                     message: e.to_string(),
                     attempts: 0,
+                    timed_out: false,
                 })
         };
         let reads = build(reqwest::redirect::Policy::custom(follow_within_origin))?;
@@ -528,6 +532,7 @@ impl HttpClient {
                                     url: shown.clone(),
                                     message: self.secrets.mask_text(&error_chain(&e)),
                                     attempts: attempt,
+                                    timed_out: e.is_timeout(),
                                 };
                                 (Outcome::Interrupted, None, error)
                             }
@@ -569,7 +574,8 @@ impl HttpClient {
                     } else {
                         Outcome::Interrupted
                     };
-                    let message = if e.is_timeout() {
+                    let timed_out = e.is_timeout();
+                    let message = if timed_out {
                         format!(
                             "no response within {}s",
                             self.settings.timeout.as_secs_f64()
@@ -583,6 +589,7 @@ impl HttpClient {
                         url: shown.clone(),
                         message: self.secrets.mask_text(&message),
                         attempts: attempt,
+                        timed_out,
                     };
                     (outcome, None, error)
                 }

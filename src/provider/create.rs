@@ -4,7 +4,9 @@
 //! no connection). After any other failure (a 5xx, a 408, a broken connection, a redirect, an
 //! answer that shows nothing) the platform may have stored the object, so it is looked up by
 //! name first: found, it is confirmed like any answer; absent, the create is sent again only if
-//! the failure was one a retry can cure. A 4xx other than 408 proves nothing was stored.
+//! the failure was one a retry can cure. A 4xx other than 408 proves nothing was stored. A create
+//! that timed out is never sent again in the same run: the platform may still be storing it, so
+//! a lookup that finds nothing proves nothing yet.
 //! Pure sequencing: what a platform's answer and listing mean is the platform module's.
 
 use super::{BoxFuture, Verdict, WriteError};
@@ -38,18 +40,25 @@ pub(super) async fn create_once<C: Creates>(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let (error, cured_by_retry) = match platform.post(request).await {
+        let (error, cured_by_retry, may_still_land) = match platform.post(request).await {
             Ok(answer) => match platform.check_answer(request, &answer) {
                 // A success that does not show the object (an empty 201): look it up.
                 Err(unsure) if unsure.verdict == Verdict::NotConfirmed => {
-                    (unsure.to_string(), false)
+                    (unsure.to_string(), false, false)
                 }
                 checked => return checked,
             },
             Err(error) if !outcome_unknown(&error) => return Err(error.into()),
             Err(error) => {
                 let cured = retry_cures(&error);
-                (error.to_string(), cured)
+                let timed_out = matches!(
+                    error,
+                    HttpError::Transport {
+                        timed_out: true,
+                        ..
+                    }
+                );
+                (error.to_string(), cured, timed_out)
             }
         };
         let Some(name) = platform.name(request) else {
@@ -71,6 +80,16 @@ pub(super) async fn create_once<C: Creates>(
         };
         match found.as_slice() {
             [one] => return platform.check_found(request, one),
+            [] if may_still_land => {
+                return Err(WriteError::settled(
+                    Verdict::NotConfirmed,
+                    error,
+                    format!(
+                        "nothing named `{name}` exists yet, but the platform may still be \
+                         storing it, so it is not sent again"
+                    ),
+                ));
+            }
             [] if cured_by_retry && attempt <= policy.max_retries => {
                 tokio::time::sleep(policy.backoff(attempt, crate::http::jitter())).await;
             }
@@ -226,6 +245,17 @@ mod tests {
             url: "http://127.0.0.1:1/servers".into(),
             message: "connection reset".into(),
             attempts: 1,
+            timed_out: false,
+        }
+    }
+
+    fn timeout() -> HttpError {
+        HttpError::Transport {
+            method: "POST".into(),
+            url: "http://127.0.0.1:1/servers".into(),
+            message: "no response within 0.5s".into(),
+            attempts: 1,
+            timed_out: true,
         }
     }
 
@@ -294,6 +324,24 @@ mod tests {
             6,
             "one try, two retries, each looked up"
         );
+    }
+
+    /// A server that answers late may store the create after the lookup found nothing: sending
+    /// it again would create it twice.
+    #[tokio::test]
+    async fn a_timed_out_create_not_found_is_not_confirmed_and_never_resent() {
+        let platform = Scripted::new(vec![Err(timeout())], vec![Ok(vec![])]);
+        let error = run(&platform, Some("a")).await.unwrap_err();
+        assert_eq!(error.verdict, Verdict::NotConfirmed, "{error}");
+        assert!(
+            error.to_string().contains("may still be storing it"),
+            "{error}"
+        );
+        assert_eq!(platform.log(), ["POST", "GET"]);
+
+        let platform = Scripted::new(vec![Err(timeout())], vec![Ok(vec!["as sent"])]);
+        assert!(run(&platform, Some("a")).await.is_ok());
+        assert_eq!(platform.log(), ["POST", "GET"]);
     }
 
     #[tokio::test]

@@ -6,12 +6,12 @@ mod support;
 mod apply_hasmcp;
 mod apply_idun;
 mod apply_klavis;
-
 mod apply_pais;
 mod completion;
 mod confirm;
 mod demo;
 mod drift;
+mod fault_matrix;
 mod fingerprints;
 mod formats;
 mod hostile_responses;

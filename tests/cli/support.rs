@@ -18,6 +18,10 @@ pub const IDUN_PASSWORD: &str = "test-idun-password";
 pub const HASMCP_TOKEN: &str = "test-hasmcp-token-456";
 pub const KLAVIS_TOKEN: &str = "test-klavis-key-789";
 
+/// Where PAIS and Idun keep their servers: what write faults are injected `on`.
+pub const PAIS_PATH: &str = "/api/v1/control/mcp-servers";
+pub const IDUN_PATH: &str = "/admin/api/v1/mcp-servers";
+
 thread_local! {
     /// UUIDs this test seeded into its emulators: input, so snapshots show them as they are.
     static SEEDED_IDS: RefCell<BTreeSet<String>> = const { RefCell::new(BTreeSet::new()) };
@@ -121,6 +125,18 @@ impl Emulator {
     pub fn set_state(&self, state: Value) {
         self.running().set_state(state).expect("valid state");
     }
+}
+
+/// The servers an emulator holds now.
+pub fn stored(emulator: &Emulator) -> Vec<Value> {
+    emulator.state()["servers"].as_array().unwrap().clone()
+}
+
+/// The state file's record of `address`, if apply wrote one.
+pub fn state_record(work: &Workdir, address: &str) -> Option<Value> {
+    let text = std::fs::read_to_string(work.state_file()).ok()?;
+    let state: Value = serde_json::from_str(&text).unwrap();
+    state["resources"].get(address).cloned()
 }
 
 impl Drop for Emulator {

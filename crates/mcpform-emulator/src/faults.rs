@@ -65,6 +65,9 @@ pub struct RecordedRequest {
 /// empty 200 is `{"status": 200}`, a redirect is a 3xx with a `Location` header
 /// ([`Fault::redirect`]). With `drop_connection: true` there is no answer at all: the connection
 /// is closed mid-response, as a reset or a killed server leaves it (`status` is then ignored).
+/// With `delay_ms` the answer (or the dropped connection) comes only that long after the request
+/// arrived (after the handler ran, for `when: after`): a silent server, for a client whose
+/// timeout is shorter.
 ///
 /// Over HTTP (`POST /_emulator/faults`) every field but `status` may be left out.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -93,6 +96,13 @@ pub struct Fault {
     /// Close the connection without an answer instead of answering.
     #[serde(default)]
     pub drop_connection: bool,
+    /// How long to wait, in milliseconds, before answering (0: at once).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub delay_ms: u64,
+}
+
+fn is_zero(value: &u64) -> bool {
+    *value == 0
 }
 
 /// When a [`Fault`] fires, relative to the platform's handler.
@@ -177,6 +187,16 @@ impl Fault {
             times: None,
             when: FaultTiming::Before,
             drop_connection: false,
+            delay_ms: 0,
+        }
+    }
+
+    /// No answer for `delay_ms` milliseconds, then an empty 200 (a client with a shorter timeout
+    /// has given up by then), on every request, forever: a silent server.
+    pub fn silent(delay_ms: u64) -> Fault {
+        Fault {
+            delay_ms,
+            ..Fault::answer(200)
         }
     }
 
@@ -213,6 +233,11 @@ impl Fault {
         }
     }
 
+    /// The same answer, `delay_ms` milliseconds late.
+    pub fn delayed(self, delay_ms: u64) -> Fault {
+        Fault { delay_ms, ..self }
+    }
+
     /// Only `times` matching requests.
     pub fn times(self, times: u32) -> Fault {
         Fault {
@@ -242,6 +267,17 @@ impl Fault {
             HeaderValue::try_from(value.as_str()).map_err(|e| format!("header `{name}`: {e}"))?;
         }
         Ok(())
+    }
+}
+
+impl Fault {
+    /// The answer, once `delay_ms` has passed. A client that gave up meanwhile closed its end;
+    /// the answer then goes nowhere, and the log shows the status it would have had.
+    async fn delayed_response(self) -> Response {
+        if self.delay_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(self.delay_ms)).await;
+        }
+        self.into_response()
     }
 }
 
@@ -528,14 +564,14 @@ pub(crate) async fn record_and_fault(
     let response = match limited {
         Some(rejection) => rejection,
         None => match traffic.take_fault(&method, &path) {
-            Some(fault) if fault.when == FaultTiming::Before => fault.into_response(),
+            Some(fault) if fault.when == FaultTiming::Before => fault.delayed_response().await,
             fault => {
                 let handled = next
                     .run(Request::from_parts(parts, Body::from(bytes)))
                     .await;
                 match fault {
                     // The handler's answer is dropped: what it stored stays stored.
-                    Some(fault) => fault.into_response(),
+                    Some(fault) => fault.delayed_response().await,
                     None => handled,
                 }
             }
@@ -629,6 +665,32 @@ mod tests {
         for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
             assert!(RateLimit::new(Platform::Pais, bad).is_err(), "{bad}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_delayed_fault_answers_only_after_its_delay() {
+        let started = Instant::now();
+        let response = Fault::silent(150).delayed_response().await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(started.elapsed() >= Duration::from_millis(150));
+        let response = Fault::answer(503).delayed_response().await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+
+    #[test]
+    fn delay_is_optional_over_http_and_left_out_when_zero() {
+        let fault: Fault = serde_json::from_value(json!({ "status": 200 })).unwrap();
+        assert_eq!(fault.delay_ms, 0);
+        assert!(
+            !serde_json::to_value(&fault)
+                .unwrap()
+                .as_object()
+                .unwrap()
+                .contains_key("delay_ms")
+        );
+        let fault: Fault =
+            serde_json::from_value(json!({ "status": 200, "delay_ms": 2000 })).unwrap();
+        assert_eq!(fault, Fault::silent(2000));
     }
 
     #[test]
