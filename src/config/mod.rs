@@ -9,6 +9,7 @@ mod interpolate;
 pub mod model;
 mod schema;
 mod semantic;
+mod snippet;
 mod suggest;
 mod tree;
 mod validate;
