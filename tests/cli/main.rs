@@ -11,6 +11,7 @@ mod confirm;
 mod demo;
 mod drift;
 mod formats;
+mod hostile_config;
 mod openapi;
 mod plan;
 mod resilience;
