@@ -239,7 +239,10 @@ impl ConfigDiagnostic {
 
     /// The bounded snippet this diagnostic renders from, when its file needs one.
     fn snippet(&self) -> Option<&Snippet> {
-        let shown = self.text.as_ref().filter(|s| s.file.bounded)?;
+        let shown = self.text.as_ref()?;
+        if self.snippet.get().is_none() && !shown.file.needs_snippet(&self.labels) {
+            return None;
+        }
         Some(
             self.snippet
                 .get_or_init(|| Snippet::new(&shown.file, &self.labels)),

@@ -39,15 +39,18 @@ pub struct FileText {
     /// Byte offset where each line starts (the first is 0).
     line_starts: Vec<usize>,
     /// Diagnostics about this file render through `Snippet`s.
-    pub bounded: bool,
+    bounded: bool,
 }
 
 impl FileText {
     pub fn new(name: String, text: Arc<str>) -> FileText {
+        // Line breaks as YAML and miette count them: `\n`, `\r\n` and a lone `\r`.
         let mut line_starts = vec![0];
         let mut longest = 0;
-        for (i, byte) in text.bytes().enumerate() {
-            if byte == b'\n' {
+        let bytes = text.as_bytes();
+        for (i, &byte) in bytes.iter().enumerate() {
+            let lone_cr = byte == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+            if byte == b'\n' || lone_cr {
                 longest = longest.max(i - line_starts.last().copied().unwrap_or(0));
                 line_starts.push(i + 1);
             }
@@ -60,6 +63,16 @@ impl FileText {
             line_starts,
             bounded,
         }
+    }
+
+    /// Whether diagnostics with these labels render through a `Snippet`: the file's lines
+    /// are too long, or a label spans too many lines to show whole.
+    pub fn needs_snippet(&self, labels: &[LabeledSpan]) -> bool {
+        self.bounded
+            || labels.iter().any(|label| {
+                let end = label.offset() + label.len();
+                self.line_of(end) > self.line_of(label.offset()) + MAX_LABEL_LINES
+            })
     }
 
     /// The 0-based line holding byte `offset` (the last line for offsets past the end).
@@ -82,6 +95,8 @@ impl FileText {
             if end > start && bytes[end - 1] == b'\r' {
                 end -= 1;
             }
+        } else if end > start && bytes[end - 1] == b'\r' {
+            end -= 1;
         }
         (start, end, next)
     }
@@ -271,7 +286,11 @@ impl Snippet {
             virt: self.text.len(),
             len: next - end,
         });
-        self.text.push_str(&file.text[end..next]);
+        // miette's renderer only breaks lines at `\n`; a lone `\r` becomes one.
+        match &file.text[end..next] {
+            "\r" => self.text.push('\n'),
+            line_break => self.text.push_str(line_break),
+        }
         snippet_line.end = self.text.len();
         self.lines.push(snippet_line);
     }
