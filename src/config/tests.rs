@@ -353,7 +353,7 @@ fn caps_the_text_aliases_copy() {
     let text = format!(
         "version: 1\nbig: &big \"{}\"\nbomb: [{}]\n",
         "b".repeat(300_000),
-        vec!["*big"; 10].join(", ")
+        ["*big"; 10].join(", ")
     );
     insta::assert_snapshot!(report_of_text("bomb.yaml", &text));
 }
