@@ -66,13 +66,20 @@ impl FileText {
     }
 
     /// Whether diagnostics with these labels render through a `Snippet`: the file's lines
-    /// are too long, or a label spans too many lines to show whole.
+    /// are too long, or the labels span too many lines to show whole. (miette shows every
+    /// line between two labels it deems close, and deems labels at lines `n` and `2n` close:
+    /// a key duplicated a thousand times would print half a million lines.)
     pub fn needs_snippet(&self, labels: &[LabeledSpan]) -> bool {
-        self.bounded
-            || labels.iter().any(|label| {
-                let end = label.offset() + label.len();
-                self.line_of(end) > self.line_of(label.offset()) + MAX_LABEL_LINES
-            })
+        if self.bounded {
+            return true;
+        }
+        let first = labels.iter().map(|l| l.offset()).min().unwrap_or(0);
+        let last = labels
+            .iter()
+            .map(|l| l.offset() + l.len())
+            .max()
+            .unwrap_or(0);
+        self.line_of(last) > self.line_of(first) + MAX_LABEL_LINES
     }
 
     /// The 0-based line holding byte `offset` (the last line for offsets past the end).
