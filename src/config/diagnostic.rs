@@ -5,9 +5,11 @@
 //! `semantic` do. Messages follow uv's style: lower-case, no trailing period, names in backticks.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceCode, SourceSpan};
+
+use super::snippet::{FileText, Snippet};
 
 /// A byte range in one config file's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -38,18 +40,29 @@ pub struct SourceFile {
     pub text: Arc<str>,
     /// Position among all paths of the run; diagnostics sort by it so they read in file order.
     index: usize,
+    shown: Arc<Shown>,
+}
+
+/// What diagnostics show of a file: the whole text, or bounded snippets of it.
+#[derive(Debug)]
+struct Shown {
     named: NamedSource<Arc<str>>,
+    file: FileText,
 }
 
 impl SourceFile {
     pub fn new(path: PathBuf, text: impl Into<Arc<str>>, index: usize) -> SourceFile {
         let text = text.into();
-        let named = NamedSource::new(path.display().to_string(), text.clone());
+        let name = path.display().to_string();
+        let shown = Shown {
+            named: NamedSource::new(name.clone(), text.clone()),
+            file: FileText::new(name, text.clone()),
+        };
         SourceFile {
             path,
             text,
             index,
-            named,
+            shown: Arc::new(shown),
         }
     }
 
@@ -61,7 +74,7 @@ impl SourceFile {
     /// Starts an error diagnostic in this file; give it a primary label with `at`.
     pub fn error(&self, code: Code, message: impl Into<String>) -> ConfigDiagnostic {
         ConfigDiagnostic {
-            text: Some(self.named.clone()),
+            text: Some(self.shown.clone()),
             ..ConfigDiagnostic::blank(Some(code), Severity::Error, message, self.index)
         }
     }
@@ -69,7 +82,7 @@ impl SourceFile {
     /// Starts a warning: reported, but the config is still valid.
     pub fn warning(&self, code: Code, message: impl Into<String>) -> ConfigDiagnostic {
         ConfigDiagnostic {
-            text: Some(self.named.clone()),
+            text: Some(self.shown.clone()),
             ..ConfigDiagnostic::blank(Some(code), Severity::Warning, message, self.index)
         }
     }
@@ -84,7 +97,7 @@ impl SourceFile {
     /// Starts an advice diagnostic: a note attached to an error (e.g. "first defined here").
     pub fn note(&self, message: impl Into<String>) -> ConfigDiagnostic {
         ConfigDiagnostic {
-            text: Some(self.named.clone()),
+            text: Some(self.shown.clone()),
             ..ConfigDiagnostic::blank(None, Severity::Advice, message, self.index)
         }
     }
@@ -191,8 +204,10 @@ pub struct ConfigDiagnostic {
     code: Option<Code>,
     message: String,
     /// Not named `source`: thiserror would take it for the error's cause.
-    text: Option<NamedSource<Arc<str>>>,
+    text: Option<Arc<Shown>>,
     labels: Vec<LabeledSpan>,
+    /// Built when first rendered, for files whose lines are too long to show whole.
+    snippet: OnceLock<Snippet>,
     help: Option<String>,
     severity: Severity,
     related: Vec<ConfigDiagnostic>,
@@ -214,9 +229,10 @@ impl ConfigDiagnostic {
     ) -> ConfigDiagnostic {
         ConfigDiagnostic {
             code,
-            message: message.into(),
+            message: bounded(message.into()),
             text: None,
             labels: Vec::new(),
+            snippet: OnceLock::new(),
             help: None,
             severity,
             related: Vec::new(),
@@ -229,21 +245,25 @@ impl ConfigDiagnostic {
         if !self.labels.iter().any(LabeledSpan::primary) {
             self.order.1 = span.start;
         }
-        self.labels
-            .push(LabeledSpan::new_primary_with_span(Some(label.into()), span));
+        self.labels.push(LabeledSpan::new_primary_with_span(
+            Some(bounded(label.into())),
+            span,
+        ));
         self
     }
 
     /// A secondary label in the same file (e.g. the first of two duplicates).
     pub fn also(mut self, span: Span, label: impl Into<String>) -> Self {
-        self.labels
-            .push(LabeledSpan::new_with_span(Some(label.into()), span));
+        self.labels.push(LabeledSpan::new_with_span(
+            Some(bounded(label.into())),
+            span,
+        ));
         self
     }
 
     /// Says what to do about the problem.
     pub fn help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(bounded(help.into()));
         self
     }
 
@@ -274,9 +294,9 @@ impl ConfigDiagnostic {
         if self
             .text
             .as_ref()
-            .is_some_and(|t| t.name() == file.named.name())
+            .is_some_and(|t| t.named.name() == file.shown.named.name())
         {
-            self.text = Some(file.named.clone());
+            self.text = Some(file.shown.clone());
         }
         for related in &mut self.related {
             related.show_text_of(file);
@@ -285,6 +305,55 @@ impl ConfigDiagnostic {
 
     pub(crate) fn order(&self) -> (usize, usize) {
         self.order
+    }
+
+    /// The bounded snippet this diagnostic renders from, when its file needs one.
+    fn snippet(&self) -> Option<&Snippet> {
+        let shown = self.text.as_ref()?;
+        if self.snippet.get().is_none() && !shown.file.needs_snippet(&self.labels) {
+            return None;
+        }
+        Some(
+            self.snippet
+                .get_or_init(|| Snippet::new(&shown.file, &self.labels)),
+        )
+    }
+}
+
+/// A name quoted in a message (a key, a value, a variable) is shown up to this many chars.
+const MAX_QUOTED: usize = 64;
+/// A whole message, label or help is shown up to this many chars.
+const MAX_TEXT: usize = 1024;
+
+/// Shortens what a message quotes from the config: a 70,000-character key or `${…}` name
+/// would otherwise fill the terminal, once per problem.
+fn bounded(text: String) -> String {
+    if text.len() <= MAX_QUOTED {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len().min(MAX_TEXT + 8));
+    for (i, part) in text.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        match part.char_indices().nth(MAX_QUOTED) {
+            Some((cut, _)) if i % 2 == 1 => {
+                out.push_str(&part[..cut]);
+                out.push('…');
+            }
+            _ => out.push_str(part),
+        }
+        if out.len() > MAX_TEXT * 4 {
+            break;
+        }
+    }
+    match out.char_indices().nth(MAX_TEXT) {
+        Some((cut, _)) => {
+            out.truncate(cut);
+            out.push('…');
+            out
+        }
+        None => out,
     }
 }
 
@@ -305,14 +374,21 @@ impl Diagnostic for ConfigDiagnostic {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.text.as_ref().map(|s| s as &dyn SourceCode)
+        if let Some(snippet) = self.snippet() {
+            return Some(snippet as &dyn SourceCode);
+        }
+        self.text.as_ref().map(|s| &s.named as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        if self.labels.is_empty() {
+        let labels = match self.snippet() {
+            Some(snippet) => &snippet.labels,
+            None => &self.labels,
+        };
+        if labels.is_empty() {
             None
         } else {
-            Some(Box::new(self.labels.iter().cloned()))
+            Some(Box::new(labels.iter().cloned()))
         }
     }
 

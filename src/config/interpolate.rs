@@ -12,6 +12,8 @@ use super::yaml::{RawKind, RawNode};
 
 const ESCAPE_HELP: &str = "write `$${` for a literal `${`";
 const NAME_HELP: &str = "a variable name is letters, digits and `_`, not starting with a digit";
+/// Problems reported in one value at most; a value of a million `${}` stops here.
+const MAX_REPORTS: usize = 16;
 
 /// Where interpolation gets variables and leaves what it found.
 pub struct Interpolator<'a> {
@@ -72,9 +74,17 @@ impl Interpolator<'_> {
     fn substitute(&mut self, text: &str, span: Span) -> Option<Substituted> {
         let mut value = String::with_capacity(text.len());
         let mut env_values = Vec::new();
-        let mut ok = true;
+        let mut found = Found {
+            text,
+            span,
+            opens: None,
+            count: 0,
+        };
         let mut rest = text;
         while let Some(dollar) = rest.find('$') {
+            if found.count >= MAX_REPORTS {
+                return None;
+            }
             value.push_str(&rest[..dollar]);
             let at = text.len() - rest.len() + dollar;
             let tail = &rest[dollar..];
@@ -84,8 +94,7 @@ impl Interpolator<'_> {
             } else if let Some(body) = tail.strip_prefix("${") {
                 let Some(close) = body.find('}') else {
                     self.report(
-                        text,
-                        span,
+                        &mut found,
                         at,
                         "${",
                         Code::BadInterpolation,
@@ -105,8 +114,7 @@ impl Interpolator<'_> {
                         format!("invalid variable name `{name}`")
                     };
                     self.report(
-                        text,
-                        span,
+                        &mut found,
                         at,
                         token,
                         Code::BadInterpolation,
@@ -114,7 +122,6 @@ impl Interpolator<'_> {
                         "not a variable name",
                         format!("{NAME_HELP}; {ESCAPE_HELP}"),
                     );
-                    ok = false;
                     continue;
                 }
                 match (self.env)(name) {
@@ -124,8 +131,7 @@ impl Interpolator<'_> {
                     }
                     None => {
                         self.report(
-                            text,
-                            span,
+                            &mut found,
                             at,
                             token,
                             Code::UnsetVariable,
@@ -133,7 +139,6 @@ impl Interpolator<'_> {
                             "used here",
                             format!("set `{name}` before running mcpform; {ESCAPE_HELP}"),
                         );
-                        ok = false;
                     }
                 }
             } else {
@@ -142,14 +147,13 @@ impl Interpolator<'_> {
             }
         }
         value.push_str(rest);
-        ok.then_some(Substituted { value, env_values })
+        (found.count == 0).then_some(Substituted { value, env_values })
     }
 
     #[allow(clippy::too_many_arguments)] // one call shape for three kinds of problem
     fn report(
         &mut self,
-        value: &str,
-        span: Span,
+        found: &mut Found<'_>,
         at: usize,
         token: &str,
         code: Code,
@@ -157,7 +161,8 @@ impl Interpolator<'_> {
         label: &str,
         help: String,
     ) {
-        let span = locate(self.file.slice(span), span, value, at, token);
+        found.count += 1;
+        let span = found.locate(self.file.slice(found.span), at, token);
         self.diags
             .push(self.file.error(code, message).at(span, label).help(help));
     }
@@ -169,21 +174,44 @@ struct Substituted {
     env_values: Vec<String>,
 }
 
-/// Finds `token` (found at byte `at` of the scalar's value) in the scalar's source text.
-/// Quotes, escapes and line folding make value offsets differ from source offsets, so this
-/// pairs the n-th occurrence in the value with the n-th in the source; when the counts
-/// disagree the whole scalar is the best honest answer.
-fn locate(source: &str, span: Span, value: &str, at: usize, token: &str) -> Span {
-    let before = value[..at].matches(token).count();
-    if value.matches(token).count() != source.matches(token).count() {
-        return span;
+/// The problems found in one scalar so far, and where its `${` are.
+struct Found<'t> {
+    /// The scalar's value (before substitution) and its span in the file.
+    text: &'t str,
+    span: Span,
+    /// Offsets of each `${` in the value and in the source text, found on the first problem.
+    opens: Option<(Vec<usize>, Vec<usize>)>,
+    count: usize,
+}
+
+impl Found<'_> {
+    /// Finds `token` (found at byte `at` of the scalar's value, where a `${` starts) in the
+    /// scalar's source text. Quotes, escapes and line folding make value offsets differ from
+    /// source offsets, so this pairs the n-th `${` of the value with the n-th of the source;
+    /// when the counts disagree, or the source spells the token differently, the whole scalar
+    /// is the best honest answer. The offsets are found once per scalar: linear, however
+    /// many problems it has.
+    fn locate(&mut self, source: &str, at: usize, token: &str) -> Span {
+        let text = self.text;
+        let (in_value, in_source) = self.opens.get_or_insert_with(|| {
+            let opens = |s: &str| s.match_indices("${").map(|(i, _)| i).collect::<Vec<_>>();
+            (opens(text), opens(source))
+        });
+        if in_value.len() != in_source.len() {
+            return self.span;
+        }
+        let Ok(nth) = in_value.binary_search(&at) else {
+            return self.span;
+        };
+        let offset = in_source[nth];
+        if !source[offset..].starts_with(token) {
+            return self.span;
+        }
+        Span::new(
+            self.span.start + offset,
+            self.span.start + offset + token.len(),
+        )
     }
-    source
-        .match_indices(token)
-        .nth(before)
-        .map_or(span, |(offset, _)| {
-            Span::new(span.start + offset, span.start + offset + token.len())
-        })
 }
 
 fn is_variable_name(name: &str) -> bool {

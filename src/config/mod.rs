@@ -13,6 +13,7 @@ pub mod model;
 mod schema;
 mod semantic;
 mod sensitive;
+mod snippet;
 mod suggest;
 mod tree;
 mod validate;

@@ -318,3 +318,42 @@ fn problems_are_sorted_by_position_and_all_reported() {
         assert!(codes.contains(&expected), "{expected:?} in {codes:?}");
     }
 }
+
+/// Renders the problems of a generated file, named `name` in the report.
+fn report_of_text(name: &str, text: &str) -> String {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).expect("write");
+    let errors = load_err(&[path]);
+    let prefix = format!("{}{}", dir.path().display(), std::path::MAIN_SEPARATOR);
+    render(&errors).replace(&prefix, "")
+}
+
+#[test]
+fn shows_a_window_of_a_very_long_line() {
+    // One line of flow YAML; the second problem lies past column 65,535.
+    let text = format!(
+        "{{version: 1, description: \"{}\", providers: [{{name: p, platform: nope}}]}}\n",
+        "x".repeat(70_000)
+    );
+    insta::assert_snapshot!(report_of_text("long.yaml", &text));
+}
+
+#[test]
+fn shortens_long_names_in_messages_and_snippets() {
+    let text = format!(
+        "version: 1\nproviders:\n  - name: p\n    platform: pais\n    endpoint: https://x.example/${{{}}}\n",
+        "VERY_LONG_NAME_".repeat(40)
+    );
+    insta::assert_snapshot!(report_of_text("names.yaml", &text));
+}
+
+#[test]
+fn caps_the_text_aliases_copy() {
+    let text = format!(
+        "version: 1\nbig: &big \"{}\"\nbomb: [{}]\n",
+        "b".repeat(300_000),
+        ["*big"; 10].join(", ")
+    );
+    insta::assert_snapshot!(report_of_text("bomb.yaml", &text));
+}

@@ -13,6 +13,9 @@ use super::diagnostic::{Code, ConfigDiagnostic, SourceFile, Span};
 
 /// Aliases copy their anchor's nodes; the cap makes a "billion laughs" file fail fast.
 const MAX_NODES: usize = 100_000;
+/// Aliases also copy their anchor's text: a few aliases of a large string would otherwise
+/// take gigabytes while staying under the node cap.
+const MAX_ALIAS_BYTES: usize = 1 << 20;
 /// Later passes recurse over the tree; the cap keeps them far from the stack limit.
 const MAX_DEPTH: usize = 128;
 
@@ -59,6 +62,7 @@ pub fn parse(file: &SourceFile, diags: &mut Vec<ConfigDiagnostic>) -> Option<Raw
         stack: Vec::new(),
         anchors: HashMap::new(),
         nodes: 0,
+        alias_bytes: 0,
         documents: 0,
         root: None,
         diags,
@@ -109,6 +113,8 @@ enum FrameKind {
     Sequence(Vec<RawNode>),
     Mapping {
         entries: Vec<RawEntry>,
+        /// Index of each key in `entries`: duplicate checks stay linear in large mappings.
+        keys: HashMap<String, usize>,
         /// Values of `<<` keys, merged in when the mapping ends.
         merges: Vec<RawNode>,
         /// A key waiting for its value.
@@ -121,9 +127,11 @@ struct Builder<'f, 'd> {
     /// Byte offset of every char: saphyr's markers count chars, miette's spans count bytes.
     char_offsets: Vec<usize>,
     stack: Vec<Frame>,
-    /// Completed anchored nodes with their (node count, depth).
-    anchors: HashMap<usize, (RawNode, usize, usize)>,
+    /// Completed anchored nodes with their size.
+    anchors: HashMap<usize, (RawNode, Size)>,
     nodes: usize,
+    /// Bytes of scalar and key text that aliases copied so far.
+    alias_bytes: usize,
     documents: usize,
     root: Option<RawNode>,
     diags: &'d mut Vec<ConfigDiagnostic>,
@@ -193,6 +201,7 @@ impl Builder<'_, '_> {
                     invalid,
                     kind: FrameKind::Mapping {
                         entries: Vec::new(),
+                        keys: HashMap::new(),
                         merges: Vec::new(),
                         key: None,
                     },
@@ -208,7 +217,7 @@ impl Builder<'_, '_> {
             }
             Event::Alias(anchor) => {
                 let span = Span::new(start, end);
-                let Some((node, size, depth)) = self.anchors.get(&anchor).cloned() else {
+                let Some(&(_, Size { bytes, .. })) = self.anchors.get(&anchor) else {
                     self.diags.push(
                         self.file
                             .error(
@@ -228,7 +237,15 @@ impl Builder<'_, '_> {
                         0,
                     );
                 };
-                return self.finish(node, 0, size, depth);
+                if self.alias_bytes + bytes > MAX_ALIAS_BYTES {
+                    self.report_alias_bytes(span);
+                    return ControlFlow::Break(());
+                }
+                self.alias_bytes += bytes;
+                let Some((node, size)) = self.anchors.get(&anchor).cloned() else {
+                    return ControlFlow::Break(());
+                };
+                return self.finish(node, 0, size.nodes, size.depth);
             }
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
         }
@@ -315,6 +332,24 @@ impl Builder<'_, '_> {
         ControlFlow::Continue(())
     }
 
+    fn report_alias_bytes(&mut self, span: Span) {
+        self.diags.push(
+            self.file
+                .error(
+                    Code::UnsupportedYaml,
+                    format!(
+                        "aliases copy more than {} MiB of text into the document",
+                        MAX_ALIAS_BYTES >> 20
+                    ),
+                )
+                .at(span, "this alias crosses the limit")
+                .help(
+                    "repeat only small values with `*alias`, or write them out; a config file \
+                     is far smaller, so check that this is the right file",
+                ),
+        );
+    }
+
     fn report_too_big(&mut self, span: Span, message: String) {
         self.diags.push(
             self.file
@@ -332,11 +367,12 @@ impl Builder<'_, '_> {
             }
             FrameKind::Mapping {
                 mut entries,
+                mut keys,
                 merges,
                 ..
             } => {
                 let last_end = entries.last().map(|e| e.value.span.end);
-                apply_merges(&mut entries, merges);
+                apply_merges(&mut entries, &mut keys, merges);
                 (RawKind::Mapping(entries), last_end)
             }
         };
@@ -349,12 +385,12 @@ impl Builder<'_, '_> {
             },
         };
         // The children were counted as they completed; the size only matters for aliases.
-        let (size, depth) = if frame.anchor == 0 {
-            (0, 0)
+        let size = if frame.anchor == 0 {
+            Size::default()
         } else {
             measure(&node)
         };
-        self.finish_counted(node, frame.anchor, size, depth)
+        self.finish_counted(node, frame.anchor, size)
     }
 
     /// Completes a node that adds `size` nodes to the tree (an alias adds its anchor's).
@@ -380,18 +416,17 @@ impl Builder<'_, '_> {
             return ControlFlow::Break(());
         }
         self.nodes += size;
-        self.finish_counted(node, anchor, size, depth)
+        let size = if anchor == 0 {
+            Size::default()
+        } else {
+            measure(&node)
+        };
+        self.finish_counted(node, anchor, size)
     }
 
-    fn finish_counted(
-        &mut self,
-        node: RawNode,
-        anchor: usize,
-        size: usize,
-        depth: usize,
-    ) -> ControlFlow<()> {
+    fn finish_counted(&mut self, node: RawNode, anchor: usize, size: Size) -> ControlFlow<()> {
         if anchor != 0 {
-            self.anchors.insert(anchor, (node.clone(), size, depth));
+            self.anchors.insert(anchor, (node.clone(), size));
         }
         let Some(frame) = self.stack.last_mut() else {
             self.root = Some(node);
@@ -401,12 +436,13 @@ impl Builder<'_, '_> {
             FrameKind::Sequence(items) => items.push(node),
             FrameKind::Mapping {
                 entries,
+                keys,
                 merges,
                 key,
             } => match key.take() {
                 None => *key = Some(node),
                 Some(key) => {
-                    let diag = add_entry(self.file, entries, merges, key, node);
+                    let diag = add_entry(self.file, entries, keys, merges, key, node);
                     self.diags.extend(diag);
                 }
             },
@@ -417,7 +453,11 @@ impl Builder<'_, '_> {
 
 /// `<<: *defaults` (YAML 1.1 merge keys, common in configs that share settings): keys
 /// written in the mapping win over merged ones, earlier merge sources over later ones.
-fn apply_merges(entries: &mut Vec<RawEntry>, merges: Vec<RawNode>) {
+fn apply_merges(
+    entries: &mut Vec<RawEntry>,
+    keys: &mut HashMap<String, usize>,
+    merges: Vec<RawNode>,
+) {
     for source in merges {
         let sources = match source {
             RawNode {
@@ -431,7 +471,8 @@ fn apply_merges(entries: &mut Vec<RawEntry>, merges: Vec<RawNode>) {
                 continue;
             };
             for entry in merged {
-                if !entries.iter().any(|e| e.key == entry.key) {
+                if !keys.contains_key(&entry.key) {
+                    keys.insert(entry.key.clone(), entries.len());
                     entries.push(entry);
                 }
             }
@@ -442,6 +483,7 @@ fn apply_merges(entries: &mut Vec<RawEntry>, merges: Vec<RawNode>) {
 fn add_entry(
     file: &SourceFile,
     entries: &mut Vec<RawEntry>,
+    keys: &mut HashMap<String, usize>,
     merges: &mut Vec<RawNode>,
     key: RawNode,
     value: RawNode,
@@ -473,7 +515,7 @@ fn add_entry(
         merges.push(value);
         return None;
     }
-    if let Some(first) = entries.iter().find(|e| e.key == text) {
+    if let Some(first) = keys.get(&text).map(|&i| &entries[i]) {
         return Some(
             file.error(Code::DuplicateKey, format!("duplicate key `{text}`"))
                 .at(key.span, "defined again here")
@@ -481,6 +523,7 @@ fn add_entry(
                 .help("remove one of them; a mapping holds each key once"),
         );
     }
+    keys.insert(text.clone(), entries.len());
     entries.push(RawEntry {
         key: text,
         key_span: key.span,
@@ -516,17 +559,42 @@ fn closing_quote(text: &str, start: usize, quote: char) -> Option<usize> {
     None
 }
 
-/// Node count and nesting depth of a subtree (a scalar is 1 node at depth 0).
-fn measure(node: &RawNode) -> (usize, usize) {
-    let children: Vec<&RawNode> = match &node.kind {
-        RawKind::Sequence(items) => items.iter().collect(),
-        RawKind::Mapping(entries) => entries.iter().map(|e| &e.value).collect(),
-        RawKind::Scalar { .. } | RawKind::Invalid => return (1, 0),
+/// What an alias of a node adds to the document.
+#[derive(Debug, Clone, Copy, Default)]
+struct Size {
+    nodes: usize,
+    /// Nesting depth: a scalar is at depth 0.
+    depth: usize,
+    /// Bytes of scalar and key text.
+    bytes: usize,
+}
+
+fn measure(node: &RawNode) -> Size {
+    let leaf = |bytes| Size {
+        nodes: 1,
+        depth: 0,
+        bytes,
     };
-    children
-        .into_iter()
-        .map(measure)
-        .fold((1, 1), |(size, depth), (s, d)| (size + s, depth.max(d + 1)))
+    let add = |total: Size, child: Size, key: usize| Size {
+        nodes: total.nodes + child.nodes,
+        depth: total.depth.max(child.depth + 1),
+        bytes: total.bytes + child.bytes + key,
+    };
+    let container = Size {
+        nodes: 1,
+        depth: 1,
+        bytes: 0,
+    };
+    match &node.kind {
+        RawKind::Scalar { text, .. } => leaf(text.len()),
+        RawKind::Invalid => leaf(0),
+        RawKind::Sequence(items) => items
+            .iter()
+            .fold(container, |total, item| add(total, measure(item), 0)),
+        RawKind::Mapping(entries) => entries.iter().fold(container, |total, e| {
+            add(total, measure(&e.value), e.key.len())
+        }),
+    }
 }
 
 #[cfg(test)]

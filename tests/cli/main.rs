@@ -14,6 +14,7 @@ mod drift;
 mod fault_matrix;
 mod fingerprints;
 mod formats;
+mod hostile_config;
 mod hostile_responses;
 mod idun_session;
 mod openapi;
