@@ -44,7 +44,7 @@ fn pais_url(i: usize) -> String {
 }
 
 fn has_secret(i: usize) -> bool {
-    i % 2 == 0
+    i.is_multiple_of(2)
 }
 
 fn seeded_id(platform: u8, i: usize) -> String {
