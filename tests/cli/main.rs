@@ -12,6 +12,7 @@ mod demo;
 mod drift;
 mod formats;
 mod hostile_responses;
+mod idun_real;
 mod idun_session;
 mod openapi;
 mod plan;
