@@ -215,14 +215,20 @@ fn start_servers() -> Result<Servers, String> {
     let password = RealIdun::spawn(&bin, Mode::Password)?;
     none.wait_ready()?;
     password.wait_ready()?;
-    eprintln!(
+    announce(&format!(
         "idun_real: the real Idun server ({}) is running in modes none ({}) and password ({}), started in {:.0?}",
         bin.display(),
         none.url,
         password.url,
         started.elapsed()
-    );
+    ));
     Ok(Servers { none, password })
+}
+
+/// A line on the test binary's own stderr, past libtest's capture: CI logs show whether the real
+/// server ran.
+fn announce(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 static SERVERS: OnceLock<Result<Servers, String>> = OnceLock::new();
@@ -243,9 +249,9 @@ fn servers() -> Option<(MutexGuard<'static, ()>, &'static Servers)> {
             let required = std::env::var("CI").is_ok_and(|v| v == "true")
                 || std::env::var_os("MCPFORM_IDUN_BIN").is_some();
             assert!(!required, "the real Idun server did not start: {why}");
-            eprintln!(
+            announce(&format!(
                 "\n!!!!!!!!!! idun_real: SKIPPED, the real Idun server did not start: {why}\n"
-            );
+            ));
             None
         }
     }
@@ -876,5 +882,7 @@ fn the_emulator_answers_every_request_as_the_real_server_does() {
         differences.len(),
         differences.join("\n")
     );
-    eprintln!("idun_real: the emulator answered all {count} requests as the real server did");
+    announce(&format!(
+        "idun_real: the emulator answered all {count} requests as the real server did"
+    ));
 }
