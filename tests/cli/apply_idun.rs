@@ -131,7 +131,7 @@ fn a_reload_failure_fails_the_apply_and_says_it_was_rolled_back() {
 
     Plan: 0 to create, 1 to update, 0 to delete; 0 unchanged.
 
-    ✗ idun/servers/GitHub: update failed, left untouched: PATCH http://127.0.0.1:[PORT]/admin/api/v1/mcp-servers/3c90c3cc-0d44-4b50-8888-8dd25736052a answered HTTP 500: reload_failed: Engine reload failed; config not saved.; the platform rolled the change back, nothing was saved
+    ✗ idun/servers/GitHub: update failed, left untouched: PATCH http://127.0.0.1:[PORT]/admin/api/v1/mcp-servers/3c90c3cc-0d44-4b50-8888-8dd25736052a answered HTTP 500: reload_failed: Engine reload failed; config not saved (the platform rolled the change back)
 
     Apply incomplete: 0 applied, 1 failed.
     ----- stderr -----
@@ -182,4 +182,39 @@ fn header_values_read_from_the_platform_never_show_in_the_plan() {
     for run in [&text, &json] {
         run.assert_hides(&["live-token-value", "brand-new-token-456"]);
     }
+}
+
+#[test]
+fn a_server_with_no_agent_refuses_the_write_and_the_error_says_to_configure_one() {
+    let idun = Emulator::start(Platform::Idun, json!({"agent": false, "servers": []}));
+    let work = Workdir::new(&config(&[idun_provider(&idun.url(), &servers(true, 30))]));
+    let run = work.run(&["apply", "--auto-approve"]);
+    snapshot!(run, @r#"
+    ----- stdout -----
+    mcpform will perform the following actions:
+
+      # idun/servers/GitHub will be created
+      + idun/servers/GitHub
+          + enabled                          = true
+          + mcp_server.headers.Authorization = "(sensitive)"
+          + mcp_server.name                  = "github"
+          + mcp_server.timeout_seconds       = 30
+          + mcp_server.transport             = "streamable_http"
+          + mcp_server.url                   = "https://mcp.example.com/github"
+          + name                             = "GitHub"
+
+    Plan: 1 to create, 0 to update, 0 to delete; 0 unchanged.
+
+    ✗ idun/servers/GitHub: create failed, left untouched: POST http://127.0.0.1:[PORT]/admin/api/v1/mcp-servers answered HTTP 422: validation_failed: Assembled config failed validation. help: Idun accepts no MCP server until an agent is configured; configure the agent first (the `agent:` block of the server's config.yaml, or the admin UI's onboarding), then re-run
+
+    Apply incomplete: 0 applied, 1 failed.
+    ----- stderr -----
+    mcpform::apply::failed
+
+      × 1 of 1 resource failed to apply
+      help: fix the cause, then re-run `mcpform apply`: resources already applied show no changes
+
+    [exit status: 1]
+    "#);
+    assert_eq!(idun.state()["servers"], json!([]));
 }

@@ -16,6 +16,7 @@ mod fingerprints;
 mod formats;
 mod hostile_config;
 mod hostile_responses;
+mod idun_real;
 mod idun_session;
 mod openapi;
 mod plan;

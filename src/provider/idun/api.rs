@@ -79,11 +79,26 @@ pub fn error_message(status: u16, body: &str) -> PlatformError {
             };
         }
         if code == "reload_failed" {
+            // Idun's message is a sentence of its own ("Engine reload failed; config not saved.").
+            let message = message.trim_end().trim_end_matches('.');
+            return PlatformError {
+                message: format!("{code}: {message} (the platform rolled the change back)"),
+                rolled_back: true,
+                fatal: None,
+            };
+        }
+        if code == "validation_failed"
+            && message == "Assembled config failed validation."
+            && field_errors.is_empty()
+        {
+            // The write was valid on its own, but the agent's whole config was not: a server
+            // with no agent refuses every MCP server write this way. Said in the message, as a
+            // failed resource shows its error's message only.
             return PlatformError {
                 message: format!(
-                    "{code}: {message}; the platform rolled the change back, nothing was saved"
+                    "{code}: {message} help: Idun accepts no MCP server until an agent is configured; configure the agent first (the `agent:` block of the server's config.yaml, or the admin UI's onboarding), then re-run"
                 ),
-                rolled_back: true,
+                rolled_back: false,
                 fatal: None,
             };
         }
@@ -114,7 +129,23 @@ mod tests {
         let body = r#"{"error":{"code":"reload_failed","message":"Engine reload failed; config not saved.","details":{"recovered":true}}}"#;
         let error = error_message(500, body);
         assert!(error.rolled_back);
-        assert!(error.message.contains("rolled the change back"));
+        assert_eq!(
+            error.message,
+            "reload_failed: Engine reload failed; config not saved (the platform rolled the change back)"
+        );
+    }
+
+    #[test]
+    fn no_agent_says_an_agent_must_be_configured_first() {
+        let body = r#"{"error":{"code":"validation_failed","message":"Assembled config failed validation.","fieldErrors":[]}}"#;
+        let error = error_message(422, body);
+        assert!(
+            error.message.starts_with(
+                "validation_failed: Assembled config failed validation. help: Idun accepts no MCP server until an agent is configured"
+            ),
+            "{}",
+            error.message
+        );
     }
 
     #[test]

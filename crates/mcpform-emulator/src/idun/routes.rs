@@ -7,9 +7,9 @@ use std::time::SystemTime;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{any, delete, get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -77,6 +77,16 @@ impl IdunError {
                     .map(|e| json!({ "field": e.dotted_loc(), "message": e.msg, "code": e.kind }))
                     .collect(),
             ),
+        }
+    }
+
+    /// What a write gets on a server with no agent: the assembled config cannot validate.
+    fn no_agent() -> Self {
+        IdunError::Admin {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "validation_failed",
+            message: "Assembled config failed validation.".into(),
+            field_errors: Some(Vec::new()),
         }
     }
 
@@ -167,20 +177,77 @@ type Shared = State<Arc<Idun>>;
 /// The admin routes, which need a session in password mode and which interleaved writes go to,
 /// and the auth routes, which anyone may call.
 pub(super) fn routers(idun: Arc<Idun>) -> (Router, Router) {
+    // Unknown admin paths (a trailing slash included) and methods get the admin envelope's 404;
+    // behind auth, so that a request without a session gets the 401 first.
     let admin = Router::new()
-        .route(BASE, get(list).post(create))
+        .route(BASE, get(list).post(create).fallback(admin_not_found))
         .route(
             &format!("{BASE}/{{mcp_id}}"),
-            get(read).patch(update).delete(remove),
+            get(read)
+                .patch(update)
+                .delete(remove)
+                .fallback(admin_not_found),
         )
+        .route(
+            &format!("{BASE}/{{mcp_id}}/tools"),
+            post(check_connection).fallback(admin_not_found),
+        )
+        .route("/admin/api", any(admin_not_found))
+        .route("/admin/api/", any(admin_not_found))
+        .route("/admin/api/{*rest}", any(admin_not_found))
         .route(END_SESSIONS_PATH, delete(end_sessions))
         .with_state(idun.clone());
     let auth = Router::new()
-        .route(&format!("{AUTH_BASE}/login"), post(login))
-        .route(&format!("{AUTH_BASE}/logout"), post(logout))
-        .route(&format!("{AUTH_BASE}/me"), get(me))
+        .route(
+            &format!("{AUTH_BASE}/login"),
+            post(login).fallback(admin_not_found),
+        )
+        .route(
+            &format!("{AUTH_BASE}/logout"),
+            post(logout).fallback(admin_not_found),
+        )
+        .route(
+            &format!("{AUTH_BASE}/me"),
+            get(me).fallback(admin_not_found),
+        )
         .with_state(idun);
     (admin, auth)
+}
+
+/// The admin API's catch-all: 404 in the admin envelope, for any method.
+async fn admin_not_found(uri: Uri) -> IdunError {
+    IdunError::admin(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("No admin API endpoint at {}", uri.path()),
+    )
+}
+
+/// `POST {id}/tools`: the live connection check. The emulator reaches no MCP server, so it
+/// answers as the real server does for an unreachable one: 200 with `ok: false`.
+async fn check_connection(
+    State(idun): Shared,
+    Path(raw_id): Path<String>,
+) -> Result<Json<Value>, IdunError> {
+    let id = path_id(&raw_id)?;
+    idun.store.read(|state| {
+        let row = state
+            .rows
+            .iter()
+            .find(|r| r.id == id)
+            .ok_or_else(|| IdunError::not_found(id))?;
+        let target = row
+            .config
+            .url
+            .clone()
+            .or_else(|| row.config.command.clone())
+            .unwrap_or_default();
+        Ok(Json(json!({
+            "ok": false,
+            "details": null,
+            "error": format!("unexpected failure: the emulator connects to no MCP server ({target})"),
+        })))
+    })
 }
 
 /// 32 random bytes as hex, for session tokens.
@@ -300,6 +367,9 @@ async fn create(
     })?;
     tokio::time::sleep(SLUG_RACE_WINDOW).await;
     let data = idun.store.mutate(|state| {
+        if !state.agent {
+            return Err(IdunError::no_agent());
+        }
         if state.rows.iter().any(|r| r.slug == slug) {
             // sqlite3.IntegrityError: UNIQUE constraint failed, unhandled.
             return Err(IdunError::admin(
@@ -389,11 +459,15 @@ async fn update(
         });
     }
     let data = idun.store.mutate(|state| {
+        let agent = state.agent;
         let row = state
             .rows
             .iter_mut()
             .find(|r| r.id == id)
             .ok_or_else(|| IdunError::not_found(id))?;
+        if !agent {
+            return Err(IdunError::no_agent());
+        }
         let before = (row.name.clone(), row.enabled, row.config.clone());
         if let Some(name) = patch.name {
             row.name = name;
@@ -422,6 +496,9 @@ async fn remove(State(idun): Shared, Path(raw_id): Path<String>) -> Result<Json<
             .iter()
             .position(|r| r.id == id)
             .ok_or_else(|| IdunError::not_found(id))?;
+        if !state.agent {
+            return Err(IdunError::no_agent());
+        }
         state.rows.remove(index);
         Ok(Json(json!({
             "data": { "id": id.to_string(), "deleted": true },

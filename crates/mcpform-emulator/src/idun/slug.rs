@@ -83,6 +83,23 @@ fn fold_to_ascii(c: char, out: &mut String) {
         return;
     }
     let code = c as u32;
+    // Enclosed alphanumerics: NFKD gives the number or letter, with the parentheses or the full
+    // stop that some of them carry (`①` → `1`, `⑴` → `(1)`, `⒈` → `1.`, `ⓐ` → `a`).
+    let letter = |base: u32| char::from_u32(code - base + u32::from(b'a')).unwrap_or('?');
+    let enclosed = match code {
+        0x2460..=0x2473 => Some((code - 0x2460 + 1).to_string()),
+        0x2474..=0x2487 => Some(format!("({})", code - 0x2474 + 1)),
+        0x2488..=0x249B => Some(format!("{}.", code - 0x2488 + 1)),
+        0x249C..=0x24B5 => Some(format!("({})", letter(0x249C))),
+        0x24B6..=0x24CF => Some(letter(0x24B6).to_ascii_uppercase().to_string()),
+        0x24D0..=0x24E9 => Some(letter(0x24D0).to_string()),
+        0x24EA => Some("0".to_owned()),
+        _ => None,
+    };
+    if let Some(text) = enclosed {
+        out.push_str(&text);
+        return;
+    }
     let folded = match code {
         // Full-width ASCII.
         0xFF01..=0xFF5E => char::from_u32(code - 0xFF01 + 0x21),

@@ -15,10 +15,22 @@ use crate::store::{PlatformState, servers_of};
 
 pub(super) const MAX_SLUG_SUFFIX: u32 = 99;
 
-/// The rows in creation order.
-#[derive(Clone, Debug, Default)]
+/// The rows in creation order, and whether the server has an agent.
+#[derive(Clone, Debug)]
 pub(super) struct IdunState {
     pub(super) rows: Vec<Row>,
+    /// `false` models a server set up with no agent (seed `"agent": false`): it refuses every MCP
+    /// server write, as the agent's assembled config cannot be validated without one.
+    pub(super) agent: bool,
+}
+
+impl Default for IdunState {
+    fn default() -> Self {
+        IdunState {
+            rows: Vec::new(),
+            agent: true,
+        }
+    }
 }
 
 impl IdunState {
@@ -39,7 +51,14 @@ impl IdunState {
 }
 
 impl PlatformState for IdunState {
-    fn from_value(value: Value) -> Result<Self, String> {
+    fn from_value(mut value: Value) -> Result<Self, String> {
+        let agent = match value.as_object_mut().and_then(|doc| doc.remove("agent")) {
+            None | Some(Value::Null) => true,
+            Some(Value::Bool(agent)) => agent,
+            Some(_) => {
+                return Err("`agent` must be a boolean (`false`: no agent configured)".into());
+            }
+        };
         let items = servers_of(value)?;
         // Explicit slugs are reserved first so that derived ones never steal them.
         let mut explicit = HashSet::new();
@@ -51,7 +70,10 @@ impl PlatformState for IdunState {
             }
         }
         let now = SystemTime::now();
-        let mut state = IdunState::default();
+        let mut state = IdunState {
+            rows: Vec::new(),
+            agent,
+        };
         for (i, item) in items.iter().enumerate() {
             let row =
                 seed_row(item, &state, &explicit, now).map_err(|e| format!("servers[{i}]: {e}"))?;
@@ -65,7 +87,12 @@ impl PlatformState for IdunState {
     }
 
     fn to_value(&self) -> Value {
-        json!({ "servers": self.rows.iter().map(Row::to_wire).collect::<Vec<_>>() })
+        let mut value =
+            json!({ "servers": self.rows.iter().map(Row::to_wire).collect::<Vec<_>>() });
+        if !self.agent {
+            value["agent"] = Value::Bool(false);
+        }
+        value
     }
 }
 

@@ -34,9 +34,10 @@ fn http_server(name: &str) -> Value {
     json!({ "name": name, "mcpServer": { "name": name.to_lowercase(), "url": "https://mcp.example.com" } })
 }
 
+/// The real server's timestamps: UTC, whole seconds, no zone (`2026-11-30T17:28:39`).
 fn is_iso_utc(v: &Value) -> bool {
     let s = v.as_str().unwrap_or_default();
-    s.len() == 27 && s.ends_with('Z') && humantime::parse_rfc3339(s).is_ok()
+    s.len() == 19 && humantime::parse_rfc3339(&format!("{s}Z")).is_ok()
 }
 
 #[tokio::test]
@@ -344,6 +345,8 @@ fn slug_normalization() {
         normalize_slug("Ｆｕｌｌ\u{a0}width²").as_deref(),
         Some("full-width2")
     );
+    assert_eq!(normalize_slug("Tools ①").as_deref(), Some("tools-1"));
+    assert_eq!(normalize_slug("⑫ ⑴ ⒈ Ⓐⓑ ⓪").as_deref(), Some("12-1-1-ab-0"));
     assert_eq!(normalize_slug("日本語"), None);
     assert_eq!(normalize_slug("   "), None);
     let long = "x".repeat(70);
@@ -432,7 +435,8 @@ async fn patch_semantics() {
     assert_eq!(data["mcpServer"]["timeoutSeconds"], Value::Null);
     assert_eq!(data["mcpServer"]["headers"], json!({}));
     assert_eq!(data["mcpServer"]["transport"], "sse");
-    assert_ne!(data["updatedAt"], original["updatedAt"]);
+    // Whole seconds: a change within the second shows the same `updatedAt`.
+    assert!(data["updatedAt"].as_str() >= original["updatedAt"].as_str());
     assert_eq!(data["createdAt"], original["createdAt"]);
     let (_, read) = send(http.get(&url)).await;
     assert_eq!(&read, data, "GET returns what PATCH stored");
@@ -499,7 +503,7 @@ async fn list_is_ordered_by_created_at() {
         .map(|s| s["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["Early", "Late", "Now"]);
-    assert_eq!(list[0]["createdAt"], "2026-01-01T00:00:00.500000Z");
+    assert_eq!(list[0]["createdAt"], "2026-01-01T00:00:00");
     assert_eq!(
         list[0]["updatedAt"], list[0]["createdAt"],
         "updatedAt defaults to createdAt"
@@ -800,4 +804,95 @@ async fn none_mode_refuses_every_login_the_same_way() {
             (503, &json!("unsupported_mode"))
         );
     }
+}
+
+/// The admin API's 404 for unknown paths and methods, as the real server answers it.
+fn admin_not_found(path: &str) -> Value {
+    json!({ "error": { "code": "not_found", "message": format!("No admin API endpoint at {path}") } })
+}
+
+#[tokio::test]
+async fn unknown_admin_paths_and_methods_are_404_in_the_admin_envelope() {
+    let emu = open().await;
+    let id = create_ok(&emu, http_server("GitHub")).await;
+    let http = client();
+    let row = format!("{BASE}/{id}");
+    for (method, path) in [
+        ("GET", format!("{BASE}/")),
+        ("PUT", BASE.to_owned()),
+        ("PUT", row.clone()),
+        ("GET", format!("{row}/tools")),
+        ("GET", "/admin/api/v1/nope".to_owned()),
+        ("GET", format!("{AUTH_BASE}/login")),
+    ] {
+        let request = http.request(method.parse().unwrap(), format!("{}{path}", emu.url()));
+        assert_eq!(
+            send(request).await,
+            (404, admin_not_found(&path)),
+            "{method} {path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn password_mode_says_401_before_404() {
+    let emu = start_emulator(
+        Platform::Idun,
+        None,
+        EmulatorAuth::Password("hunter2".into()),
+    )
+    .await;
+    let http = client();
+    for path in [format!("{BASE}/"), "/admin/api/v1/nope".to_owned()] {
+        assert_eq!(
+            send(http.get(format!("{}{path}", emu.url()))).await,
+            (401, json!({ "detail": "Authentication required." })),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_connection_check_of_an_unreachable_server_is_ok_false() {
+    let emu = open().await;
+    let id = create_ok(&emu, http_server("GitHub")).await;
+    let (status, body) = send(client().post(format!("{}/{id}/tools", servers(&emu)))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        (&body["ok"], &body["details"]),
+        (&json!(false), &Value::Null)
+    );
+    assert!(body["error"].is_string(), "{body}");
+    let missing = Uuid::new_v4();
+    let (status, _) = send(client().post(format!("{}/{missing}/tools", servers(&emu)))).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn with_no_agent_every_write_is_refused_and_reads_still_work() {
+    let id = "3c90c3cc-0d44-4b50-8888-8dd25736052a";
+    let seed = json!({ "agent": false, "servers": [
+        { "id": id, "name": "Old", "mcpServer": { "name": "o", "url": "u" } },
+    ]});
+    let emu = start_emulator(Platform::Idun, Some(seed), EmulatorAuth::None).await;
+    let refused = json!({ "error": {
+        "code": "validation_failed", "message": "Assembled config failed validation.", "fieldErrors": []
+    }});
+    assert_eq!(
+        create(&emu, http_server("New")).await,
+        (422, refused.clone())
+    );
+    let row = format!("{}/{id}", servers(&emu));
+    assert_eq!(
+        send(client().patch(&row).json(&json!({"enabled": false}))).await,
+        (422, refused.clone())
+    );
+    assert_eq!(send(client().delete(&row)).await, (422, refused));
+    let (status, list) = send(client().get(servers(&emu))).await;
+    assert_eq!((status, list.as_array().unwrap().len()), (200, 1));
+    assert_eq!(
+        emu.state()["agent"],
+        false,
+        "the state says so, for a data file"
+    );
 }

@@ -75,16 +75,20 @@ impl Row {
     }
 }
 
-/// Pydantic's rendering of a UTC datetime: ISO-8601 with microseconds and `Z`.
+/// As the real server renders its timestamps: ISO-8601 in UTC, whole seconds, no zone
+/// (`2026-11-30T17:28:39`): the SQLite column keeps a naive datetime.
 fn format_time(t: SystemTime) -> String {
-    humantime::format_rfc3339_micros(t).to_string()
+    let text = humantime::format_rfc3339_seconds(t).to_string();
+    text.trim_end_matches('Z').to_owned()
 }
 
 pub(super) fn parse_time(text: &str) -> Result<SystemTime, String> {
-    let normalized = text
-        .strip_suffix("+00:00")
-        .map(|t| format!("{t}Z"))
-        .unwrap_or_else(|| text.to_owned());
+    let normalized = match text.strip_suffix("+00:00") {
+        Some(t) => format!("{t}Z"),
+        // A naive datetime, as the server writes them, is UTC.
+        None if !text.ends_with('Z') => format!("{text}Z"),
+        None => text.to_owned(),
+    };
     humantime::parse_rfc3339_weak(&normalized).map_err(|e| format!("`{text}`: {e}"))
 }
 
