@@ -29,38 +29,10 @@ const UPDATE: &str = "MCPFORM_UPDATE_DOCS";
 
 /// Descriptions for fields whose doc comment in `src/config/model.rs` is missing (a field whose
 /// type has a doc comment uses that). An entry for a field that has a doc comment fails the test:
-/// delete the entry, the model's text wins.
+/// delete the entry, the model's text wins. Empty since the model is under `missing_docs`: every
+/// field has its description in its doc comment.
 #[rustfmt::skip]
-const DESCRIPTIONS: &[(&str, &str, &str)] = &[
-    ("idun", "name", "Unique provider name; the first part of every address."),
-    ("hasmcp", "name", "Unique provider name; the first part of every address."),
-    ("klavis", "name", "Unique provider name; the first part of every address."),
-    ("idun", "rate_limit", "Client-side request limit in requests per second (none by default)."),
-    ("hasmcp", "rate_limit", "Client-side request limit in requests per second (none by default)."),
-    ("pais", "servers[].description", "Free-text description shown in PAIS. Omitted: removed (sent as `null`)."),
-    ("pais", "servers[].headers[].name", "Header name, e.g. `Authorization`."),
-    ("pais", "servers[].headers[].value", "Header value; use `${VAR}` for credentials."),
-    ("idun", "servers", "The MCP server rows mcpform manages on this instance."),
-    ("idun", "servers[].ignore", "Fields of this resource mcpform leaves to others: never diffed; where the platform needs a whole object sent back, the live value goes back unchanged."),
-    ("idun", "servers[].mcp_server.name", "The server's name inside the agent's config (not unique-checked by Idun)."),
-    ("idun", "servers[].mcp_server.args", "Arguments of `command` (`stdio`; must not be empty there)."),
-    ("idun", "servers[].mcp_server.cwd", "Working directory of `command` (`stdio`)."),
-    ("idun", "servers[].mcp_server.encoding", "Text encoding of the `stdio` streams."),
-    ("idun", "servers[].mcp_server.encoding_error_handler", "What the `stdio` client does with undecodable bytes."),
-    ("idun", "servers[].mcp_server.timeout_seconds", "Connection timeout of the MCP client; Idun reads back 30 when unset."),
-    ("idun", "servers[].mcp_server.sse_read_timeout_seconds", "How long the client waits for the next SSE event."),
-    ("idun", "servers[].mcp_server.terminate_on_close", "Whether the client ends its session when it closes (`streamable_http`)."),
-    ("idun", "servers[].mcp_server.session_kwargs", "Extra keyword arguments for the MCP client session; keys verbatim."),
-    ("hasmcp", "servers", "The MCP servers mcpform manages in this account."),
-    ("hasmcp", "servers[].instructions", "Instructions the MCP server gives its clients. Omitted: set to empty (HasMCP replaces the whole server)."),
-    ("hasmcp", "servers[].request_headers_proxy_enabled", "Whether HasMCP forwards the client's request headers to the provider."),
-    ("hasmcp", "servers[].providers[].id", "The provider's 11-character id."),
-    ("hasmcp", "servers[].ignore", "Fields of this resource mcpform leaves to others: never diffed; where the platform needs a whole object sent back, the live value goes back unchanged."),
-    ("klavis", "endpoint", "Base URL of the Klavis API; EU accounts use `https://api.eu.klavis.ai`."),
-    ("klavis", "instances", "The server instances mcpform manages, each named by id."),
-    ("klavis", "instances[].id", "The instance's UUID (`instanceId`); Klavis has no list, so it cannot be matched by name."),
-    ("klavis", "instances[].ignore", "Fields of this resource mcpform leaves to others: never diffed; where the platform needs a whole object sent back, the live value goes back unchanged."),
-];
+const DESCRIPTIONS: &[(&str, &str, &str)] = &[];
 
 /// Fields the platform accepts but never returns: tracked by fingerprint in the state.
 /// A path also covers the fields below it.

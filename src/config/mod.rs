@@ -6,9 +6,6 @@
 
 mod diagnostic;
 mod interpolate;
-// Doc comments here become descriptions in the JSON Schema, which must stay the same bytes as
-// `schemas/mcpform.schema.json`; the fields left undocumented are named for what they hold.
-#[allow(missing_docs)]
 pub mod model;
 mod schema;
 mod semantic;

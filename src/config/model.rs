@@ -58,12 +58,14 @@ pub struct PostgresState {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct S3State {
+    /// The bucket that holds the state object.
     pub bucket: String,
     /// The state object's key; the lock object is `KEY.lock`.
     pub key: String,
     /// The store's URL, for S3-compatible stores other than AWS.
     #[schemars(url)]
     pub endpoint: Option<String>,
+    /// The bucket's region, e.g. `eu-central-1`.
     pub region: Option<String>,
 }
 
@@ -115,13 +117,18 @@ pub enum ProviderConfig {
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Platform {
+    /// VMware Private AI Services.
     Pais,
+    /// Idun Agent Platform (standalone).
     Idun,
+    /// HasMCP.
     Hasmcp,
+    /// Klavis AI.
     Klavis,
 }
 
 impl Platform {
+    /// Every platform, in the order the docs list them.
     pub const ALL: [Platform; 4] = [
         Platform::Pais,
         Platform::Idun,
@@ -129,6 +136,7 @@ impl Platform {
         Platform::Klavis,
     ];
 
+    /// The platform's name as written in `platform:` (lowercase).
     pub fn as_str(self) -> &'static str {
         match self {
             Platform::Pais => "pais",
@@ -192,6 +200,7 @@ pub struct PaisProvider {
     /// Base URL of the PAIS deployment, e.g. `https://pais.example.internal`.
     #[schemars(url)]
     pub endpoint: String,
+    /// Bearer-token authentication (`Authorization: Bearer <token>`).
     pub auth: Option<BearerAuth>,
     /// Client-side request limit in requests per second (none by default).
     #[schemars(range(min = 0.1))]
@@ -215,6 +224,7 @@ pub struct PaisServer {
     pub url: String,
     /// Transport protocol to the MCP server.
     pub transport: PaisTransport,
+    /// Free-text description shown in PAIS. Omitted: removed (sent as `null`).
     pub description: Option<String>,
     /// Where the MCP server's API documentation lives.
     #[schemars(url)]
@@ -227,6 +237,10 @@ pub struct PaisServer {
     pub ignore: Vec<String>,
 }
 
+/// How PAIS connects to an MCP server: `STREAMABLE_HTTP` or `SSE`.
+// The variants stay undocumented: schemars turns documented unit variants into a `oneOf` of
+// `const`s, which the docs tables and some editors render worse than a plain `enum`.
+#[allow(missing_docs)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum PaisTransport {
@@ -238,7 +252,9 @@ pub enum PaisTransport {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PaisHeader {
+    /// Header name, e.g. `Authorization`.
     pub name: String,
+    /// Header value; use `${VAR}` for credentials.
     pub value: String,
     /// Marks the value secret on the platform (`is_secret`) and masks it in every output.
     #[serde(default)]
@@ -249,14 +265,17 @@ pub struct PaisHeader {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IdunProvider {
+    /// Unique provider name; the first part of every address.
     pub name: String,
     /// Base URL of the Idun instance (default `http://127.0.0.1:8000`).
     #[schemars(url)]
     pub endpoint: Option<String>,
     /// Password login; omit for auth mode `none`.
     pub auth: Option<PasswordAuth>,
+    /// Client-side request limit in requests per second (none by default).
     #[schemars(range(min = 0.1))]
     pub rate_limit: Option<f64>,
+    /// The MCP server rows mcpform manages on this instance.
     #[serde(default)]
     pub servers: Vec<IdunServer>,
 }
@@ -275,6 +294,8 @@ pub struct IdunServer {
     pub enabled: bool,
     /// The MCP connection; the platform replaces it whole on every change.
     pub mcp_server: IdunMcpServer,
+    /// Fields of this resource mcpform leaves to others: never diffed; where the platform needs a
+    /// whole object sent back, the live value goes back unchanged.
     #[serde(default)]
     pub ignore: Vec<String>,
 }
@@ -287,6 +308,7 @@ fn default_true() -> bool {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IdunMcpServer {
+    /// The server's name inside the agent's config (not unique-checked by Idun).
     pub name: String,
     /// Default `streamable_http`.
     #[serde(default)]
@@ -296,6 +318,7 @@ pub struct IdunMcpServer {
     pub url: Option<String>,
     /// Required (with `args`) for `stdio`.
     pub command: Option<String>,
+    /// Arguments of `command` (`stdio`; must not be empty there).
     #[serde(default)]
     pub args: Vec<String>,
     /// Header values are secret: masked in every output.
@@ -304,18 +327,29 @@ pub struct IdunMcpServer {
     /// Environment values are secret: masked in every output.
     #[serde(default)]
     pub env: BTreeMap<String, String>,
+    /// Working directory of `command` (`stdio`).
     pub cwd: Option<String>,
+    /// Text encoding of the `stdio` streams.
     pub encoding: Option<String>,
+    /// What the `stdio` client does with undecodable bytes.
     pub encoding_error_handler: Option<IdunEncodingErrorHandler>,
+    /// Connection timeout of the MCP client; Idun reads back 30 when unset.
     #[schemars(range(min = 0.0))]
     pub timeout_seconds: Option<serde_json::Number>,
+    /// How long the client waits for the next SSE event.
     #[schemars(range(min = 0.0))]
     pub sse_read_timeout_seconds: Option<serde_json::Number>,
+    /// Whether the client ends its session when it closes (`streamable_http`).
     pub terminate_on_close: Option<bool>,
+    /// Extra keyword arguments for the MCP client session; keys verbatim.
     #[serde(default)]
     pub session_kwargs: BTreeMap<String, serde_json::Value>,
 }
 
+/// How Idun's MCP client reaches the server: `stdio` runs `command`; `sse`, `streamable_http`
+/// and `websocket` connect to `url`.
+// Variants undocumented on purpose: see `PaisTransport`.
+#[allow(missing_docs)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum IdunTransport {
@@ -326,6 +360,10 @@ pub enum IdunTransport {
     Websocket,
 }
 
+/// What the `stdio` client does with bytes it cannot decode: `strict` fails, `ignore` drops
+/// them, `replace` puts a replacement character in their place.
+// Variants undocumented on purpose: see `PaisTransport`.
+#[allow(missing_docs)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum IdunEncodingErrorHandler {
@@ -338,13 +376,17 @@ pub enum IdunEncodingErrorHandler {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HasmcpProvider {
+    /// Unique provider name; the first part of every address.
     pub name: String,
     /// Base URL including `/api/v1` (default `https://app.hasmcp.com/api/v1`).
     #[schemars(url)]
     pub endpoint: Option<String>,
+    /// Bearer-token authentication (`Authorization: Bearer <token>`).
     pub auth: Option<BearerAuth>,
+    /// Client-side request limit in requests per second (none by default).
     #[schemars(range(min = 0.1))]
     pub rate_limit: Option<f64>,
+    /// The MCP servers mcpform manages in this account.
     #[serde(default)]
     pub servers: Vec<HasmcpServer>,
 }
@@ -359,9 +401,12 @@ pub struct HasmcpServer {
     /// 1 to 16 letters or digits.
     #[schemars(regex(pattern = r"^[A-Za-z0-9]{1,16}$"))]
     pub name: String,
+    /// Instructions the MCP server gives its clients. Omitted: set to empty (HasMCP replaces the
+    /// whole server).
     #[serde(default)]
     #[schemars(length(max = 4096))]
     pub instructions: String,
+    /// Whether HasMCP forwards the client's request headers to the provider.
     #[serde(default)]
     pub request_headers_proxy_enabled: bool,
     /// At most one provider, with the ids of the tools the server exposes.
@@ -374,6 +419,8 @@ pub struct HasmcpServer {
     /// Prompt ids (compared as a set).
     #[serde(default)]
     pub prompts: Vec<String>,
+    /// Fields of this resource mcpform leaves to others: never diffed; where the platform needs a
+    /// whole object sent back, the live value goes back unchanged.
     #[serde(default)]
     pub ignore: Vec<String>,
 }
@@ -382,6 +429,7 @@ pub struct HasmcpServer {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HasmcpProviderLink {
+    /// The provider's 11-character id.
     #[schemars(regex(pattern = r"^[A-Za-z0-9]{11}$"))]
     pub id: String,
     /// Tool ids (compared as a set).
@@ -393,13 +441,17 @@ pub struct HasmcpProviderLink {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KlavisProvider {
+    /// Unique provider name; the first part of every address.
     pub name: String,
+    /// Base URL of the Klavis API; EU accounts use `https://api.eu.klavis.ai`.
     #[schemars(url)]
     pub endpoint: Option<String>,
+    /// Bearer-token authentication (`Authorization: Bearer <token>`).
     pub auth: Option<BearerAuth>,
     /// Client-side request limit (default 2 per second, the platform's free-tier limit).
     #[schemars(range(min = 0.1))]
     pub rate_limit: Option<f64>,
+    /// The server instances mcpform manages, each named by id.
     #[serde(default)]
     pub instances: Vec<KlavisInstance>,
 }
@@ -408,15 +460,19 @@ pub struct KlavisProvider {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KlavisInstance {
+    /// The instance's UUID (`instanceId`); Klavis has no list, so it cannot be matched by name.
     #[schemars(extend("format" = "uuid"))]
     pub id: String,
     /// Write-only: Klavis never returns it, so mcpform tracks a fingerprint in the state file.
     pub read_only: Option<bool>,
+    /// Fields of this resource mcpform leaves to others: never diffed; where the platform needs a
+    /// whole object sent back, the live value goes back unchanged.
     #[serde(default)]
     pub ignore: Vec<String>,
 }
 
 impl ProviderConfig {
+    /// The provider's unique name (`name:`), the first part of every address.
     pub fn name(&self) -> &str {
         match self {
             ProviderConfig::Pais(p) => &p.name,
@@ -426,6 +482,7 @@ impl ProviderConfig {
         }
     }
 
+    /// The platform this provider block talks to.
     pub fn platform(&self) -> Platform {
         match self {
             ProviderConfig::Pais(_) => Platform::Pais,
