@@ -455,9 +455,11 @@ impl<'s> Walker<'s, '_> {
                 )
             }
         };
-        let help = place
-            .description
-            .map_or(advice, |d| format!("{subject}: {}", one_line(d)));
+        // The bound is what to do; the description says what the number means.
+        let help = place.description.map_or_else(
+            || advice.clone(),
+            |d| format!("{advice}; {subject}: {}", one_line(d)),
+        );
         let diag = self
             .error(Code::OutOfRange, message)
             .at(node.span, label)
