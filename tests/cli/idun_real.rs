@@ -272,6 +272,9 @@ fn http_full(
     cookie: Option<&str>,
     body: Option<&Value>,
 ) -> Result<(u16, Value, Option<String>), String> {
+    // reqwest is built without a TLS provider; mcpform installs ring at start-up, and so must
+    // every other client in this process.
+    mcpform::http::install_crypto_provider();
     RUNTIME.block_on(async {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))

@@ -371,8 +371,10 @@ fn recorded_lock_id(lock: &str) -> String {
     info["id"].as_str().unwrap().to_owned()
 }
 
+/// The apply is slow (5 s a request) so that it is surely still running when `force-unlock`
+/// starts, however loaded the machine; it is killed right after, so the test does not wait.
 fn force_unlock(backend: Backend, name: &str) {
-    let Some(s) = setup(backend, name, 400) else {
+    let Some(s) = setup(backend, name, 5_000) else {
         return;
     };
     let mut child = s.spawn(APPLY);
