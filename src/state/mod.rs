@@ -559,4 +559,73 @@ mod tests {
             );
         }
     }
+
+    fn key(c: char) -> FingerprintKey {
+        FingerprintKey::new(&c.to_string().repeat(64)).unwrap()
+    }
+
+    #[test]
+    fn an_argon2id_state_read_with_a_key_matches_and_is_rewritten_keyed_at_the_next_save() {
+        let value = json!([{"name": "X", "value": "123456"}]);
+        let mut argon = cheap();
+        let record = argon.fingerprint("a", "headers", &value);
+        argon.set_record("a", BTreeMap::from([("headers".into(), record.clone())]));
+        let mut state = State::parse(&argon.to_text()).unwrap();
+        state.use_key(Some(&key('a')));
+        assert_eq!(state.unverifiable(&record), None);
+        state.precompute([&value]);
+        assert!(state.matches("a", "headers", &value, &record));
+        assert!(!state.matches("a", "headers", &json!("other"), &record));
+        assert!(state.has_upgrades());
+        let file: Value = serde_json::from_str(&state.to_text()).unwrap();
+        assert_eq!(file["fingerprint"]["alg"], "hmac-sha256");
+        assert_eq!(file["fingerprint"]["key_id"], key('a').id());
+        assert_eq!(file["fingerprint"]["salt"], argon.kdf.salt());
+        let upgraded = file["resources"]["a"]["headers"].as_str().unwrap();
+        assert!(upgraded.starts_with("hmac:"), "{file:#}");
+        assert_eq!(upgraded, state.fingerprint("a", "headers", &value));
+
+        // Read back with the same key: matches, nothing more to rewrite.
+        let mut again = State::parse(&state.to_text()).unwrap();
+        again.use_key(Some(&key('a')));
+        assert!(again.matches("a", "headers", &value, upgraded));
+        assert!(!again.has_upgrades());
+        assert_eq!(again.unverifiable(upgraded), None);
+    }
+
+    #[test]
+    fn a_keyed_state_read_with_another_key_or_none_cannot_match_and_says_why() {
+        let value = json!("secret");
+        let mut keyed = cheap();
+        keyed.use_key(Some(&key('a')));
+        let record = keyed.fingerprint("a", "headers", &value);
+        keyed.set_record("a", BTreeMap::from([("headers".into(), record.clone())]));
+        let text = keyed.to_text();
+
+        let mut other = State::parse(&text).unwrap();
+        other.use_key(Some(&key('b')));
+        assert!(!other.matches("a", "headers", &value, &record));
+        let why = other.unverifiable(&record).unwrap();
+        assert!(why.contains("another `MCPFORM_FINGERPRINT_KEY`"), "{why}");
+        let file: Value = serde_json::from_str(&other.to_text()).unwrap();
+        assert_eq!(
+            file["fingerprint"]["key_id"],
+            key('b').id(),
+            "rewritten for the new key"
+        );
+
+        let mut none = State::parse(&text).unwrap();
+        none.use_key(None);
+        assert!(!none.matches("a", "headers", &value, &record));
+        assert!(
+            none.unverifiable(&record)
+                .unwrap()
+                .contains("does not have")
+        );
+        let file: Value = serde_json::from_str(&none.to_text()).unwrap();
+        assert_eq!(file["fingerprint"]["alg"], "argon2id");
+
+        // Without `use_key` (`state migrate`), the file is written back as read.
+        assert_eq!(State::parse(&text).unwrap().to_text(), text);
+    }
 }
