@@ -227,9 +227,10 @@ impl std::fmt::Debug for FingerprintKey {
 }
 
 impl FingerprintKey {
-    /// The key is the variable's bytes as given (e.g. the 64 characters of
-    /// `openssl rand -hex 32`); `None` for an empty value.
+    /// The key is the variable's bytes (e.g. the 64 characters of `openssl rand -hex 32`),
+    /// surrounding whitespace removed (a secret store's trailing newline); `None` when empty.
     pub fn new(secret: &str) -> Option<FingerprintKey> {
+        let secret = secret.trim();
         if secret.is_empty() {
             return None;
         }

@@ -4,7 +4,9 @@
 //! fingerprint of its real form. Every string the masked copy hides goes through Argon2id first
 //! (parameters and salt recorded under `fingerprint`, see [`crate::fingerprint`]), so a short
 //! secret cannot be recovered by trying candidates against the fingerprint. What the masked copy
-//! shows, and the config files' hash, stay salted SHA-256: they hold nothing secret.
+//! shows, and the config files' hash, stay salted SHA-256: they hold nothing secret. With
+//! `MCPFORM_FINGERPRINT_KEY` the secrets are keyed with HMAC-SHA256 instead (the file records the
+//! key's id), and only a run with the same key can apply the plan.
 //!
 //! Format 1 (v0.1) fingerprinted secrets with a bare salted SHA-256; such a plan is refused as
 //! stale (exit 3, nothing sent) with a hint to make it again. `apply FILE` re-plans from the live platforms and the

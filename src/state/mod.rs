@@ -169,9 +169,14 @@ impl State {
         let salt = self.scheme.salt().to_owned();
         let scheme = Scheme::with_salt(key, salt.clone());
         self.unverifiable = self.scheme.key_mismatch(key, "the state's");
+        // With a key, `argon2id:` records (of an Argon2id file, or left in a keyed one by an
+        // apply that did not cover them) are still checked with Argon2id, then rewritten.
         self.previous = match (&self.scheme, key) {
             (Scheme::Argon2id(params), Some(_)) => Fingerprinter::new(params.clone()).ok(),
-            _ => None,
+            (Scheme::Hmac(_), Some(_)) => {
+                Fingerprinter::new(KdfParams::with_salt(salt.clone())).ok()
+            }
+            (_, None) => None,
         };
         self.kdf = match (&self.scheme, &scheme) {
             // Unchanged: keep its parameters and memo.
@@ -185,11 +190,12 @@ impl State {
     /// with a key this run does not have. `None` when it can be checked.
     pub fn unverifiable(&self, recorded: &str) -> Option<&str> {
         let reason = self.unverifiable.as_deref()?;
-        // Set only for a keyed file this run cannot check: of its records, only legacy ones
-        // (and Argon2id ones, when this run is unkeyed) are checkable.
+        // Set only for a keyed file this run cannot check: of its records, only legacy and
+        // Argon2id ones are checkable.
         let argon = crate::fingerprint::PREFIX;
         let checkable = recorded.starts_with(LEGACY_PREFIX)
-            || (self.kdf.prefix() == argon && recorded.starts_with(argon));
+            || (recorded.starts_with(argon)
+                && (self.kdf.prefix() == argon || self.previous.is_some()));
         (!checkable).then_some(reason)
     }
 
@@ -627,5 +633,21 @@ mod tests {
 
         // Without `use_key` (`state migrate`), the file is written back as read.
         assert_eq!(State::parse(&text).unwrap().to_text(), text);
+    }
+
+    #[test]
+    fn an_argon2id_record_left_in_a_keyed_file_still_matches() {
+        let value = json!("secret");
+        let mut state = cheap();
+        state.use_key(Some(&key('a')));
+        // As a targeted apply leaves an uncovered record: Argon2id (defaults) under the salt.
+        let argon = State::with_params(KdfParams::with_salt(state.kdf.salt().into())).unwrap();
+        let old = argon.fingerprint("b", "headers", &value);
+        state.set_record("b", BTreeMap::from([("headers".into(), old.clone())]));
+        let mut read = State::parse(&state.to_text()).unwrap();
+        read.use_key(Some(&key('b')));
+        assert_eq!(read.unverifiable(&old), None);
+        assert!(read.matches("b", "headers", &value, &old));
+        assert!(read.has_upgrades());
     }
 }
