@@ -98,7 +98,12 @@ async fn plan_and_apply(
 ) -> Result<ExitStatus, CommandError> {
     let plan = workspace.planner().plan().await?;
     if let Some(saved) = saved {
-        saved.verify(&plan, &workspace.config.files, &workspace.config.secrets)?;
+        saved.verify(
+            &plan,
+            &workspace.config.files,
+            &workspace.config.secrets,
+            settings.fingerprint_key.as_ref(),
+        )?;
     }
     let secrets = &workspace.config.secrets;
     let style = TextStyle {

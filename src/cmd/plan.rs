@@ -60,7 +60,14 @@ pub async fn run(settings: &Settings, args: &PlanArgs) -> Result<ExitStatus, Com
         Format::Markdown => render::render_markdown(&plan, secrets, args.output.max_bytes, out),
     })?;
     if let Some(path) = &args.out {
-        PlanFile::new(&plan, &workspace.config.files, &selection, secrets)?.write(path)?;
+        PlanFile::new(
+            &plan,
+            &workspace.config.files,
+            &selection,
+            secrets,
+            settings.fingerprint_key.as_ref(),
+        )?
+        .write(path)?;
         let shown = path.display();
         eprintln!("saved the plan to `{shown}`\nhelp: apply it with `mcpform apply {shown}`");
     }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::cli::GlobalArgs;
 use crate::config::LoadedConfig;
 use crate::config::model::StateConfig;
+use crate::fingerprint::FingerprintKey;
 use crate::http::{ClientSettings, RetryPolicy};
 use crate::state::{self, Location};
 
@@ -34,10 +35,17 @@ pub struct Settings {
     pub color_stdout: bool,
     /// Colour error reports on stderr.
     pub color_stderr: bool,
+    /// `MCPFORM_FINGERPRINT_KEY`: key state and plan fingerprints with HMAC instead of
+    /// Argon2id. A secret: registered with the output masking, never written anywhere.
+    pub fingerprint_key: Option<FingerprintKey>,
 }
 
+/// The environment variable holding the fingerprint key.
+pub const FINGERPRINT_KEY_VAR: &str = "MCPFORM_FINGERPRINT_KEY";
+
 impl Settings {
-    /// Resolves the parsed global flags, the environment (`NO_COLOR`, `CI`) and whether each
+    /// Resolves the parsed global flags, the environment (`NO_COLOR`, `CI`,
+    /// `MCPFORM_FINGERPRINT_KEY`) and whether each
     /// output stream is a terminal.
     pub fn new(global: &GlobalArgs) -> Settings {
         let config = if global.config.is_empty() {
@@ -58,6 +66,9 @@ impl Settings {
             verbose: global.verbose,
             color_stdout: color(std::io::stdout().is_terminal()),
             color_stderr: color(std::io::stderr().is_terminal()),
+            fingerprint_key: std::env::var(FINGERPRINT_KEY_VAR)
+                .ok()
+                .and_then(|k| FingerprintKey::new(&k)),
         }
     }
 
@@ -137,6 +148,7 @@ mod tests {
             verbose: false,
             color_stdout: false,
             color_stderr: false,
+            fingerprint_key: None,
         }
     }
 

@@ -91,7 +91,8 @@ impl Workspace {
             }
             None => None,
         };
-        let loaded = backend.load().await?;
+        let mut loaded = backend.load().await?;
+        loaded.state.use_key(settings.fingerprint_key.as_ref());
         Ok(Workspace {
             config,
             accounts,
@@ -152,7 +153,10 @@ pub fn load_config(
     settings: &Settings,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<LoadedConfig, CommandError> {
-    let config = config::load(&settings.config, env)?;
+    let mut config = config::load(&settings.config, env)?;
+    if let Some(key) = &settings.fingerprint_key {
+        config.secrets.add_value(key.expose());
+    }
     for warning in &config.warnings {
         eprintln!("{:?}", miette::Report::new(warning.clone()));
     }

@@ -154,9 +154,15 @@ fn plan_resource(
             (Some(v), Some(previous)) => scope.state.matches(address, path, v, previous),
             _ => false,
         };
-        let Some(planned) =
-            write_only::plan(path, value.as_ref(), unchanged, previous, &sensitivity)
-        else {
+        let unverifiable = previous.and_then(|p| scope.state.unverifiable(p));
+        let Some(planned) = write_only::plan(
+            path,
+            value.as_ref(),
+            unchanged,
+            previous,
+            unverifiable,
+            &sensitivity,
+        ) else {
             continue;
         };
         match &fingerprint {

@@ -23,16 +23,22 @@ pub(super) struct Planned {
     pub action: WriteOnlyAction,
 }
 
-/// `unchanged`: the state's record (`recorded`) is the fingerprint of `value`.
+/// `unchanged`: the state's record (`recorded`) is the fingerprint of `value`; `unverifiable`:
+/// why this run cannot check the record (made with another `MCPFORM_FINGERPRINT_KEY`).
 pub(super) fn plan(
     path: &str,
     value: Option<&Value>,
     unchanged: bool,
     recorded: Option<&String>,
+    unverifiable: Option<&str>,
     sensitivity: &Sensitivity,
 ) -> Option<Planned> {
     let (note, action) = match (value, recorded) {
         (Some(_), Some(_)) if unchanged => return None,
+        (Some(v), Some(_)) if unverifiable.is_some() => (
+            unverifiable.unwrap_or_default(),
+            WriteOnlyAction::Set(v.clone()),
+        ),
         (Some(v), Some(_)) => (
             "differs from what mcpform last applied",
             WriteOnlyAction::Set(v.clone()),

@@ -4,7 +4,9 @@
 //! fingerprint of its real form. Every string the masked copy hides goes through Argon2id first
 //! (parameters and salt recorded under `fingerprint`, see [`crate::fingerprint`]), so a short
 //! secret cannot be recovered by trying candidates against the fingerprint. What the masked copy
-//! shows, and the config files' hash, stay salted SHA-256: they hold nothing secret.
+//! shows, and the config files' hash, stay salted SHA-256: they hold nothing secret. With
+//! `MCPFORM_FINGERPRINT_KEY` the secrets are keyed with HMAC-SHA256 instead (the file records the
+//! key's id), and only a run with the same key can apply the plan.
 //!
 //! Format 1 (v0.1) fingerprinted secrets with a bare salted SHA-256; such a plan is refused as
 //! stale (exit 3, nothing sent) with a hint to make it again. `apply FILE` re-plans from the live platforms and the
@@ -17,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::fingerprint::{Fingerprinter, KdfParams};
+use crate::fingerprint::{FingerprintKey, Fingerprinter, Scheme};
 use crate::mask::Secrets;
 use crate::plan::{Plan, ResourceChange};
 use crate::selection::Selection;
@@ -31,9 +33,10 @@ pub struct PlanFile {
     /// Format 1 only: the salt of its SHA-256 fingerprints.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     salt: Option<String>,
-    /// Format 2: the KDF, its parameters and the salt of every fingerprint in this file.
+    /// Format 2: the KDF (or the key's id), its parameters and the salt of every fingerprint
+    /// in this file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    fingerprint: Option<KdfParams>,
+    fingerprint: Option<Scheme>,
     /// Salted hash of the config files' names and bytes.
     config_hash: String,
     /// The `--target`/`--exclude` the plan was made with; apply reuses it.
@@ -104,16 +107,18 @@ pub struct StalePlan {
 const DOMAIN: &str = "mcpform plan v2";
 
 impl PlanFile {
-    /// A plan file for `plan`, made with a fresh salt.
+    /// A plan file for `plan`, made with a fresh salt; keyed when `key` is set
+    /// (`MCPFORM_FINGERPRINT_KEY`), and then only a run with the same key can apply it.
     pub fn new(
         plan: &Plan,
         config_files: &[PathBuf],
         selection: &Selection,
         secrets: &Secrets,
+        key: Option<&FingerprintKey>,
     ) -> Result<PlanFile, PlanFileError> {
-        let params = KdfParams::new();
-        let kdf = Fingerprinter::new(params.clone()).expect("the defaults are valid");
-        let config_hash = hash_config(&params.salt, config_files)?;
+        let params = Scheme::new(key);
+        let kdf = Fingerprinter::for_scheme(params.clone(), key).expect("a fresh scheme is valid");
+        let config_hash = hash_config(params.salt(), config_files)?;
         let fingerprints = Fingerprints::new(&kdf, secrets, &plan.changes);
         let changes = plan
             .changes
@@ -151,9 +156,7 @@ impl PlanFile {
             .map_err(|e| read_err(format!("not an mcpform plan: {e}")))?;
         match (file.format_version.as_str(), &file.salt, &file.fingerprint) {
             ("1", Some(_), None) => {}
-            ("2", None, Some(params)) => {
-                Fingerprinter::new(params.clone()).map_err(read_err)?;
-            }
+            ("2", None, Some(params)) => params.check().map_err(read_err)?,
             ("1" | "2", _, _) => {
                 return Err(read_err(format!(
                     "format {} takes {}",
@@ -186,12 +189,13 @@ impl PlanFile {
     }
 
     /// Checks a fresh plan (same selection, live platforms, current environment and secrets)
-    /// against this one.
+    /// against this one. A keyed plan needs the same `key`; an Argon2id one needs none.
     pub fn verify(
         &self,
         fresh: &Plan,
         config_files: &[PathBuf],
         secrets: &Secrets,
+        key: Option<&FingerprintKey>,
     ) -> Result<(), StalePlan> {
         let Some(params) = &self.fingerprint else {
             return Err(StalePlan {
@@ -201,9 +205,16 @@ impl PlanFile {
                 )],
             });
         };
-        let kdf = Fingerprinter::new(params.clone()).expect("checked when read");
+        if let Some(reason) = params.key_mismatch(key, "the plan's") {
+            return Err(StalePlan {
+                reasons: vec![format!(
+                    "{reason}: apply it with that key, or make the plan again"
+                )],
+            });
+        }
+        let kdf = Fingerprinter::for_scheme(params.clone(), key).expect("checked when read");
         let mut reasons = Vec::new();
-        match hash_config(&params.salt, config_files) {
+        match hash_config(params.salt(), config_files) {
             Ok(hash) if hash == self.config_hash => {}
             Ok(_) => reasons.push("the config files changed since the plan".to_owned()),
             Err(e) => reasons.push(e.to_string()),

@@ -9,6 +9,15 @@
 //! record is `argon2id:<hex>`. Format 1 (v0.1) had a bare `salt` and `sha256:<hex>` records, a
 //! salted SHA-256 of the value: such a file loads, its records still match the value they were
 //! made from (no re-send), and a matched record is rewritten in the new form at the next save.
+//!
+//! With `MCPFORM_FINGERPRINT_KEY` set, new records are keyed (`hmac:<hex>`, the file says
+//! `"alg": "hmac-sha256"` and the key's public id, see [`crate::fingerprint`]). A run switches
+//! modes per file with [`State::use_key`]:
+//! - an Argon2id file and a key: its records are still checked with Argon2id (one slow plan, no
+//!   re-send), and every record that matched is rewritten keyed at the next apply;
+//! - a keyed file and another key, or none: its records cannot be checked, so each write-only
+//!   field is sent once more (the same value) and the plan says why ([`State::unverifiable`]).
+//!
 //! Only `apply` writes the file, atomically (temp file + rename), so an interrupted apply never
 //! leaves a torn file behind.
 //!
@@ -24,7 +33,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::fingerprint::{Fingerprinter, KdfParams, canonical_json, hex};
+use crate::fingerprint::{FingerprintKey, Fingerprinter, KdfParams, Scheme, canonical_json, hex};
 
 mod backend;
 mod local;
@@ -50,9 +59,9 @@ struct StateFile {
     /// Format 1 only: the salt of its SHA-256 records.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     salt: Option<String>,
-    /// Format 2: the KDF, its parameters and the file's salt.
+    /// Format 2: the KDF (or the key's id), its parameters and the file's salt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    fingerprint: Option<KdfParams>,
+    fingerprint: Option<Scheme>,
     /// Address → write-only field path → fingerprint.
     resources: BTreeMap<String, BTreeMap<String, String>>,
 }
@@ -60,8 +69,16 @@ struct StateFile {
 /// The state: fingerprints of the write-only values mcpform last applied.
 #[derive(Debug)]
 pub struct State {
-    /// Argon2id with this file's parameters and salt (legacy records used the same salt).
+    /// This run's fingerprints: Argon2id with this file's parameters and salt, or HMAC under
+    /// the run's key (legacy records used the same salt). What the file is written with.
     kdf: Fingerprinter,
+    /// An Argon2id file read by a run with a key: checks its `argon2id:` records, which are
+    /// then rewritten keyed like legacy ones.
+    previous: Option<Fingerprinter>,
+    /// The scheme as read, until [`State::use_key`] settles this run's.
+    scheme: Scheme,
+    /// Why the file's records cannot be checked by this run (another key, or none).
+    unverifiable: Option<String>,
     /// Address → write-only field path → fingerprint.
     resources: BTreeMap<String, BTreeMap<String, String>>,
     /// Legacy records found to match during this run, with their new form: (address, field) →
@@ -71,7 +88,7 @@ pub struct State {
 
 impl PartialEq for State {
     fn eq(&self, other: &State) -> bool {
-        self.kdf.params() == other.kdf.params() && self.resources == other.resources
+        self.scheme == other.scheme && self.resources == other.resources
     }
 }
 
@@ -124,11 +141,62 @@ impl State {
 
     /// A new, empty state with these KDF parameters.
     pub fn with_params(params: KdfParams) -> Result<State, String> {
+        State::with_scheme(Scheme::Argon2id(params))
+    }
+
+    /// A new, empty state with this scheme, not keyed yet (see [`State::use_key`]): a keyed
+    /// scheme is kept as read, and fingerprints made before `use_key` are Argon2id ones.
+    fn with_scheme(scheme: Scheme) -> Result<State, String> {
+        scheme.check()?;
+        let params = match &scheme {
+            Scheme::Argon2id(params) => params.clone(),
+            Scheme::Hmac(params) => KdfParams::with_salt(params.salt.clone()),
+        };
         Ok(State {
             kdf: Fingerprinter::new(params)?,
+            previous: None,
+            scheme,
+            unverifiable: None,
             resources: BTreeMap::new(),
             upgrades: Mutex::new(BTreeMap::new()),
         })
+    }
+
+    /// Settles this run's fingerprints for `MCPFORM_FINGERPRINT_KEY` (`None`: not set). New
+    /// records are keyed exactly when there is a key; what happens to the file's records is
+    /// in the module doc. The file's salt is kept.
+    pub fn use_key(&mut self, key: Option<&FingerprintKey>) {
+        let salt = self.scheme.salt().to_owned();
+        let scheme = Scheme::with_salt(key, salt.clone());
+        self.unverifiable = self.scheme.key_mismatch(key, "the state's");
+        // With a key, `argon2id:` records (of an Argon2id file, or left in a keyed one by an
+        // apply that did not cover them) are still checked with Argon2id, then rewritten.
+        self.previous = match (&self.scheme, key) {
+            (Scheme::Argon2id(params), Some(_)) => Fingerprinter::new(params.clone()).ok(),
+            (Scheme::Hmac(_), Some(_)) => {
+                Fingerprinter::new(KdfParams::with_salt(salt.clone())).ok()
+            }
+            (_, None) => None,
+        };
+        self.kdf = match (&self.scheme, &scheme) {
+            // Unchanged: keep its parameters and memo.
+            (Scheme::Argon2id(_), Scheme::Argon2id(_)) => return,
+            _ => Fingerprinter::for_scheme(scheme.clone(), key).expect("a fresh scheme is valid"),
+        };
+        self.scheme = scheme;
+    }
+
+    /// Why `recorded` cannot tell whether the value changed: it was made with another key, or
+    /// with a key this run does not have. `None` when it can be checked.
+    pub fn unverifiable(&self, recorded: &str) -> Option<&str> {
+        let reason = self.unverifiable.as_deref()?;
+        // Set only for a keyed file this run cannot check: of its records, only legacy and
+        // Argon2id ones are checkable.
+        let argon = crate::fingerprint::PREFIX;
+        let checkable = recorded.starts_with(LEGACY_PREFIX)
+            || (recorded.starts_with(argon)
+                && (self.kdf.prefix() == argon || self.previous.is_some()));
+        (!checkable).then_some(reason)
     }
 
     /// Reads the state file; a missing file is an empty state.
@@ -152,14 +220,14 @@ impl State {
     /// Parses a state document, whichever backend holds it; `Err` says what is wrong.
     pub fn parse(text: &str) -> Result<State, String> {
         let file: StateFile = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        let params = match (file.format_version.as_str(), file.salt, file.fingerprint) {
-            ("1", Some(salt), None) => KdfParams::with_salt(salt),
-            ("2", None, Some(params)) => params,
+        let scheme = match (file.format_version.as_str(), file.salt, file.fingerprint) {
+            ("1", Some(salt), None) => Scheme::Argon2id(KdfParams::with_salt(salt)),
+            ("2", None, Some(scheme)) => scheme,
             ("1", _, _) => return Err("format 1 has a `salt` and no `fingerprint`".into()),
             ("2", _, _) => return Err("format 2 has a `fingerprint` and no `salt`".into()),
             (other, _, _) => return Err(format!("unsupported format_version `{other}`")),
         };
-        let mut state = State::with_params(params)?;
+        let mut state = State::with_scheme(scheme)?;
         state.resources = file.resources;
         Ok(state)
     }
@@ -178,7 +246,7 @@ impl State {
         let file = StateFile {
             format_version: "2".into(),
             salt: None,
-            fingerprint: Some(self.kdf.params().clone()),
+            fingerprint: Some(self.scheme.clone()),
             resources,
         };
         let mut text = serde_json::to_string_pretty(&file).expect("state serializes");
@@ -248,9 +316,18 @@ impl State {
 
     /// Whether `recorded` is the fingerprint of `value` at `address`/`field`, in either form.
     /// A matching legacy (`sha256:`) record is rewritten in the new form at the next save.
+    /// So is a matching Argon2id record of a file now read with a key (rewritten keyed).
     pub fn matches(&self, address: &str, field: &str, value: &Value, recorded: &str) -> bool {
-        if recorded.starts_with(LEGACY_PREFIX) {
-            if recorded != legacy_fingerprint(self.kdf.salt(), value) {
+        let previous = self
+            .previous
+            .as_ref()
+            .filter(|p| recorded.starts_with(p.prefix()));
+        if recorded.starts_with(LEGACY_PREFIX) || previous.is_some() {
+            let old = match previous {
+                Some(p) => p.seal(DOMAIN, address, field, &p.tokenize(value, &|_| true)),
+                None => legacy_fingerprint(self.kdf.salt(), value),
+            };
+            if recorded != old {
                 return false;
             }
             let upgraded = self.fingerprint(address, field, value);
@@ -265,9 +342,21 @@ impl State {
 
     /// Derives, on a few threads, the Argon2id tokens every one of these write-only values will
     /// need, so the diff that follows finds them memoized.
+    /// With a key, only an Argon2id file's records still need Argon2id (once, before the
+    /// next apply rewrites them keyed).
     pub fn precompute<'a>(&self, values: impl IntoIterator<Item = &'a Value>) {
-        self.kdf
-            .precompute(values.into_iter().flat_map(crate::fingerprint::strings));
+        let kdf = match &self.previous {
+            Some(previous) if self.has_records_of(previous) => previous,
+            _ => &self.kdf,
+        };
+        kdf.precompute(values.into_iter().flat_map(crate::fingerprint::strings));
+    }
+
+    fn has_records_of(&self, kdf: &Fingerprinter) -> bool {
+        self.resources
+            .values()
+            .flat_map(|r| r.values())
+            .any(|record| record.starts_with(kdf.prefix()))
     }
 
     /// Legacy records that matched this run and that the next [`State::save`] rewrites.
@@ -277,7 +366,7 @@ impl State {
 
     /// How many Argon2id evaluations this run has made (for tests and benchmarks).
     pub fn derivations(&self) -> usize {
-        self.kdf.derivations()
+        self.kdf.derivations() + self.previous.as_ref().map_or(0, |p| p.derivations())
     }
 
     fn lock_upgrades(
@@ -475,5 +564,90 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    fn key(c: char) -> FingerprintKey {
+        FingerprintKey::new(&c.to_string().repeat(64)).unwrap()
+    }
+
+    #[test]
+    fn an_argon2id_state_read_with_a_key_matches_and_is_rewritten_keyed_at_the_next_save() {
+        let value = json!([{"name": "X", "value": "123456"}]);
+        let mut argon = cheap();
+        let record = argon.fingerprint("a", "headers", &value);
+        argon.set_record("a", BTreeMap::from([("headers".into(), record.clone())]));
+        let mut state = State::parse(&argon.to_text()).unwrap();
+        state.use_key(Some(&key('a')));
+        assert_eq!(state.unverifiable(&record), None);
+        state.precompute([&value]);
+        assert!(state.matches("a", "headers", &value, &record));
+        assert!(!state.matches("a", "headers", &json!("other"), &record));
+        assert!(state.has_upgrades());
+        let file: Value = serde_json::from_str(&state.to_text()).unwrap();
+        assert_eq!(file["fingerprint"]["alg"], "hmac-sha256");
+        assert_eq!(file["fingerprint"]["key_id"], key('a').id());
+        assert_eq!(file["fingerprint"]["salt"], argon.kdf.salt());
+        let upgraded = file["resources"]["a"]["headers"].as_str().unwrap();
+        assert!(upgraded.starts_with("hmac:"), "{file:#}");
+        assert_eq!(upgraded, state.fingerprint("a", "headers", &value));
+
+        // Read back with the same key: matches, nothing more to rewrite.
+        let mut again = State::parse(&state.to_text()).unwrap();
+        again.use_key(Some(&key('a')));
+        assert!(again.matches("a", "headers", &value, upgraded));
+        assert!(!again.has_upgrades());
+        assert_eq!(again.unverifiable(upgraded), None);
+    }
+
+    #[test]
+    fn a_keyed_state_read_with_another_key_or_none_cannot_match_and_says_why() {
+        let value = json!("secret");
+        let mut keyed = cheap();
+        keyed.use_key(Some(&key('a')));
+        let record = keyed.fingerprint("a", "headers", &value);
+        keyed.set_record("a", BTreeMap::from([("headers".into(), record.clone())]));
+        let text = keyed.to_text();
+
+        let mut other = State::parse(&text).unwrap();
+        other.use_key(Some(&key('b')));
+        assert!(!other.matches("a", "headers", &value, &record));
+        let why = other.unverifiable(&record).unwrap();
+        assert!(why.contains("another `MCPFORM_FINGERPRINT_KEY`"), "{why}");
+        let file: Value = serde_json::from_str(&other.to_text()).unwrap();
+        assert_eq!(
+            file["fingerprint"]["key_id"],
+            key('b').id(),
+            "rewritten for the new key"
+        );
+
+        let mut none = State::parse(&text).unwrap();
+        none.use_key(None);
+        assert!(!none.matches("a", "headers", &value, &record));
+        assert!(
+            none.unverifiable(&record)
+                .unwrap()
+                .contains("does not have")
+        );
+        let file: Value = serde_json::from_str(&none.to_text()).unwrap();
+        assert_eq!(file["fingerprint"]["alg"], "argon2id");
+
+        // Without `use_key` (`state migrate`), the file is written back as read.
+        assert_eq!(State::parse(&text).unwrap().to_text(), text);
+    }
+
+    #[test]
+    fn an_argon2id_record_left_in_a_keyed_file_still_matches() {
+        let value = json!("secret");
+        let mut state = cheap();
+        state.use_key(Some(&key('a')));
+        // As a targeted apply leaves an uncovered record: Argon2id (defaults) under the salt.
+        let argon = State::with_params(KdfParams::with_salt(state.kdf.salt().into())).unwrap();
+        let old = argon.fingerprint("b", "headers", &value);
+        state.set_record("b", BTreeMap::from([("headers".into(), old.clone())]));
+        let mut read = State::parse(&state.to_text()).unwrap();
+        read.use_key(Some(&key('b')));
+        assert_eq!(read.unverifiable(&old), None);
+        assert!(read.matches("b", "headers", &value, &old));
+        assert!(read.has_upgrades());
     }
 }

@@ -305,3 +305,220 @@ fn a_plan_saved_by_v1_is_refused_as_stale_and_nothing_is_sent() {
     ");
     assert!(pais.writes().is_empty());
 }
+
+// MCPFORM_FINGERPRINT_KEY: keyed (HMAC-SHA256) fingerprints, fast and useless without the key.
+
+/// Two keys as `openssl rand -hex 32` makes them.
+const KEY_A: &str = "3b9f0d6c1e2a47f8a5c3d1e0b7f69284c5a1e3d7f0b2c4e6a8d0f1b3c5e7a9d1";
+const KEY_B: &str = "c0ffee11d2e3f405162738495a6b7c8d9eafb0c1d2e3f405162738495a6b7c8d";
+
+type HmacSha256 = hmac::Hmac<sha2_0_11::Sha256>;
+
+fn hmac(key: &str, parts: &[&[u8]]) -> Vec<u8> {
+    use hmac::{KeyInit, Mac};
+    let mut mac = HmacSha256::new_from_slice(key.as_bytes()).unwrap();
+    for part in parts {
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// The public id a file records for a key.
+fn key_id(key: &str) -> String {
+    hex(&hmac(key, &[b"mcpform key id"])[..8])
+}
+
+/// `hmac:` + hex(SHA-256(canonical [domain, salt, address, field, value with every string
+/// → `hmac:` + hex(HMAC-SHA256(key, salt ‖ string))])).
+fn keyed_record(key: &str, salt: &str, address: &str, field: &str, value: &Value) -> String {
+    fn tokens(value: &Value, key: &str, salt: &[u8]) -> Value {
+        match value {
+            Value::String(s) => json!(format!("hmac:{}", hex(&hmac(key, &[salt, s.as_bytes()])))),
+            Value::Array(items) => items.iter().map(|v| tokens(v, key, salt)).collect(),
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), tokens(v, key, salt)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+    let value = tokens(value, key, &unhex(salt));
+    let message = json!(["mcpform state v2", salt, address, field, value]);
+    format!(
+        "hmac:{}",
+        hex(&Sha256::digest(canonical(&message).as_bytes()))
+    )
+}
+
+fn state_json(work: &Workdir) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(work.state_file()).unwrap()).unwrap()
+}
+
+#[test]
+fn with_a_key_apply_records_hmac_fingerprints_and_the_key_id_and_the_key_shows_nowhere() {
+    let pais = seeded();
+    let mut work = workdir(&pais);
+    work.set_env("MCPFORM_FINGERPRINT_KEY", KEY_A);
+    let planned = work.run(&["plan", "--out", "plan.json", "--show-requests"]);
+    planned.expect_code(0).assert_hides(&[KEY_A, PIN]);
+    let applied = work.run(&["--verbose", "apply", "plan.json"]);
+    applied.expect_code(0).assert_hides(&[KEY_A, PIN]);
+    assert_eq!(pais.writes().len(), 1);
+
+    let state_text = std::fs::read_to_string(work.state_file()).unwrap();
+    let plan_text = std::fs::read_to_string(work.path().join("plan.json")).unwrap();
+    for text in [&state_text, &plan_text] {
+        assert!(!text.contains(KEY_A) && !text.contains(PIN), "{text}");
+    }
+    let state: Value = serde_json::from_str(&state_text).unwrap();
+    let fp = &state["fingerprint"];
+    assert_eq!(fp["alg"], "hmac-sha256", "{state:#}");
+    assert_eq!(fp["key_id"], key_id(KEY_A).as_str());
+    let salt = fp["salt"].as_str().unwrap();
+    assert_eq!(salt.len(), 32);
+    let record = state["resources"][ADDRESS]["headers"].as_str().unwrap();
+    assert_eq!(
+        record,
+        keyed_record(KEY_A, salt, ADDRESS, "headers", &headers(PIN)),
+        "the documented scheme"
+    );
+    assert_ne!(
+        record,
+        keyed_record(KEY_B, salt, ADDRESS, "headers", &headers(PIN))
+    );
+    let plan: Value = serde_json::from_str(&plan_text).unwrap();
+    assert_eq!(plan["fingerprint"]["alg"], "hmac-sha256", "{plan:#}");
+    assert_eq!(plan["fingerprint"]["key_id"], key_id(KEY_A).as_str());
+    let saved = plan["changes"][0]["request_fingerprint"].as_str().unwrap();
+    assert!(saved.starts_with("hmac:"), "{saved}");
+
+    let run = work.run(&["--verbose", "plan", "--detailed-exitcode"]);
+    run.expect_code(0).assert_hides(&[KEY_A, PIN]);
+    assert_eq!(pais.writes().len(), 1, "nothing re-sent");
+}
+
+#[test]
+fn another_key_re_sends_the_headers_once_and_the_plan_says_why() {
+    let pais = seeded();
+    let mut work = workdir(&pais);
+    work.set_env("MCPFORM_FINGERPRINT_KEY", KEY_A);
+    work.run(&["apply", "--auto-approve"]).expect_code(0);
+    assert_eq!(pais.writes().len(), 1);
+
+    work.set_env("MCPFORM_FINGERPRINT_KEY", KEY_B);
+    let run = work.run(&["plan"]);
+    run.assert_hides(&[KEY_A, KEY_B, PIN]);
+    snapshot!(run, @r#"
+    ----- stdout -----
+    mcpform will perform the following actions:
+
+      # pais/servers/github will be updated in place
+      ~ pais/servers/github (id 8a1f0c2e-5b7d-4e3a-9c61-0d2e4f6a8b10)
+          ~ headers = (write-only) → [{"name":"X-Api-Pin","value":"(sensitive)","is_secret":true}]
+              # not readable from the platform; the state's fingerprints were made with another `MCPFORM_FINGERPRINT_KEY` (key id 9e1a2cb2e38d7d3d; this run's is aa59ac62d090d4b9)
+
+    Plan: 0 to create, 1 to update, 0 to delete; 0 unchanged.
+    [exit status: 0]
+    "#);
+    work.run(&["apply", "--auto-approve"]).expect_code(0);
+    assert_eq!(pais.writes().len(), 2, "sent once more, the same value");
+    assert_eq!(pais.writes()[1].body, pais.writes()[0].body);
+    let state = state_json(&work);
+    assert_eq!(state["fingerprint"]["key_id"], key_id(KEY_B).as_str());
+    work.run(&["plan", "--detailed-exitcode"]).expect_code(0);
+
+    // Without any key, the keyed records cannot be checked either.
+    work.set_env("MCPFORM_FINGERPRINT_KEY", "");
+    let run = work.run(&["plan"]);
+    snapshot!(run, @r#"
+    ----- stdout -----
+    mcpform will perform the following actions:
+
+      # pais/servers/github will be updated in place
+      ~ pais/servers/github (id 8a1f0c2e-5b7d-4e3a-9c61-0d2e4f6a8b10)
+          ~ headers = (write-only) → [{"name":"X-Api-Pin","value":"(sensitive)","is_secret":true}]
+              # not readable from the platform; the state's fingerprints were made with `MCPFORM_FINGERPRINT_KEY` (key id aa59ac62d090d4b9), which this run does not have
+
+    Plan: 0 to create, 1 to update, 0 to delete; 0 unchanged.
+    [exit status: 0]
+    "#);
+    work.run(&["apply", "--auto-approve"]).expect_code(0);
+    let state = state_json(&work);
+    assert_eq!(state["fingerprint"]["alg"], "argon2id", "{state:#}");
+    work.run(&["plan", "--detailed-exitcode"]).expect_code(0);
+    assert_eq!(pais.writes().len(), 3);
+}
+
+#[test]
+fn an_argon2id_state_read_with_a_key_plans_clean_and_the_next_apply_rewrites_it_keyed() {
+    let pais = seeded();
+    let mut work = workdir(&pais);
+    work.run(&["apply", "--auto-approve"]).expect_code(0);
+    let before = state_json(&work);
+    assert_eq!(before["fingerprint"]["alg"], "argon2id");
+
+    work.set_env("MCPFORM_FINGERPRINT_KEY", KEY_A);
+    work.run(&["plan", "--detailed-exitcode"]).expect_code(0);
+    assert_eq!(state_json(&work), before, "plan never writes the state");
+    work.run(&["apply", "--auto-approve"]).expect_code(0);
+    assert_eq!(pais.writes().len(), 1, "no header re-sent");
+    let state = state_json(&work);
+    assert_eq!(state["fingerprint"]["alg"], "hmac-sha256", "{state:#}");
+    assert_eq!(
+        state["fingerprint"]["salt"], before["fingerprint"]["salt"],
+        "the file keeps its salt"
+    );
+    let salt = state["fingerprint"]["salt"].as_str().unwrap();
+    assert_eq!(
+        state["resources"][ADDRESS]["headers"].as_str().unwrap(),
+        keyed_record(KEY_A, salt, ADDRESS, "headers", &headers(PIN))
+    );
+    work.run(&["plan", "--detailed-exitcode"]).expect_code(0);
+    assert_eq!(pais.writes().len(), 1);
+}
+
+#[test]
+fn a_plan_saved_with_one_key_is_stale_with_another_or_none() {
+    let pais = seeded();
+    let mut work = workdir(&pais);
+    work.set_env("MCPFORM_FINGERPRINT_KEY", KEY_A);
+    work.run(&["plan", "--out", "plan.json"]).expect_code(0);
+
+    work.set_env("MCPFORM_FINGERPRINT_KEY", KEY_B);
+    let run = work.run(&["apply", "plan.json"]);
+    run.assert_hides(&[KEY_A, KEY_B, PIN]);
+    snapshot!(run, @"
+    ----- stderr -----
+    mcpform::apply::stale_plan
+
+      × the saved plan is stale; nothing was sent
+      help: run `mcpform plan --out FILE` again, review it, and apply the new file
+            - the plan's fingerprints were made with another `MCPFORM_FINGERPRINT_KEY` (key id
+            9e1a2cb2e38d7d3d; this run's is aa59ac62d090d4b9): apply it with that key, or make the
+            plan again
+
+    [exit status: 3]
+    ");
+    work.set_env("MCPFORM_FINGERPRINT_KEY", "");
+    let run = work.run(&["apply", "plan.json"]);
+    snapshot!(run, @"
+    ----- stderr -----
+    mcpform::apply::stale_plan
+
+      × the saved plan is stale; nothing was sent
+      help: run `mcpform plan --out FILE` again, review it, and apply the new file
+            - the plan's fingerprints were made with `MCPFORM_FINGERPRINT_KEY` (key id
+            9e1a2cb2e38d7d3d), which this run does not have: apply it with that key, or make the plan
+            again
+
+    [exit status: 3]
+    ");
+    assert!(pais.writes().is_empty());
+
+    // An Argon2id plan needs no key to be checked.
+    work.run(&["plan", "--out", "plain.json"]).expect_code(0);
+    work.set_env("MCPFORM_FINGERPRINT_KEY", KEY_B);
+    work.run(&["apply", "plain.json"]).expect_code(0);
+    assert_eq!(pais.writes().len(), 1);
+}
