@@ -75,7 +75,11 @@ impl DriftReport {
                     Platform::Pais | Platform::Idun | Platform::Hasmcp => "servers",
                 };
                 let mut names: BTreeMap<&str, usize> = BTreeMap::new();
-                for name in provider_live.objects.iter().filter_map(|o| o.name.as_deref()) {
+                for name in provider_live
+                    .objects
+                    .iter()
+                    .filter_map(|o| o.name.as_deref())
+                {
                     *names.entry(name).or_default() += 1;
                 }
                 let configured: BTreeSet<&str> =

@@ -60,7 +60,10 @@ impl CommandError {
     /// Writing to stdout failed; a closed pipe is not a failure but the reader being done.
     pub fn stdout(error: std::io::Error) -> CommandError {
         if error.kind() == std::io::ErrorKind::BrokenPipe {
-            CommandError::new(ErrorKind::ClosedStdout, miette::miette!("stdout closed: {error}"))
+            CommandError::new(
+                ErrorKind::ClosedStdout,
+                miette::miette!("stdout closed: {error}"),
+            )
         } else {
             CommandError::local(miette::miette!("cannot write to stdout: {error}"))
         }

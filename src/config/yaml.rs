@@ -315,7 +315,12 @@ impl Builder<'_, '_> {
             .find(|&i| text.as_bytes().get(i) == Some(&b'\t'));
         let tab = beside.or_else(|| {
             info.contains("tab")
-                .then(|| text[at..].find('\t').map(|i| at + i).or_else(|| text.find('\t')))
+                .then(|| {
+                    text[at..]
+                        .find('\t')
+                        .map(|i| at + i)
+                        .or_else(|| text.find('\t'))
+                })
                 .flatten()
         });
         if let Some(tab) = tab {

@@ -6,8 +6,8 @@ use std::io::Write;
 
 use serde_json::{Value, json};
 
-use super::{masked_values, shown_values};
 use super::text::{Tense, TextStyle, render_changes};
+use super::{masked_values, shown_values};
 use crate::drift::DriftReport;
 use crate::mask::Secrets;
 use crate::plan::Action;
@@ -201,7 +201,9 @@ pub fn render_drift_markdown(
         text.push('\n');
     }
     if !report.unmanaged.is_empty() {
-        text.push_str("<details><summary>Unmanaged live objects</summary>\n\n| Address | Id |\n|---|---|\n");
+        text.push_str(
+            "<details><summary>Unmanaged live objects</summary>\n\n| Address | Id |\n|---|---|\n",
+        );
         for u in &report.unmanaged {
             let _ = writeln!(
                 text,
