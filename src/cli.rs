@@ -4,7 +4,8 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::cmd::{
     ApplyArgs, CompletionArgs, DriftArgs, EmulateArgs, ExitStatus, ForceUnlockArgs, PlanArgs,
@@ -21,6 +22,51 @@ pub struct Cli {
     /// Flags every command takes.
     #[command(flatten)]
     pub global: GlobalArgs,
+}
+
+impl Cli {
+    /// Parses the command line like `try_parse`, and also refuses global flags the chosen
+    /// command would ignore (`demo --state x`, `emulate -c x`) with a usage error.
+    pub fn try_parse_checked() -> Result<Cli, clap::Error> {
+        let mut command = Cli::command();
+        let matches = command.try_get_matches_from_mut(std::env::args_os())?;
+        if let Some((name, sub)) = matches.subcommand() {
+            let ignored: &[(&str, &str)] = match name {
+                // The demo picks its own config, endpoints and state in a temporary directory.
+                "demo" => &[
+                    ("config", "--config"),
+                    ("endpoint_override", "--endpoint-override"),
+                    ("state", "--state"),
+                ],
+                // An emulator serves; it reads no config and sends no request.
+                "emulate" => &[
+                    ("config", "--config"),
+                    ("endpoint_override", "--endpoint-override"),
+                    ("state", "--state"),
+                    ("timeout", "--timeout"),
+                    ("retries", "--retries"),
+                    ("verbose", "--verbose"),
+                ],
+                _ => &[],
+            };
+            for (id, flag) in ignored {
+                if given(&matches, id) || given(sub, id) {
+                    let sub_command = command
+                        .find_subcommand_mut(name)
+                        .expect("a parsed subcommand is defined");
+                    return Err(sub_command.error(
+                        clap::error::ErrorKind::ArgumentConflict,
+                        format!("`mcpform {name}` does not use `{flag}`; remove it"),
+                    ));
+                }
+            }
+        }
+        Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command))
+    }
+}
+
+fn given(matches: &ArgMatches, id: &str) -> bool {
+    matches.value_source(id) == Some(ValueSource::CommandLine)
 }
 
 /// Flags every command takes; resolved once into `cmd::Settings`.

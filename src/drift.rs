@@ -29,6 +29,9 @@ pub struct Unmanaged {
     pub id: String,
     /// Its name, where it has one.
     pub name: Option<String>,
+    /// Where to find it, pasteable as an address: `<provider>/servers/<name>`, or the id in
+    /// place of the name where the name is missing or not unique among the live objects.
+    pub address: String,
 }
 
 /// How much of one provider's live state the config manages.
@@ -67,6 +70,29 @@ impl DriftReport {
                 .filter_map(|c| c.remote_id.as_deref())
                 .collect();
             if provider_live.complete {
+                let collection = match provider_live.platform {
+                    Platform::Klavis => "instances",
+                    Platform::Pais | Platform::Idun | Platform::Hasmcp => "servers",
+                };
+                let mut names: BTreeMap<&str, usize> = BTreeMap::new();
+                for name in provider_live
+                    .objects
+                    .iter()
+                    .filter_map(|o| o.name.as_deref())
+                {
+                    *names.entry(name).or_default() += 1;
+                }
+                let configured: BTreeSet<&str> =
+                    plan.changes.iter().map(|c| c.address.as_str()).collect();
+                let address = |object: &LiveObject| {
+                    let by_name = object
+                        .name
+                        .as_deref()
+                        .filter(|name| names.get(name) == Some(&1))
+                        .map(|name| format!("{provider}/{collection}/{name}"))
+                        .filter(|address| !configured.contains(address.as_str()));
+                    by_name.unwrap_or_else(|| format!("{provider}/{collection}/{}", object.id))
+                };
                 unmanaged.extend(
                     provider_live
                         .objects
@@ -77,6 +103,7 @@ impl DriftReport {
                             platform: provider_live.platform,
                             id: o.id.clone(),
                             name: o.name.clone(),
+                            address: address(o),
                         }),
                 );
             }

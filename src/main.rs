@@ -3,12 +3,11 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use mcpform::cli::Cli;
 use mcpform::cmd::{self, ExitStatus};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_checked() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -25,7 +24,9 @@ fn main() -> ExitCode {
         Ok(status) => status,
         Err(error) => {
             let status = error.exit_status();
-            eprintln!("{:?}", miette::Report::new(error));
+            if !error.is_quiet() {
+                eprintln!("{:?}", miette::Report::new(error));
+            }
             status
         }
     };

@@ -114,8 +114,7 @@ async fn run_in(settings: &Settings, dir: &std::path::Path) -> Result<ExitStatus
         lock: None,
     };
     let mut out = std::io::stdout().lock();
-    let write_err =
-        |e: std::io::Error| CommandError::local(miette::miette!("cannot write to stdout: {e}"));
+    let write_err = CommandError::stdout;
 
     println!("== 1. mcpform plan: examples/demo.yaml against the emulators' live state\n");
     let mut workspace = Workspace::open(&demo, &options).await?;

@@ -25,6 +25,9 @@ pub enum ErrorKind {
     Local,
     /// `apply PLANFILE`: the saved plan no longer matches the config or the live state.
     StalePlan,
+    /// Stdout was closed by its reader (`plan --format json | head`): it has all it wanted, so
+    /// the run ends quietly and successfully.
+    ClosedStdout,
 }
 
 /// A command's failure: printed once by `main`, which exits with the status of its kind.
@@ -54,6 +57,23 @@ impl CommandError {
         CommandError::new(ErrorKind::Local, error)
     }
 
+    /// Writing to stdout failed; a closed pipe is not a failure but the reader being done.
+    pub fn stdout(error: std::io::Error) -> CommandError {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            CommandError::new(
+                ErrorKind::ClosedStdout,
+                miette::miette!("stdout closed: {error}"),
+            )
+        } else {
+            CommandError::local(miette::miette!("cannot write to stdout: {error}"))
+        }
+    }
+
+    /// Nothing to print: the run ends with its exit status alone.
+    pub fn is_quiet(&self) -> bool {
+        self.kind == ErrorKind::ClosedStdout
+    }
+
     /// Adds a line saying what to do next; printed before the error's own help.
     pub fn with_hint(mut self, hint: impl Into<String>) -> CommandError {
         self.hints.push(hint.into());
@@ -64,6 +84,7 @@ impl CommandError {
     pub fn exit_status(&self) -> ExitStatus {
         match self.kind {
             ErrorKind::StalePlan => ExitStatus::StalePlan,
+            ErrorKind::ClosedStdout => ExitStatus::Success,
             ErrorKind::User | ErrorKind::Platform | ErrorKind::Local => ExitStatus::Failure,
         }
     }

@@ -12,8 +12,7 @@ pub fn emit(
     output: &OutputArgs,
     render: impl Fn(Format, &mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), CommandError> {
-    render(output.format, &mut std::io::stdout().lock())
-        .map_err(|e| CommandError::local(miette::miette!("cannot write to stdout: {e}")))?;
+    render(output.format, &mut std::io::stdout().lock()).map_err(CommandError::stdout)?;
     let summary = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty());
     if let (true, Some(path)) = (output.step_summary, summary) {
         let mut file = std::fs::OpenOptions::new()

@@ -16,6 +16,9 @@ pub fn closest<'a>(written: &str, options: impl IntoIterator<Item = &'a str>) ->
             2.0
         } else if written_lower.len() >= 3 && option_lower.contains(&written_lower) {
             1.0
+        } else if is_abbreviation(&written_lower, &option_lower) {
+            // `ws` for `websocket`: the first letter, then the others in order.
+            0.9
         } else {
             strsim::jaro_winkler(&written_lower, &option_lower)
         };
@@ -24,6 +27,14 @@ pub fn closest<'a>(written: &str, options: impl IntoIterator<Item = &'a str>) ->
         }
     }
     best.map(|(_, option)| option)
+}
+
+/// `written` (two letters or more) starts `option` and its other letters follow in order.
+fn is_abbreviation(written: &str, option: &str) -> bool {
+    let mut option_chars = option.chars();
+    written.chars().count() >= 2
+        && written.chars().next() == option.chars().next()
+        && written.chars().all(|c| option_chars.any(|o| o == c))
 }
 
 /// "`a`, `b` or `c`" (with `conjunction` "or"), each name in backticks.
@@ -69,6 +80,9 @@ mod tests {
         let transports = ["stdio", "sse", "streamable_http", "websocket"];
         assert_eq!(closest("HTTP", transports), Some("streamable_http"));
         assert_eq!(closest("SSE", transports), Some("sse"));
+        assert_eq!(closest("ws", transports), Some("websocket"));
+        assert_eq!(closest("sd", transports), Some("stdio"));
+        assert_eq!(closest("xy", transports), None);
         assert_eq!(
             closest("streamable-http", transports),
             Some("streamable_http")

@@ -536,12 +536,17 @@ impl<'s> Walker<'s, '_> {
             .collect();
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         let written = node.shown(self.file);
-        let help = match suggest::closest(&written, names.iter().copied()) {
-            Some(option) if !node.secret => format!("did you mean `{option}`?"),
-            _ => place.description.map_or_else(
-                || "use one of the values listed".to_owned(),
-                |d| format!("{}: {}", self.subject(), one_line(d)),
-            ),
+        let description = place
+            .description
+            .map(|d| format!("{}: {}", self.subject(), one_line(d)));
+        let help = match (
+            suggest::closest(&written, names.iter().copied()),
+            description,
+        ) {
+            (Some(option), Some(d)) if !node.secret => format!("did you mean `{option}`? {d}"),
+            (Some(option), None) if !node.secret => format!("did you mean `{option}`?"),
+            (_, Some(d)) => d,
+            (_, None) => "use one of the values listed".to_owned(),
         };
         let diag = self
             .error(Code::BadValue, self.invalid_value(node))

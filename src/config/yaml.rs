@@ -307,6 +307,31 @@ impl Builder<'_, '_> {
     }
 
     fn report_syntax_error(&mut self, info: &str, at: usize) {
+        // The scanner reports a tab at the start of the token it was reading, often the line
+        // before; point at the tab itself.
+        let text = &self.file.text;
+        let beside = [at.saturating_sub(1), at]
+            .into_iter()
+            .find(|&i| text.as_bytes().get(i) == Some(&b'\t'));
+        let tab = beside.or_else(|| {
+            info.contains("tab")
+                .then(|| {
+                    text[at..]
+                        .find('\t')
+                        .map(|i| at + i)
+                        .or_else(|| text.find('\t'))
+                })
+                .flatten()
+        });
+        if let Some(tab) = tab {
+            self.diags.push(
+                self.file
+                    .error(Code::YamlSyntax, "invalid YAML: a tab")
+                    .at(Span::new(tab, tab + 1), "a tab here")
+                    .help("indent with spaces: YAML does not allow tabs"),
+            );
+            return;
+        }
         let help = if info.contains("unknown anchor") {
             "define the anchor with `&name` before using it as `*name`"
         } else {

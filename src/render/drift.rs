@@ -6,8 +6,8 @@ use std::io::Write;
 
 use serde_json::{Value, json};
 
-use super::masked_values;
-use super::text::{TextStyle, render_changes};
+use super::text::{Tense, TextStyle, render_changes};
+use super::{masked_values, shown_values};
 use crate::drift::DriftReport;
 use crate::mask::Secrets;
 use crate::plan::Action;
@@ -77,7 +77,7 @@ pub fn render_drift_text(
                 super::count(configured, "configured resource", "configured resources"),
                 if n == 1 { "differs" } else { "differ" }
             )?;
-            render_changes(&report.plan, secrets, style, out)?;
+            render_changes(&report.plan, secrets, style, Tense::Drift, out)?;
         }
     }
     if !report.unmanaged.is_empty() {
@@ -87,8 +87,7 @@ pub fn render_drift_text(
             super::count(report.unmanaged.len(), "live object", "live objects")
         )?;
         for object in &report.unmanaged {
-            let name = object.name.as_deref().unwrap_or("(unnamed)");
-            writeln!(out, "  ? {}: {name} (id {})", object.provider, object.id)?;
+            writeln!(out, "  {}", object.address)?;
         }
     }
     writeln!(out, "\n{}", coverage_line(report))
@@ -125,7 +124,7 @@ pub fn render_drift_json(
     let unmanaged: Vec<Value> = report
         .unmanaged
         .iter()
-        .map(|u| json!({"provider": u.provider, "platform": u.platform.as_str(), "id": u.id, "name": u.name}))
+        .map(|u| json!({"provider": u.provider, "platform": u.platform.as_str(), "id": u.id, "name": u.name, "address": u.address}))
         .collect();
     let providers: Vec<Value> = report
         .coverage
@@ -180,15 +179,15 @@ pub fn render_drift_markdown(
                 .fields
                 .iter()
                 .map(|f| {
-                    let (live, config) = masked_values(f, secrets);
+                    let (live, config) = shown_values(f, secrets);
                     let show =
                         |v: Option<Value>| v.map_or_else(|| "unset".to_owned(), |v| v.to_string());
-                    let live = if f.write_only {
-                        "write-only".to_owned()
-                    } else {
-                        show(live)
+                    let shown = match (f.write_only, f.sensitive, &live, &config) {
+                        (true, _, _, _) => format!("write-only → {}", show(config)),
+                        (false, true, Some(_), Some(_)) => "(sensitive, changed)".to_owned(),
+                        _ => format!("{} → {}", show(live), show(config)),
                     };
-                    super::markdown::code(&format!("{}: {} → {}", f.path, live, show(config)))
+                    super::markdown::code(&format!("{}: {shown}", f.path))
                 })
                 .collect();
             let _ = writeln!(
@@ -202,14 +201,14 @@ pub fn render_drift_markdown(
         text.push('\n');
     }
     if !report.unmanaged.is_empty() {
-        text.push_str("<details><summary>Unmanaged live objects</summary>\n\n| Provider | Name | Id |\n|---|---|---|\n");
+        text.push_str(
+            "<details><summary>Unmanaged live objects</summary>\n\n| Address | Id |\n|---|---|\n",
+        );
         for u in &report.unmanaged {
-            let name = u.name.as_deref().unwrap_or("");
             let _ = writeln!(
                 text,
-                "| {} | {} | {} |",
-                u.provider,
-                super::markdown::code(name),
+                "| {} | {} |",
+                super::markdown::code(&u.address),
                 super::markdown::code(&u.id)
             );
         }

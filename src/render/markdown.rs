@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use super::{masked_body, masked_values};
+use super::{masked_body, shown_values};
 use crate::mask::Secrets;
 use crate::plan::{Action, Plan, ResourceChange};
 
@@ -190,7 +190,7 @@ fn details(change: &ResourceChange, secrets: &Secrets, with_body: bool) -> Strin
     );
     text.push_str("| Field | Before | After |\n|---|---|---|\n");
     for field in &change.fields {
-        let (before, after) = masked_values(field, secrets);
+        let (before, after) = shown_values(field, secrets);
         let before = if field.write_only {
             "_(write-only: not readable)_".to_owned()
         } else {
@@ -198,6 +198,9 @@ fn details(change: &ResourceChange, secrets: &Secrets, with_body: bool) -> Strin
         };
         let after = match (&after, field.write_only) {
             (None, true) => "_(reset to the platform default)_".to_owned(),
+            (Some(_), false) if field.sensitive && before != "_(unset)_" => {
+                "_(sensitive, changed)_".to_owned()
+            }
             _ => cell(after.as_ref()),
         };
         let _ = writeln!(text, "| {} | {before} | {after} |", code(&field.path));

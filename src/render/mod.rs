@@ -38,6 +38,25 @@ fn masked_values(field: &FieldChange, secrets: &Secrets) -> (Option<Value>, Opti
     (mask(&field.before), mask(&field.after))
 }
 
+/// A field's values as the text and Markdown forms show them: masked, and numbers in the same
+/// form on both sides. A float with no fraction facing an integer reads as an integer
+/// (`10 → 30`, not `10.0 → 30`): platforms often return the user's `10` as `10.0`. Display
+/// only; the JSON form and what is sent are untouched.
+fn shown_values(field: &FieldChange, secrets: &Secrets) -> (Option<Value>, Option<Value>) {
+    let (before, after) = masked_values(field, secrets);
+    let as_integer = |value: Option<Value>, other: &Option<Value>| match (&value, other) {
+        (Some(Value::Number(n)), Some(Value::Number(o))) if n.is_f64() && !o.is_f64() => n
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+            .map(|f| Value::from(f as i64))
+            .or(value),
+        _ => value,
+    };
+    let shown_before = as_integer(before, &after);
+    let shown_after = as_integer(after, &shown_before);
+    (shown_before, shown_after)
+}
+
 /// A change's request as it may be shown or saved: `{method, path, body}`, masked.
 pub fn masked_request(change: &ResourceChange, secrets: &Secrets) -> Value {
     match &change.request {

@@ -6,7 +6,7 @@ use std::io::Write;
 use serde_json::Value;
 use similar::{ChangeTag, TextDiff};
 
-use super::masked_values;
+use super::shown_values;
 use crate::mask::Secrets;
 use crate::plan::{Action, FieldChange, Plan};
 
@@ -56,7 +56,7 @@ pub fn render_text(
         );
     }
     writeln!(out, "mcpform will perform the following actions:")?;
-    render_changes(plan, secrets, style, out)?;
+    render_changes(plan, secrets, style, Tense::Plan, out)?;
     writeln!(out)?;
     writeln!(
         out,
@@ -69,17 +69,33 @@ pub fn render_text(
     )
 }
 
+/// How a block's header reads: what apply will do, or how the live state differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tense {
+    /// `plan`/`apply`: "will be created", "will be updated in place".
+    Plan,
+    /// `drift`: "is missing", "differs from the config"; drift changes nothing.
+    Drift,
+}
+
 /// One block per resource with a request: its header line and its field changes.
 pub fn render_changes(
     plan: &Plan,
     secrets: &Secrets,
     style: TextStyle,
+    tense: Tense,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     for change in plan.changes.iter().filter(|c| c.request.is_some()) {
-        let (marker, color, verb) = match change.action {
-            Action::Create => ("+", GREEN, "will be created"),
-            Action::Update | Action::NoOp => ("~", YELLOW, "will be updated in place"),
+        let (marker, color, verb) = match (change.action, tense) {
+            (Action::Create, Tense::Plan) => ("+", GREEN, "will be created"),
+            (Action::Create, Tense::Drift) => ("+", GREEN, "is missing from the platform"),
+            (Action::Update | Action::NoOp, Tense::Plan) => {
+                ("~", YELLOW, "will be updated in place")
+            }
+            (Action::Update | Action::NoOp, Tense::Drift) => {
+                ("~", YELLOW, "differs from the config")
+            }
         };
         writeln!(out)?;
         writeln!(
@@ -132,8 +148,15 @@ fn render_field(
     style: TextStyle,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let (before, after) = masked_values(field, secrets);
+    let (before, after) = shown_values(field, secrets);
     let path = format!("{:width$}", field.path);
+    if field.sensitive && !field.write_only && before.is_some() && after.is_some() {
+        return writeln!(
+            out,
+            "      {} {path} = (sensitive, changed)",
+            style.paint(YELLOW, "~")
+        );
+    }
     if field.write_only {
         let shown = after
             .as_ref()

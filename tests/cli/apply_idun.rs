@@ -43,7 +43,7 @@ fn a_changed_mcp_server_field_sends_the_whole_mcp_server_only() {
 
       # idun/servers/GitHub will be updated in place
       ~ idun/servers/GitHub (id 3c90c3cc-0d44-4b50-8888-8dd25736052a)
-          ~ mcp_server.timeout_seconds = 30.0 → 60
+          ~ mcp_server.timeout_seconds = 30 → 60
 
     Plan: 0 to create, 1 to update, 0 to delete; 0 unchanged.
 
@@ -127,7 +127,7 @@ fn a_reload_failure_fails_the_apply_and_says_it_was_rolled_back() {
 
       # idun/servers/GitHub will be updated in place
       ~ idun/servers/GitHub (id 3c90c3cc-0d44-4b50-8888-8dd25736052a)
-          ~ mcp_server.timeout_seconds = 30.0 → 60
+          ~ mcp_server.timeout_seconds = 30 → 60
 
     Plan: 0 to create, 1 to update, 0 to delete; 0 unchanged.
 
@@ -161,17 +161,17 @@ fn header_values_read_from_the_platform_never_show_in_the_plan() {
     let mut work = Workdir::new(&config(&[idun_provider(&idun.url(), &new_servers)]));
     work.set_env("NEW_TOKEN", "brand-new-token-456");
     let text = work.run(&["plan"]);
-    snapshot!(text, @r#"
+    snapshot!(text, @"
     ----- stdout -----
     mcpform will perform the following actions:
 
       # idun/servers/GitHub will be updated in place
       ~ idun/servers/GitHub (id 3c90c3cc-0d44-4b50-8888-8dd25736052a)
-          ~ mcp_server.headers.Authorization = "(sensitive)" → "(sensitive)"
+          ~ mcp_server.headers.Authorization = (sensitive, changed)
 
     Plan: 0 to create, 1 to update, 0 to delete; 0 unchanged.
     [exit status: 0]
-    "#);
+    ");
     let json = work.run(&["plan", "--format", "json"]);
     json.expect_code(0);
     assert_eq!(

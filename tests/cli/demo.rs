@@ -22,8 +22,8 @@ fn the_demo_plans_applies_and_ends_clean() {
 
       # idun/servers/GitHub will be updated in place
       ~ idun/servers/GitHub (id [UUID])
-          ~ mcp_server.headers.Authorization = "(sensitive)" → "(sensitive)"
-          ~ mcp_server.timeout_seconds       = 10.0 → 30
+          ~ mcp_server.headers.Authorization = (sensitive, changed)
+          ~ mcp_server.timeout_seconds       = 10 → 30
 
       # klavis/instances/3c90c3cc-0d44-4b50-8888-8dd25736052a will be updated in place
       ~ klavis/instances/3c90c3cc-0d44-4b50-8888-8dd25736052a (id 3c90c3cc-0d44-4b50-8888-8dd25736052a)

@@ -32,7 +32,7 @@ fn drift_is_detected_reported_and_cleared_by_apply() {
     No drift. 1 configured resource matches the live state.
 
     Unmanaged: 1 live object that no config names:
-      ? pais: slack (id 7a1e2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b)
+      pais/servers/slack
 
     Coverage: 1 of 2 live objects are managed (50%).
     [exit status: 0]
@@ -43,7 +43,7 @@ fn drift_is_detected_reported_and_cleared_by_apply() {
     No drift. 1 configured resource matches the live state.
 
     Unmanaged: 1 live object that no config names:
-      ? pais: slack (id 7a1e2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b)
+      pais/servers/slack
 
     Coverage: 1 of 2 live objects are managed (50%).
     [exit status: 2]
@@ -81,9 +81,9 @@ fn drift_is_detected_reported_and_cleared_by_apply() {
 
     <details><summary>Unmanaged live objects</summary>
 
-    | Provider | Name | Id |
-    |---|---|---|
-    | pais | `slack` | `7a1e2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b` |
+    | Address | Id |
+    |---|---|
+    | `pais/servers/slack` | `7a1e2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b` |
 
     </details>
 
@@ -98,7 +98,7 @@ fn drift_is_detected_reported_and_cleared_by_apply() {
     No drift. 1 configured resource matches the live state.
 
     Unmanaged: 1 live object that no config names:
-      ? pais: slack (id 7a1e2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b)
+      pais/servers/slack
 
     Coverage: 1 of 2 live objects are managed (50%).
     [exit status: 0]

@@ -19,6 +19,7 @@ mod hostile_responses;
 mod idun_real;
 mod idun_session;
 mod openapi;
+mod output_details;
 mod plan;
 mod resilience;
 mod saved_plan;

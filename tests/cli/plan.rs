@@ -62,7 +62,7 @@ fn text_and_json_plans_across_two_platforms() {
       # idun/servers/GitHub will be updated in place
       ~ idun/servers/GitHub (id 3c90c3cc-0d44-4b50-8888-8dd25736052a)
           ~ mcp_server.args         = ["serve"] → ["serve","--read-only"]
-          ~ mcp_server.env.GH_TOKEN = "(sensitive)" → "(sensitive)"
+          ~ mcp_server.env.GH_TOKEN = (sensitive, changed)
 
       # pais/servers/confluence will be created
       + pais/servers/confluence

@@ -125,7 +125,7 @@ fn each_kind_of_mistake_points_at_its_file_line_and_column() {
        ·                    ──┬─
        ·                      ╰── expected `STREAMABLE_HTTP` or `SSE`
        ╰────
-      help: did you mean `STREAMABLE_HTTP`?
+      help: did you mean `STREAMABLE_HTTP`? `transport`: transport protocol to the MCP server
 
     [exit status: 1]
     ===== invalid URL

@@ -394,7 +394,7 @@ fn an_idun_answer_whose_data_does_not_show_the_write_is_not_applied() {
 
       # idun/servers/GitHub will be updated in place
       ~ idun/servers/GitHub (id 3c90c3cc-0d44-4b50-8888-8dd25736052a)
-          ~ mcp_server.timeout_seconds = 30.0 → 60
+          ~ mcp_server.timeout_seconds = 30 → 60
 
     Plan: 0 to create, 1 to update, 0 to delete; 0 unchanged.
 
