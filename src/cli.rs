@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::cmd::{
     ApplyArgs, CompletionArgs, DriftArgs, EmulateArgs, ExitStatus, ForceUnlockArgs, PlanArgs,
-    StateArgs,
+    StateArgs, ValidateArgs,
 };
 
 /// Keep MCP server configurations in YAML, in git: plan and apply them like Terraform.
@@ -81,7 +81,7 @@ impl SelectionArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check the config offline: YAML, fields, types, values, environment variables
-    Validate,
+    Validate(ValidateArgs),
     /// Compare the live state with the config and print what apply would change; writes nothing
     Plan(PlanArgs),
     /// Plan, confirm, then send only the requests needed to make the live state match

@@ -152,7 +152,16 @@ pub fn load_config(
     settings: &Settings,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<LoadedConfig, CommandError> {
-    let config = config::load(&settings.config, env)?;
+    load_config_with(settings, env, config::LoadOptions::default())
+}
+
+/// `load_config`, with unset variables treated as `options` says (`validate`).
+pub fn load_config_with(
+    settings: &Settings,
+    env: &dyn Fn(&str) -> Option<String>,
+    options: config::LoadOptions,
+) -> Result<LoadedConfig, CommandError> {
+    let config = config::load_with(&settings.config, env, options)?;
     for warning in &config.warnings {
         eprintln!("{:?}", miette::Report::new(warning.clone()));
     }
