@@ -11,7 +11,7 @@ mod schema;
 mod semantic;
 mod sensitive;
 mod snippet;
-mod suggest;
+pub(crate) mod suggest;
 mod tree;
 mod validate;
 mod yaml;

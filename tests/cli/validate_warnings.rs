@@ -316,3 +316,66 @@ fn the_all_platforms_example_without_secrets() {
     [exit status: 1]
     "#);
 }
+
+const TWO_SERVERS: &str = "version: 1
+providers:
+  - name: pais
+    platform: pais
+    endpoint: http://127.0.0.1:9
+    auth: { bearer: \"${PAIS_TOKEN}\" }
+    servers:
+      - name: github
+        url: https://mcp.example.com/github
+        transport: SSE
+      - name: jira
+        url: https://mcp.example.com/jira
+        transport: SSE
+";
+
+#[test]
+fn a_target_or_exclude_that_matches_nothing_is_an_error() {
+    let work = Workdir::new(TWO_SERVERS);
+    let runs: String = [
+        &["plan", "--target", "pais/servers/gihtub"][..],
+        &["plan", "--target", "pais/servers/*", "--target", "klavis/*"],
+        &["drift", "--exclude", "pais/servers/confluence"],
+        &["apply", "--auto-approve", "--target", "idun/*"],
+    ]
+    .iter()
+    .map(|args| format!("===== {}\n{}\n", args.join(" "), work.run(args)))
+    .collect();
+    snapshot!(runs, @"
+    ===== plan --target pais/servers/gihtub
+    ----- stderr -----
+    mcpform::cli::selection_matches_nothing
+
+      × `--target pais/servers/gihtub` matches no resource in the config
+      help: did you mean `pais/servers/github`?
+
+    [exit status: 1]
+    ===== plan --target pais/servers/* --target klavis/*
+    ----- stderr -----
+    mcpform::cli::selection_matches_nothing
+
+      × `--target klavis/*` matches no resource in the config
+      help: the config's resources: `pais/servers/github` and `pais/servers/jira`
+
+    [exit status: 1]
+    ===== drift --exclude pais/servers/confluence
+    ----- stderr -----
+    mcpform::cli::selection_matches_nothing
+
+      × `--exclude pais/servers/confluence` matches no resource in the config
+      help: the config's resources: `pais/servers/github` and `pais/servers/jira`
+
+    [exit status: 1]
+    ===== apply --auto-approve --target idun/*
+    ----- stderr -----
+    mcpform::cli::selection_matches_nothing
+
+      × `--target idun/*` matches no resource in the config
+      help: the config's resources: `pais/servers/github` and `pais/servers/jira`
+
+    [exit status: 1]
+    ");
+}
