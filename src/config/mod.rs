@@ -200,6 +200,7 @@ pub fn load_with(
     check_one_state_block(&documents, &mut diagnostics);
     for provider in &provider_nodes {
         semantic::check_provider(*provider, &mut diagnostics);
+        semantic::warn_provider(*provider, &mut warnings);
     }
     let counts = Counts {
         providers: provider_nodes.len(),

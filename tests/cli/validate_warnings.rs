@@ -1,6 +1,8 @@
 //! What `validate` warns about without failing: unset variables (a pre-commit hook or a fork's
 //! pull request has no secrets), and configs that would fail later or leak (issue 14).
 
+use mcpform_emulator::Platform;
+
 use crate::support::*;
 
 /// The example configs the repository ships, each copied into a workdir of its own.
@@ -378,4 +380,239 @@ fn a_target_or_exclude_that_matches_nothing_is_an_error() {
 
     [exit status: 1]
     ");
+}
+
+#[test]
+fn a_provider_without_auth_warns_in_validate_and_plan() {
+    let work = Workdir::new(
+        "version: 1
+providers:
+  - name: pais
+    platform: pais
+    endpoint: http://127.0.0.1:9
+    servers: []
+  - name: klavis
+    platform: klavis
+    instances: []
+  - name: hasmcp
+    platform: hasmcp
+    servers: []
+",
+    );
+    snapshot!(work.run(&["validate"]), @r#"
+    ----- stdout -----
+    The configuration is valid: 3 providers, 0 resources in 1 file.
+    ----- stderr -----
+    mcpform::config::missing_auth
+
+      ⚠ provider `pais` has no `auth`
+       ╭─[mcpform.yaml:3:11]
+     2 │ providers:
+     3 │   - name: pais
+       ·           ──┬─
+       ·             ╰── PAIS needs a token
+     4 │     platform: pais
+       ╰────
+      help: PAIS answers 401 to every request without one; add `auth: { bearer: "${PAIS_TOKEN}" }` to
+            this provider
+
+    mcpform::config::missing_auth
+
+      ⚠ provider `klavis` has no `auth`
+       ╭─[mcpform.yaml:7:11]
+     6 │     servers: []
+     7 │   - name: klavis
+       ·           ───┬──
+       ·              ╰── Klavis needs a token
+     8 │     platform: klavis
+       ╰────
+      help: Klavis answers 401 to every request without one; add `auth: { bearer:
+            "${KLAVIS_API_KEY}" }` to this provider
+
+    mcpform::config::missing_auth
+
+      ⚠ provider `hasmcp` has no `auth`
+        ╭─[mcpform.yaml:10:11]
+      9 │     instances: []
+     10 │   - name: hasmcp
+        ·           ───┬──
+        ·              ╰── HasMCP needs a token
+     11 │     platform: hasmcp
+        ╰────
+      help: HasMCP answers 401 to every request without one; add `auth: { bearer:
+            "${HASMCP_ACCESS_TOKEN}" }` to this provider
+
+    [exit status: 0]
+    "#);
+}
+
+#[test]
+fn an_endpoint_with_the_api_path_warns_and_its_404_says_use_the_base_url() {
+    let pais = Emulator::start(Platform::Pais, serde_json::json!({"servers": []}));
+    let idun = Emulator::start(
+        Platform::Idun,
+        serde_json::json!({"agent": false, "servers": []}),
+    );
+    let work = Workdir::new(&config(&[
+        pais_provider(
+            &format!("{}/api/v1/", pais.url()),
+            "      - { name: github, url: https://mcp.example.com/github, transport: SSE }\n",
+        ),
+        idun_provider(
+            &format!("{}/admin/api/v1", idun.url()),
+            "      - name: jira\n        mcp_server: { name: jira, transport: stdio, command: npx, args: [jira] }\n",
+        ),
+    ]));
+    let validate = work.run(&["validate"]);
+    let plan = work.run(&["plan", "--retries", "0"]);
+    snapshot!(format!("===== validate\n{validate}\n===== plan\n{plan}"), @r#"
+    ===== validate
+    ----- stdout -----
+    The configuration is valid: 2 providers, 2 resources in 1 file.
+    ----- stderr -----
+    mcpform::config::endpoint_path
+
+      ⚠ the `endpoint` of provider `pais` ends in the API path `/api/v1`
+       ╭─[mcpform.yaml:5:15]
+     4 │     platform: pais
+     5 │     endpoint: http://127.0.0.1:[PORT]/api/v1/
+       ·               ───────────────┬──────────────
+       ·                              ╰── mcpform adds `/api/v1/control` to this
+     6 │     auth: { bearer: "${PAIS_TOKEN}" }
+       ╰────
+      help: the platform would answer 404 to the doubled path; use the base URL, e.g.
+            `http://127.0.0.1:[PORT]`
+
+    mcpform::config::endpoint_path
+
+      ⚠ the `endpoint` of provider `idun` ends in the API path `/admin/api/v1`
+        ╭─[mcpform.yaml:12:15]
+     11 │     platform: idun
+     12 │     endpoint: http://127.0.0.1:[PORT]/admin/api/v1
+        ·               ─────────────────┬─────────────────
+        ·                                ╰── mcpform adds `/admin/api/v1` to this
+     13 │     auth: { password: "${IDUN_PASSWORD}" }
+        ╰────
+      help: the platform would answer 404 to the doubled path; use the base URL, e.g.
+            `http://127.0.0.1:[PORT]`
+
+    [exit status: 0]
+    ===== plan
+    ----- stderr -----
+    mcpform::config::endpoint_path
+
+      ⚠ the `endpoint` of provider `pais` ends in the API path `/api/v1`
+       ╭─[mcpform.yaml:5:15]
+     4 │     platform: pais
+     5 │     endpoint: http://127.0.0.1:[PORT]/api/v1/
+       ·               ───────────────┬──────────────
+       ·                              ╰── mcpform adds `/api/v1/control` to this
+     6 │     auth: { bearer: "${PAIS_TOKEN}" }
+       ╰────
+      help: the platform would answer 404 to the doubled path; use the base URL, e.g.
+            `http://127.0.0.1:[PORT]`
+
+    mcpform::config::endpoint_path
+
+      ⚠ the `endpoint` of provider `idun` ends in the API path `/admin/api/v1`
+        ╭─[mcpform.yaml:12:15]
+     11 │     platform: idun
+     12 │     endpoint: http://127.0.0.1:[PORT]/admin/api/v1
+        ·               ─────────────────┬─────────────────
+        ·                                ╰── mcpform adds `/admin/api/v1` to this
+     13 │     auth: { password: "${IDUN_PASSWORD}" }
+        ╰────
+      help: the platform would answer 404 to the doubled path; use the base URL, e.g.
+            `http://127.0.0.1:[PORT]`
+
+    mcpform::plan::failed
+
+      × 2 problems stopped the plan; nothing was sent
+
+    Error: mcpform::plan::fetch_failed
+
+      × provider `idun`: cannot read the live state
+      ╰─▶ mcpform::http::status
+          
+            × POST http://127.0.0.1:[PORT]/admin/api/v1/admin/api/v1/auth/login answered HTTP 401:
+            │ Authentication required.
+          
+      help: check the provider's `endpoint` and `auth` (and the environment variables they use)
+
+    Error: mcpform::plan::fetch_failed
+
+      × provider `pais`: cannot read the live state
+      ╰─▶ mcpform::http::status
+          
+            × GET http://127.0.0.1:[PORT]/api/v1/api/v1/control/mcp-servers answered HTTP 404: Not
+            │ Found
+            help: the provider's `endpoint` should be the platform's base URL (e.g. `https://host`):
+                  mcpform adds `/api/v1/control/…` to it
+          
+      help: check the provider's `endpoint` and `auth` (and the environment variables they use)
+
+    [exit status: 1]
+    "#);
+}
+
+#[test]
+fn inline_secrets_warn_and_suggest_a_variable_without_showing_the_value() {
+    let work = Workdir::new(&config(&[
+        pais_provider(
+            "https://pais.example.internal",
+            "      - name: github
+        url: https://mcp.example.com/github
+        transport: SSE
+        headers:
+          - { name: X-Api-Key, value: inline-pais-secret-1, secret: true }
+          - { name: Authorization, value: \"Bearer ${PAIS_TOKEN}\", secret: true }
+          - { name: X-Team, value: platform }
+",
+        ),
+        idun_provider(
+            "https://idun.example.internal",
+            "      - name: jira
+        mcp_server:
+          name: jira
+          transport: streamable_http
+          url: https://mcp.example.com/jira
+          headers: { Authorization: \"Bearer inline-idun-secret-2\" }
+          env: { JIRA_TOKEN: \"${PAIS_TOKEN}\" }
+",
+        ),
+    ]));
+    let run = work.run(&["validate"]);
+    run.assert_hides(&["inline-pais-secret-1", "inline-idun-secret-2"]);
+    snapshot!(run, @r#"
+    ----- stdout -----
+    The configuration is valid: 2 providers, 2 resources in 1 file.
+    ----- stderr -----
+    mcpform::config::inline_secret
+
+      ⚠ the secret `X-Api-Key` is written in the config
+        ╭─[mcpform.yaml:12:39]
+     11 │         headers:
+     12 │           - { name: X-Api-Key, value: ********************, secret: true }
+        ·                                       ──────────┬─────────
+        ·                                                 ╰── masked in output, but committed to git
+     13 │           - { name: Authorization, value: "Bearer ${PAIS_TOKEN}", secret: true }
+        ╰────
+      help: read it from the environment instead: `value: "${X_API_KEY}"`, and set `X_API_KEY` where
+            mcpform runs
+
+    mcpform::config::inline_secret
+
+      ⚠ the secret `Authorization` is written in the config
+        ╭─[mcpform.yaml:26:37]
+     25 │           url: https://mcp.example.com/jira
+     26 │           headers: { Authorization: "***************************" }
+        ·                                     ──────────────┬──────────────
+        ·                                                   ╰── masked in output, but committed to git
+     27 │           env: { JIRA_TOKEN: "${PAIS_TOKEN}" }
+        ╰────
+      help: read it from the environment instead: `Authorization: "${AUTHORIZATION}"`, and set
+            `AUTHORIZATION` where mcpform runs
+
+    [exit status: 0]
+    "#);
 }
