@@ -9,7 +9,7 @@ use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand,
 
 use crate::cmd::{
     ApplyArgs, CompletionArgs, DriftArgs, EmulateArgs, ExitStatus, ForceUnlockArgs, PlanArgs,
-    StateArgs,
+    StateArgs, ValidateArgs,
 };
 
 /// Keep MCP server configurations in YAML, in git: plan and apply them like Terraform.
@@ -127,7 +127,7 @@ impl SelectionArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check the config offline: YAML, fields, types, values, environment variables
-    Validate,
+    Validate(ValidateArgs),
     /// Compare the live state with the config and print what apply would change; writes nothing
     Plan(PlanArgs),
     /// Plan, confirm, then send only the requests needed to make the live state match

@@ -27,6 +27,19 @@ impl Selection {
     pub fn is_everything(&self) -> bool {
         self.targets.is_empty() && self.excludes.is_empty()
     }
+
+    /// The first `--target`/`--exclude` pattern that matches none of `addresses` (every
+    /// resource in the config), as (flag name, pattern): a typo would otherwise plan nothing.
+    pub fn unmatched<'a>(&'a self, addresses: &[&str]) -> Option<(&'static str, &'a str)> {
+        let flags = (self.targets.iter().map(|t| ("target", t)))
+            .chain(self.excludes.iter().map(|e| ("exclude", e)));
+        for (flag, pattern) in flags {
+            if !addresses.iter().any(|a| glob_match(pattern, a)) {
+                return Some((flag, pattern.as_str()));
+            }
+        }
+        None
+    }
 }
 
 fn glob_match(pattern: &str, text: &str) -> bool {
@@ -83,6 +96,22 @@ mod tests {
         let s = selection(&["pais/servers/*"], &["*/jira"]);
         assert!(s.includes("pais/servers/github"));
         assert!(!s.includes("pais/servers/jira"));
+    }
+
+    #[test]
+    fn each_pattern_must_match_something() {
+        let addresses = ["pais/servers/github", "idun/servers/jira"];
+        let s = selection(&["pais/*", "pais/servers/gihtub"], &[]);
+        assert_eq!(
+            s.unmatched(&addresses),
+            Some(("target", "pais/servers/gihtub"))
+        );
+        let s = selection(&["*"], &["klavis/*"]);
+        assert_eq!(s.unmatched(&addresses), Some(("exclude", "klavis/*")));
+        assert_eq!(
+            selection(&["*/jira"], &["pais/*"]).unmatched(&addresses),
+            None
+        );
     }
 
     #[test]

@@ -74,6 +74,7 @@ pub async fn run(settings: &Settings, args: &ApplyArgs) -> Result<ExitStatus, Co
     let options = RunOptions {
         selection: &selection,
         read_only: false,
+        check_selection: saved.is_none(),
         env: &process_env,
         lock: Some(("apply", args.lock_timeout)),
     };

@@ -110,6 +110,7 @@ async fn run_in(settings: &Settings, dir: &std::path::Path) -> Result<ExitStatus
     let options = RunOptions {
         selection: &everything,
         read_only: false,
+        check_selection: true,
         env: &demo_env,
         lock: None,
     };

@@ -33,6 +33,7 @@ pub async fn run(settings: &Settings, args: &DriftArgs) -> Result<ExitStatus, Co
         &RunOptions {
             selection: &selection,
             read_only: true,
+            check_selection: true,
             env: &process_env,
             lock: None,
         },

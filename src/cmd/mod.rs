@@ -27,6 +27,7 @@ pub use force_unlock::ForceUnlockArgs;
 pub use plan::PlanArgs;
 pub use settings::Settings;
 pub use state::StateArgs;
+pub use validate::ValidateArgs;
 
 use crate::cli::{Cli, Command};
 
@@ -45,7 +46,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus, CommandError> {
 
 async fn dispatch(command: Command, settings: &Settings) -> Result<ExitStatus, CommandError> {
     match command {
-        Command::Validate => validate::run(settings),
+        Command::Validate(args) => validate::run(settings, &args),
         Command::Plan(args) => plan::run(settings, &args).await,
         Command::Apply(args) => apply::run(settings, &args).await,
         Command::Drift(args) => drift::run(settings, &args).await,

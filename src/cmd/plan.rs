@@ -41,6 +41,7 @@ pub async fn run(settings: &Settings, args: &PlanArgs) -> Result<ExitStatus, Com
         &RunOptions {
             selection: &selection,
             read_only: true,
+            check_selection: true,
             env: &process_env,
             lock: None,
         },

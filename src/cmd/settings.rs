@@ -159,6 +159,7 @@ mod tests {
             files: files.iter().map(PathBuf::from).collect(),
             warnings: Vec::new(),
             state: state.map(|(s, f)| (s, PathBuf::from(f))),
+            counts: Default::default(),
         }
     }
 

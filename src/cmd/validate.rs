@@ -1,28 +1,32 @@
 //! `mcpform validate`: offline checks only; reads the config files and nothing else.
 //! Never builds a provider or touches the network or the state file.
 
-use super::workspace::{load_config, process_env};
+use clap::Args;
+
+use super::workspace::{load_config_with, process_env};
 use super::{CommandError, ExitStatus, Settings};
-use crate::config::model::ProviderConfig;
+use crate::config::LoadOptions;
 use crate::render::count;
 
-/// Loads and checks the config; `Success` when it is valid.
-pub fn run(settings: &Settings) -> Result<ExitStatus, CommandError> {
-    let config = load_config(settings, &process_env)?;
-    let resources: usize = config
-        .providers
-        .iter()
-        .map(|p| match p {
-            ProviderConfig::Pais(p) => p.servers.len(),
-            ProviderConfig::Idun(p) => p.servers.len(),
-            ProviderConfig::Hasmcp(p) => p.servers.len(),
-            ProviderConfig::Klavis(p) => p.instances.len(),
-        })
-        .sum();
+/// `mcpform validate`'s arguments.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Fail on an unset `${VAR}` as plan and apply do (without it, a warning: validate then
+    /// runs without the run's secrets, e.g. in a pre-commit hook or a fork's pull request)
+    #[arg(long)]
+    strict: bool,
+}
+
+/// Loads and checks the config; `Success` when it is valid (warnings included).
+pub fn run(settings: &Settings, args: &ValidateArgs) -> Result<ExitStatus, CommandError> {
+    let options = LoadOptions {
+        unset_variables_warn: !args.strict,
+    };
+    let config = load_config_with(settings, &process_env, options)?;
     println!(
         "The configuration is valid: {}, {} in {}.",
-        count(config.providers.len(), "provider", "providers"),
-        count(resources, "resource", "resources"),
+        count(config.counts.providers, "provider", "providers"),
+        count(config.counts.resources, "resource", "resources"),
         count(config.files.len(), "file", "files")
     );
     Ok(ExitStatus::Success)

@@ -9,7 +9,7 @@ use miette::Diagnostic;
 
 use super::{CommandError, Settings};
 use crate::config::model::ProviderConfig;
-use crate::config::{self, LoadedConfig};
+use crate::config::{self, LoadedConfig, suggest};
 use crate::diff::DesiredResource;
 use crate::plan::{Account, Accounts, Planner};
 use crate::provider;
@@ -43,6 +43,70 @@ struct UnknownOverride {
     known: String,
 }
 
+/// A `--target`/`--exclude` pattern that matches no resource of the config.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("`--{flag} {pattern}` matches no resource in the config")]
+#[diagnostic(code(mcpform::cli::selection_matches_nothing), help("{help}"))]
+struct SelectionMatchesNothing {
+    flag: &'static str,
+    pattern: String,
+    help: String,
+}
+
+impl SelectionMatchesNothing {
+    /// Shown addresses at most, when no address is close to the pattern.
+    const SHOWN: usize = 10;
+
+    /// Checks every pattern of `selection` against the addresses the config defines.
+    fn check(config: &LoadedConfig, selection: &Selection) -> Result<(), SelectionMatchesNothing> {
+        let addresses: Vec<String> = config
+            .providers
+            .iter()
+            .flat_map(provider::desired_resources)
+            .map(|d| d.address)
+            .collect();
+        let addresses: Vec<&str> = addresses.iter().map(String::as_str).collect();
+        let Some((flag, pattern)) = selection.unmatched(&addresses) else {
+            return Ok(());
+        };
+        let help = if addresses.is_empty() {
+            "the config defines no resource".to_owned()
+        } else if let Some(close) = closest_address(pattern, &addresses) {
+            format!("did you mean `{close}`?")
+        } else {
+            let more = addresses.len().saturating_sub(Self::SHOWN);
+            let list = if more == 0 {
+                suggest::list(addresses.iter().copied(), "and")
+            } else {
+                let shown: Vec<String> = addresses[..Self::SHOWN]
+                    .iter()
+                    .map(|a| format!("`{a}`"))
+                    .collect();
+                format!("{} and {more} more", shown.join(", "))
+            };
+            format!("the config's resources: {list}")
+        };
+        Err(SelectionMatchesNothing {
+            flag,
+            pattern: pattern.to_owned(),
+            help,
+        })
+    }
+}
+
+/// The address closest to `pattern`, comparing the names after the last `/` (every address
+/// of a provider shares its prefix, which would make them all look close).
+fn closest_address<'a>(pattern: &str, addresses: &[&'a str]) -> Option<&'a str> {
+    let last = |a: &'a str| a.rsplit_once('/').map_or(a, |(_, name)| name);
+    let (prefix, name) = pattern.rsplit_once('/').unwrap_or(("", pattern));
+    let close = suggest::closest(name, addresses.iter().map(|a| last(a)))?;
+    let named = || addresses.iter().filter(|a| last(a) == close);
+    named()
+        .find(|a| a.rsplit_once('/').is_some_and(|(p, _)| p == prefix))
+        .or_else(|| named().next())
+        .copied()
+}
+
 /// What the run may do and cover, beyond the config itself.
 pub struct RunOptions<'a> {
     /// `--target`/`--exclude`: the resources the run covers.
@@ -51,6 +115,9 @@ pub struct RunOptions<'a> {
     pub read_only: bool,
     /// Looks up environment variables for `${VAR}` interpolation.
     pub env: &'a dyn Fn(&str) -> Option<String>,
+    /// Whether every `--target`/`--exclude` must match a resource of the config: `false` for
+    /// a saved plan's selection, which the plan file's own checks cover.
+    pub check_selection: bool,
     /// Lock the state for this operation (`apply`) before reading it, waiting up to this long
     /// for another run's lock; `None` reads without locking (plan, drift).
     pub lock: Option<(&'a str, Duration)>,
@@ -72,6 +139,10 @@ impl Workspace {
                     known: known.join(", "),
                 }));
             }
+        }
+        if options.check_selection {
+            SelectionMatchesNothing::check(&config, options.selection)
+                .map_err(CommandError::user)?;
         }
         let http = settings.http(options.read_only);
         let mut accounts = Accounts::new();
@@ -153,7 +224,16 @@ pub fn load_config(
     settings: &Settings,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<LoadedConfig, CommandError> {
-    let mut config = config::load(&settings.config, env)?;
+    load_config_with(settings, env, config::LoadOptions::default())
+}
+
+/// `load_config`, with unset variables treated as `options` says (`validate`).
+pub fn load_config_with(
+    settings: &Settings,
+    env: &dyn Fn(&str) -> Option<String>,
+    options: config::LoadOptions,
+) -> Result<LoadedConfig, CommandError> {
+    let mut config = config::load_with(&settings.config, env, options)?;
     if let Some(key) = &settings.fingerprint_key {
         config.secrets.add_value(key.expose());
     }

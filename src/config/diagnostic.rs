@@ -160,6 +160,12 @@ pub enum Code {
     DuplicateResource,
     /// `ignore:` names a field the resource does not have.
     UnknownIgnoreField,
+    /// A provider of a platform that needs credentials has no `auth` (a warning).
+    MissingAuth,
+    /// An `endpoint` that already holds the API's path, which mcpform adds (a warning).
+    EndpointPath,
+    /// A secret value written in the config instead of `${VAR}` (a warning).
+    InlineSecret,
 }
 
 impl Code {
@@ -193,6 +199,9 @@ impl Code {
             Code::DuplicateProvider => "mcpform::config::duplicate_provider",
             Code::DuplicateResource => "mcpform::config::duplicate_resource",
             Code::UnknownIgnoreField => "mcpform::config::unknown_ignore_field",
+            Code::MissingAuth => "mcpform::config::missing_auth",
+            Code::EndpointPath => "mcpform::config::endpoint_path",
+            Code::InlineSecret => "mcpform::config::inline_secret",
         }
     }
 }

@@ -21,6 +21,9 @@ pub struct Interpolator<'a> {
     pub env: &'a dyn Fn(&str) -> Option<String>,
     pub secrets: &'a mut Secrets,
     pub diags: &'a mut Vec<ConfigDiagnostic>,
+    /// Where unset variables go when they are warnings (`validate` without `--strict`);
+    /// `None` makes them errors in `diags`.
+    pub unset_warnings: Option<&'a mut Vec<ConfigDiagnostic>>,
 }
 
 impl Interpolator<'_> {
@@ -129,17 +132,7 @@ impl Interpolator<'_> {
                         value.push_str(&env_value);
                         env_values.push(env_value);
                     }
-                    None => {
-                        self.report(
-                            &mut found,
-                            at,
-                            token,
-                            Code::UnsetVariable,
-                            format!("environment variable `{name}` is not set"),
-                            "used here",
-                            format!("set `{name}` before running mcpform; {ESCAPE_HELP}"),
-                        );
-                    }
+                    None => self.unset(&mut found, at, token, name),
                 }
             } else {
                 value.push('$');
@@ -148,6 +141,32 @@ impl Interpolator<'_> {
         }
         value.push_str(rest);
         (found.count == 0).then_some(Substituted { value, env_values })
+    }
+
+    /// `${NAME}` names an unset variable: an error, or (for `validate`) a warning.
+    fn unset(&mut self, found: &mut Found<'_>, at: usize, token: &str, name: &str) {
+        let message = format!("environment variable `{name}` is not set");
+        let Some(warnings) = self.unset_warnings.as_deref_mut() else {
+            return self.report(
+                found,
+                at,
+                token,
+                Code::UnsetVariable,
+                message,
+                "used here",
+                format!("set `{name}` before running mcpform; {ESCAPE_HELP}"),
+            );
+        };
+        found.count += 1;
+        let span = found.locate(self.file.slice(found.span), at, token);
+        warnings.push(
+            self.file
+                .warning(Code::UnsetVariable, message)
+                .at(span, "used here")
+                .help(format!(
+                    "`plan`, `apply` and `drift` will need it: set `{name}` before running them"
+                )),
+        );
     }
 
     #[allow(clippy::too_many_arguments)] // one call shape for three kinds of problem
@@ -313,6 +332,7 @@ mod tests {
             env: &env,
             secrets: &mut secrets,
             diags: &mut diags,
+            unset_warnings: None,
         }
         .resolve(raw);
         (node, secrets, diags)

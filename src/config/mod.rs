@@ -11,7 +11,7 @@ mod schema;
 mod semantic;
 mod sensitive;
 mod snippet;
-mod suggest;
+pub(crate) mod suggest;
 mod tree;
 mod validate;
 mod yaml;
@@ -42,6 +42,26 @@ pub struct LoadedConfig {
     pub warnings: Vec<ConfigDiagnostic>,
     /// The `state:` block (at most one file has one) and the file it is in.
     pub state: Option<(StateConfig, PathBuf)>,
+    /// Provider blocks and resources written in the config, counted in the files themselves
+    /// (so a block left out of `providers` for an unset variable still counts).
+    pub counts: Counts,
+}
+
+/// How many provider blocks and resources the config files hold.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Provider blocks.
+    pub providers: usize,
+    /// Servers and instances, over every provider block.
+    pub resources: usize,
+}
+
+/// How `load` treats what `validate` can check without the run's secrets.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Report unset `${VAR}` as warnings, not errors (`validate` without `--strict`). A file
+    /// with an unset variable then adds no provider to `providers`: its values have holes.
+    pub unset_variables_warn: bool,
 }
 
 /// Every problem found in the config, rendered together by miette.
@@ -82,6 +102,15 @@ pub fn load(
     paths: &[PathBuf],
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<LoadedConfig, ConfigErrors> {
+    load_with(paths, env, LoadOptions::default())
+}
+
+/// `load`, with unset variables treated as `options` says.
+pub fn load_with(
+    paths: &[PathBuf],
+    env: &dyn Fn(&str) -> Option<String>,
+    options: LoadOptions,
+) -> Result<LoadedConfig, ConfigErrors> {
     let schema = schema::config_schema();
     let mut diagnostics = Vec::new();
     let mut secrets = Secrets::default();
@@ -97,13 +126,16 @@ pub fn load(
         let Some(raw) = yaml::parse(&file, &mut diagnostics) else {
             continue;
         };
+        let mut unset = Vec::new();
         let mut tree = Interpolator {
             file: &file,
             env,
             secrets: &mut secrets,
             diags: &mut diagnostics,
+            unset_warnings: options.unset_variables_warn.then_some(&mut unset),
         }
         .resolve(raw);
+        let unresolved = !unset.is_empty();
         // Secret-marked values leave the snippets before any check can show them.
         let sensitive = sensitive::mark(&mut tree, &file, env);
         let file = if sensitive.hidden.is_empty() {
@@ -115,12 +147,17 @@ pub fn load(
             }
             shown
         };
-        warnings.extend(sensitive.warnings.into_iter().map(|mut warning| {
-            warning.show_text_of(&file);
-            warning
-        }));
+        warnings.extend(
+            unset
+                .into_iter()
+                .chain(sensitive.warnings)
+                .map(|mut warning| {
+                    warning.show_text_of(&file);
+                    warning
+                }),
+        );
         diagnostics.extend(validate::validate(&tree, &schema, &file));
-        if diagnostics.len() == before {
+        if diagnostics.len() == before && !unresolved {
             match serde_json::from_value::<ConfigFile>(tree.to_json()) {
                 Ok(config) => {
                     providers.extend(config.providers);
@@ -163,7 +200,18 @@ pub fn load(
     check_one_state_block(&documents, &mut diagnostics);
     for provider in &provider_nodes {
         semantic::check_provider(*provider, &mut diagnostics);
+        semantic::warn_provider(*provider, &mut warnings);
     }
+    let counts = Counts {
+        providers: provider_nodes.len(),
+        resources: provider_nodes
+            .iter()
+            .map(|p| {
+                let servers = p.node.get("servers").map_or(0, |n| n.items().len());
+                servers + p.node.get("instances").map_or(0, |n| n.items().len())
+            })
+            .sum(),
+    };
 
     if !diagnostics.is_empty() {
         diagnostics.sort_by_key(ConfigDiagnostic::order);
@@ -173,6 +221,7 @@ pub fn load(
         });
         return Err(ConfigErrors { diagnostics });
     }
+    warnings.sort_by_key(ConfigDiagnostic::order);
     for provider in &providers {
         register_secrets(provider, &mut secrets);
     }
@@ -185,6 +234,7 @@ pub fn load(
         files,
         warnings,
         state,
+        counts,
     })
 }
 

@@ -63,6 +63,7 @@ pub(super) fn tree_of(text: &str) -> (SourceFile, Node, Vec<ConfigDiagnostic>) {
         env: &env,
         secrets: &mut Secrets::default(),
         diags: &mut diags,
+        unset_warnings: None,
     }
     .resolve(raw);
     (file, tree, diags)

@@ -17,6 +17,38 @@ pub const MAX_PAGES: usize = 1_000;
 /// The most objects one listing may hold.
 pub const MAX_OBJECTS: usize = 1_000_000;
 
+/// A 404 on a listing's first request: the collection's path is wrong, and mcpform builds it
+/// from the provider's `endpoint` and `api` (`/api/v1/control`, `/admin/api/v1`), so the
+/// endpoint most likely holds part of that path already. Says so in the error's help.
+pub fn first_page_not_found(error: HttpError, api: &str) -> HttpError {
+    match error {
+        HttpError::Status {
+            method,
+            url,
+            status: 404,
+            message,
+            attempts,
+            rolled_back,
+            help: _,
+        } => HttpError::Status {
+            method,
+            url,
+            status: 404,
+            message,
+            attempts,
+            rolled_back,
+            help: Some(
+                format!(
+                    "the provider's `endpoint` should be the platform's base URL (e.g. \
+                     `https://host`): mcpform adds `{api}/…` to it"
+                )
+                .into(),
+            ),
+        },
+        other => other,
+    }
+}
+
 /// One listing's progress, checked page by page.
 #[derive(Default)]
 pub struct ListingGuard {

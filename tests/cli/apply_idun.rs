@@ -37,7 +37,7 @@ fn a_changed_mcp_server_field_sends_the_whole_mcp_server_only() {
     let idun = seeded();
     let work = Workdir::new(&config(&[idun_provider(&idun.url(), &servers(true, 60))]));
     let run = work.run(&["apply", "--auto-approve"]);
-    snapshot!(run, @"
+    snapshot!(run, @r#"
     ----- stdout -----
     mcpform will perform the following actions:
 
@@ -50,8 +50,22 @@ fn a_changed_mcp_server_field_sends_the_whole_mcp_server_only() {
     ✓ idun/servers/GitHub: update applied
 
     Apply complete: 1 applied, 0 failed.
+    ----- stderr -----
+    mcpform::config::inline_secret
+
+      ⚠ the secret `Authorization` is written in the config
+        ╭─[mcpform.yaml:14:37]
+     13 │           url: https://mcp.example.com/github
+     14 │           headers: { Authorization: "***********************" }
+        ·                                     ────────────┬────────────
+        ·                                                 ╰── masked in output, but committed to git
+     15 │           timeout_seconds: 60
+        ╰────
+      help: read it from the environment instead: `Authorization: "${AUTHORIZATION}"`, and set
+            `AUTHORIZATION` where mcpform runs
+
     [exit status: 0]
-    ");
+    "#);
     let writes = idun.writes();
     assert_eq!(writes.len(), 1, "{writes:#?}");
     assert_eq!(writes[0].method, "PATCH");
@@ -81,7 +95,7 @@ fn a_change_of_enabled_alone_sends_only_enabled() {
     let idun = seeded();
     let work = Workdir::new(&config(&[idun_provider(&idun.url(), &servers(false, 30))]));
     let run = work.run(&["apply", "--auto-approve"]);
-    snapshot!(run, @"
+    snapshot!(run, @r#"
     ----- stdout -----
     mcpform will perform the following actions:
 
@@ -94,8 +108,22 @@ fn a_change_of_enabled_alone_sends_only_enabled() {
     ✓ idun/servers/GitHub: update applied
 
     Apply complete: 1 applied, 0 failed.
+    ----- stderr -----
+    mcpform::config::inline_secret
+
+      ⚠ the secret `Authorization` is written in the config
+        ╭─[mcpform.yaml:14:37]
+     13 │           url: https://mcp.example.com/github
+     14 │           headers: { Authorization: "***********************" }
+        ·                                     ────────────┬────────────
+        ·                                                 ╰── masked in output, but committed to git
+     15 │           timeout_seconds: 30
+        ╰────
+      help: read it from the environment instead: `Authorization: "${AUTHORIZATION}"`, and set
+            `AUTHORIZATION` where mcpform runs
+
     [exit status: 0]
-    ");
+    "#);
     let writes = idun.writes();
     assert_eq!(writes.len(), 1);
     assert_eq!(writes[0].body, Some(json!({"enabled": false})));
@@ -121,7 +149,7 @@ fn a_reload_failure_fails_the_apply_and_says_it_was_rolled_back() {
     idun.inject(Fault::idun_reload_failed());
     let work = Workdir::new(&config(&[idun_provider(&idun.url(), &servers(true, 60))]));
     let run = work.run(&["apply", "--auto-approve"]);
-    snapshot!(run, @"
+    snapshot!(run, @r#"
     ----- stdout -----
     mcpform will perform the following actions:
 
@@ -135,13 +163,26 @@ fn a_reload_failure_fails_the_apply_and_says_it_was_rolled_back() {
 
     Apply incomplete: 0 applied, 1 failed.
     ----- stderr -----
+    mcpform::config::inline_secret
+
+      ⚠ the secret `Authorization` is written in the config
+        ╭─[mcpform.yaml:14:37]
+     13 │           url: https://mcp.example.com/github
+     14 │           headers: { Authorization: "***********************" }
+        ·                                     ────────────┬────────────
+        ·                                                 ╰── masked in output, but committed to git
+     15 │           timeout_seconds: 60
+        ╰────
+      help: read it from the environment instead: `Authorization: "${AUTHORIZATION}"`, and set
+            `AUTHORIZATION` where mcpform runs
+
     mcpform::apply::failed
 
       × 1 of 1 resource failed to apply
       help: fix the cause, then re-run `mcpform apply`: resources already applied show no changes
 
     [exit status: 1]
-    ");
+    "#);
     assert_eq!(
         idun.state()["servers"][0]["mcpServer"]["timeoutSeconds"].as_f64(),
         Some(30.0),
@@ -209,6 +250,19 @@ fn a_server_with_no_agent_refuses_the_write_and_the_error_says_to_configure_one(
 
     Apply incomplete: 0 applied, 1 failed.
     ----- stderr -----
+    mcpform::config::inline_secret
+
+      ⚠ the secret `Authorization` is written in the config
+        ╭─[mcpform.yaml:14:37]
+     13 │           url: https://mcp.example.com/github
+     14 │           headers: { Authorization: "***********************" }
+        ·                                     ────────────┬────────────
+        ·                                                 ╰── masked in output, but committed to git
+     15 │           timeout_seconds: 30
+        ╰────
+      help: read it from the environment instead: `Authorization: "${AUTHORIZATION}"`, and set
+            `AUTHORIZATION` where mcpform runs
+
     mcpform::apply::failed
 
       × 1 of 1 resource failed to apply

@@ -11,10 +11,10 @@ fn one_line_config(padding: usize) -> String {
     )
 }
 
-/// Runs `validate -c mcpform.yaml` on `config` and checks the error is reported, not a crash.
+/// Runs `validate --strict -c mcpform.yaml` on `config` and checks the error is reported, not a crash.
 #[track_caller]
 fn validate_fails_cleanly(config: &str, location: &str) -> Run {
-    let run = Workdir::new(config).run(&["validate", "-c", "mcpform.yaml"]);
+    let run = Workdir::new(config).run(&["validate", "--strict", "-c", "mcpform.yaml"]);
     run.expect_code(1);
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     assert!(

@@ -28,4 +28,5 @@ mod secrets;
 mod selection;
 mod state_backends;
 mod validate;
+mod validate_warnings;
 mod writes;

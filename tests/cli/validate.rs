@@ -199,21 +199,21 @@ fn each_kind_of_mistake_points_at_its_file_line_and_column() {
 
     [exit status: 1]
     ===== unset variable
+    ----- stdout -----
+    The configuration is valid: 1 provider, 0 resources in 1 file.
     ----- stderr -----
-      × the config has 1 problem
+    mcpform::config::unset_variable
 
-    Error: mcpform::config::unset_variable
-
-      × environment variable `NOT_SET_ANYWHERE` is not set
+      ⚠ environment variable `NOT_SET_ANYWHERE` is not set
        ╭─[mcpform.yaml:6:22]
      5 │     endpoint: https://x.example
      6 │     auth: { bearer: "${NOT_SET_ANYWHERE}" }
        ·                      ─────────┬─────────
        ·                               ╰── used here
        ╰────
-      help: set `NOT_SET_ANYWHERE` before running mcpform; write `$${` for a literal `${`
+      help: `plan`, `apply` and `drift` will need it: set `NOT_SET_ANYWHERE` before running them
 
-    [exit status: 1]
+    [exit status: 0]
     "#);
 }
 

@@ -8,7 +8,7 @@ use tokio::sync::Mutex;
 
 use super::api::{COLLECTION_PATH, LOGIN_PATH, LOGOUT_PATH, McpServerRead};
 use crate::http::{HttpClient, HttpError, HttpResponse};
-use crate::provider::listing::ListingGuard;
+use crate::provider::listing::{self, ListingGuard};
 
 pub struct IdunClient {
     http: HttpClient,
@@ -42,7 +42,8 @@ impl IdunClient {
     pub async fn list_servers(&self) -> Result<Vec<McpServerRead>, HttpError> {
         let response = self
             .send(reqwest::Method::GET, COLLECTION_PATH, None, true)
-            .await?;
+            .await
+            .map_err(|e| listing::first_page_not_found(e, "/admin/api/v1"))?;
         let servers: Vec<McpServerRead> = response.decode()?;
         ListingGuard::new().page(&response, servers.iter().map(|s| s.id.as_str()), None)?;
         Ok(servers)

@@ -3,7 +3,7 @@
 
 use super::api::{COLLECTION_PATH, McpServer, McpServerList};
 use crate::http::{HttpClient, HttpError};
-use crate::provider::listing::ListingGuard;
+use crate::provider::listing::{self, ListingGuard};
 
 /// The largest page PAIS serves (`0 < limit < 1000`): one request per 999 servers.
 const PAGE_SIZE: u32 = 999;
@@ -22,7 +22,13 @@ pub async fn list_servers(http: &HttpClient) -> Result<Vec<McpServer>, HttpError
         if let Some(cursor) = &after {
             query.push(("after", cursor.clone()));
         }
-        let response = http.get(COLLECTION_PATH, &query).await?;
+        let response = match http.get(COLLECTION_PATH, &query).await {
+            Ok(response) => response,
+            Err(error) if after.is_none() => {
+                return Err(listing::first_page_not_found(error, "/api/v1/control"));
+            }
+            Err(error) => return Err(error),
+        };
         let page: McpServerList = response.decode()?;
         let next = match (page.has_more, page.last_id) {
             (false, _) => None,
