@@ -441,6 +441,20 @@ fn lifecycle(mode: Mode) {
     ✓ idun/servers/Conformance: create applied
 
     Apply complete: 1 applied, 0 failed.
+    ----- stderr -----
+    mcpform::config::inline_secret
+
+      ⚠ the secret `Authorization` is written in the config
+        ╭─[mcpform.yaml:13:37]
+     12 │           url: http://127.0.0.1:[PORT]/mcp
+     13 │           headers: { Authorization: "************************" }
+        ·                                     ─────────────┬────────────
+        ·                                                  ╰── masked in output, but committed to git
+     14 │           timeout_seconds: 30
+        ╰────
+      help: read it from the environment instead: `Authorization: "${AUTHORIZATION}"`, and set
+            `AUTHORIZATION` where mcpform runs
+
     [exit status: 0]
     "#);
     let row = admin.only();
@@ -450,21 +464,35 @@ fn lifecycle(mode: Mode) {
 
     work.write_config(&provider(url, mode, &server("Conformance", None, true, 45)));
     let updated = work.run(&["apply", "--auto-approve"]);
-    snapshot!(updated, @"
+    snapshot!(updated, @r#"
     ----- stdout -----
     mcpform will perform the following actions:
 
       # idun/servers/Conformance will be updated in place
       ~ idun/servers/Conformance (id [UUID])
-          ~ mcp_server.timeout_seconds = 30.0 → 45
+          ~ mcp_server.timeout_seconds = 30 → 45
 
     Plan: 0 to create, 1 to update, 0 to delete; 0 unchanged.
 
     ✓ idun/servers/Conformance: update applied
 
     Apply complete: 1 applied, 0 failed.
+    ----- stderr -----
+    mcpform::config::inline_secret
+
+      ⚠ the secret `Authorization` is written in the config
+        ╭─[mcpform.yaml:13:37]
+     12 │           url: http://127.0.0.1:[PORT]/mcp
+     13 │           headers: { Authorization: "************************" }
+        ·                                     ─────────────┬────────────
+        ·                                                  ╰── masked in output, but committed to git
+     14 │           timeout_seconds: 45
+        ╰────
+      help: read it from the environment instead: `Authorization: "${AUTHORIZATION}"`, and set
+            `AUTHORIZATION` where mcpform runs
+
     [exit status: 0]
-    ");
+    "#);
     assert_eq!(admin.only()["mcpServer"]["timeoutSeconds"], 45.0);
     work.run(&["plan", "--detailed-exitcode"]).expect_code(0);
 
@@ -587,13 +615,13 @@ fn a_reload_failure_saves_nothing_and_says_so_once() {
     ));
     let failed = work.run(&["apply", "--auto-approve"]);
     std::fs::write(real.agent_file(), agent).unwrap();
-    snapshot!(failed, @"
+    snapshot!(failed, @r#"
     ----- stdout -----
     mcpform will perform the following actions:
 
       # idun/servers/Reloads will be updated in place
       ~ idun/servers/Reloads (id [UUID])
-          ~ mcp_server.timeout_seconds = 30.0 → 60
+          ~ mcp_server.timeout_seconds = 30 → 60
 
     Plan: 0 to create, 1 to update, 0 to delete; 0 unchanged.
 
@@ -601,13 +629,26 @@ fn a_reload_failure_saves_nothing_and_says_so_once() {
 
     Apply incomplete: 0 applied, 1 failed.
     ----- stderr -----
+    mcpform::config::inline_secret
+
+      ⚠ the secret `Authorization` is written in the config
+        ╭─[mcpform.yaml:13:37]
+     12 │           url: http://127.0.0.1:[PORT]/mcp
+     13 │           headers: { Authorization: "************************" }
+        ·                                     ─────────────┬────────────
+        ·                                                  ╰── masked in output, but committed to git
+     14 │           timeout_seconds: 60
+        ╰────
+      help: read it from the environment instead: `Authorization: "${AUTHORIZATION}"`, and set
+            `AUTHORIZATION` where mcpform runs
+
     mcpform::apply::failed
 
       × 1 of 1 resource failed to apply
       help: fix the cause, then re-run `mcpform apply`: resources already applied show no changes
 
     [exit status: 1]
-    ");
+    "#);
     assert!(!failed.stdout.contains(".;"), "{}", failed.stdout);
     assert_eq!(
         admin.only()["mcpServer"]["timeoutSeconds"],
@@ -641,17 +682,31 @@ fn a_change_behind_mcpforms_back_is_drift() {
     );
     assert_eq!(status, 200, "{body}");
     let drifted = work.run(&["drift"]);
-    snapshot!(drifted, @"
+    snapshot!(drifted, @r#"
     ----- stdout -----
     Drift: 1 of 1 configured resource differs from the config (before = live, after = config).
 
-      # idun/servers/Drifts will be updated in place
+      # idun/servers/Drifts differs from the config
       ~ idun/servers/Drifts (id [UUID])
           ~ enabled = false → true
 
     Coverage: 1 of 1 live objects are managed (100%).
+    ----- stderr -----
+    mcpform::config::inline_secret
+
+      ⚠ the secret `Authorization` is written in the config
+        ╭─[mcpform.yaml:14:37]
+     13 │           url: http://127.0.0.1:[PORT]/mcp
+     14 │           headers: { Authorization: "************************" }
+        ·                                     ─────────────┬────────────
+        ·                                                  ╰── masked in output, but committed to git
+     15 │           timeout_seconds: 30
+        ╰────
+      help: read it from the environment instead: `Authorization: "${AUTHORIZATION}"`, and set
+            `AUTHORIZATION` where mcpform runs
+
     [exit status: 2]
-    ");
+    "#);
 
     work.run(&["apply", "--auto-approve"]).expect_code(0);
     work.run(&["drift"]).expect_code(0);
