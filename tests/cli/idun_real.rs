@@ -394,6 +394,13 @@ fn provider(url: &str, mode: Mode, servers: &str) -> String {
     }
 }
 
+/// A working directory for `config`, with the header secret in the environment as a user keeps it.
+fn workdir(config: &str) -> Workdir {
+    let mut work = Workdir::new(config);
+    work.set_env("CONFORMANCE_TOKEN", "Bearer conformance-token");
+    work
+}
+
 fn server(name: &str, id: Option<&str>, enabled: bool, timeout: u32) -> String {
     let id = id
         .map(|id| format!("        id: {id}\n"))
@@ -405,7 +412,7 @@ fn server(name: &str, id: Option<&str>, enabled: bool, timeout: u32) -> String {
           name: tools
           transport: streamable_http
           url: http://127.0.0.1:9/mcp
-          headers: {{ Authorization: \"Bearer conformance-token\" }}
+          headers: {{ Authorization: \"${{CONFORMANCE_TOKEN}}\" }}
           timeout_seconds: {timeout}
 "
     )
@@ -419,7 +426,7 @@ fn lifecycle(mode: Mode) {
     };
     let url = &servers.get(mode).url;
     let admin = Admin::new(servers, mode);
-    let work = Workdir::new(&provider(url, mode, &server("Conformance", None, true, 30)));
+    let work = workdir(&provider(url, mode, &server("Conformance", None, true, 30)));
 
     let created = work.run(&["apply", "--auto-approve"]);
     snapshot!(created, @r#"
@@ -441,20 +448,6 @@ fn lifecycle(mode: Mode) {
     ✓ idun/servers/Conformance: create applied
 
     Apply complete: 1 applied, 0 failed.
-    ----- stderr -----
-    mcpform::config::inline_secret
-
-      ⚠ the secret `Authorization` is written in the config
-        ╭─[mcpform.yaml:13:37]
-     12 │           url: http://127.0.0.1:[PORT]/mcp
-     13 │           headers: { Authorization: "************************" }
-        ·                                     ─────────────┬────────────
-        ·                                                  ╰── masked in output, but committed to git
-     14 │           timeout_seconds: 30
-        ╰────
-      help: read it from the environment instead: `Authorization: "${AUTHORIZATION}"`, and set
-            `AUTHORIZATION` where mcpform runs
-
     [exit status: 0]
     "#);
     let row = admin.only();
@@ -464,7 +457,7 @@ fn lifecycle(mode: Mode) {
 
     work.write_config(&provider(url, mode, &server("Conformance", None, true, 45)));
     let updated = work.run(&["apply", "--auto-approve"]);
-    snapshot!(updated, @r#"
+    snapshot!(updated, @"
     ----- stdout -----
     mcpform will perform the following actions:
 
@@ -477,22 +470,8 @@ fn lifecycle(mode: Mode) {
     ✓ idun/servers/Conformance: update applied
 
     Apply complete: 1 applied, 0 failed.
-    ----- stderr -----
-    mcpform::config::inline_secret
-
-      ⚠ the secret `Authorization` is written in the config
-        ╭─[mcpform.yaml:13:37]
-     12 │           url: http://127.0.0.1:[PORT]/mcp
-     13 │           headers: { Authorization: "************************" }
-        ·                                     ─────────────┬────────────
-        ·                                                  ╰── masked in output, but committed to git
-     14 │           timeout_seconds: 45
-        ╰────
-      help: read it from the environment instead: `Authorization: "${AUTHORIZATION}"`, and set
-            `AUTHORIZATION` where mcpform runs
-
     [exit status: 0]
-    "#);
+    ");
     assert_eq!(admin.only()["mcpServer"]["timeoutSeconds"], 45.0);
     work.run(&["plan", "--detailed-exitcode"]).expect_code(0);
 
@@ -565,7 +544,7 @@ fn every_run_logs_in_again_after_a_logout() {
     );
 
     // mcpform logs out at the end of every run, so each of these runs logs in anew.
-    let work = Workdir::new(&provider(
+    let work = workdir(&provider(
         url,
         Mode::Password,
         &server("Relogin", None, true, 30),
@@ -575,7 +554,7 @@ fn every_run_logs_in_again_after_a_logout() {
     work.run(&["plan", "--detailed-exitcode"]).expect_code(0);
     assert_eq!(admin.only()["name"], "Relogin");
 
-    let mut wrong = Workdir::new(&provider(
+    let mut wrong = workdir(&provider(
         url,
         Mode::Password,
         &server("Relogin", None, true, 30),
@@ -594,7 +573,7 @@ fn a_reload_failure_saves_nothing_and_says_so_once() {
     let mode = Mode::None;
     let real = servers.get(mode);
     let admin = Admin::new(servers, mode);
-    let work = Workdir::new(&provider(
+    let work = workdir(&provider(
         &real.url,
         mode,
         &server("Reloads", None, true, 30),
@@ -615,7 +594,7 @@ fn a_reload_failure_saves_nothing_and_says_so_once() {
     ));
     let failed = work.run(&["apply", "--auto-approve"]);
     std::fs::write(real.agent_file(), agent).unwrap();
-    snapshot!(failed, @r#"
+    snapshot!(failed, @"
     ----- stdout -----
     mcpform will perform the following actions:
 
@@ -629,26 +608,13 @@ fn a_reload_failure_saves_nothing_and_says_so_once() {
 
     Apply incomplete: 0 applied, 1 failed.
     ----- stderr -----
-    mcpform::config::inline_secret
-
-      ⚠ the secret `Authorization` is written in the config
-        ╭─[mcpform.yaml:13:37]
-     12 │           url: http://127.0.0.1:[PORT]/mcp
-     13 │           headers: { Authorization: "************************" }
-        ·                                     ─────────────┬────────────
-        ·                                                  ╰── masked in output, but committed to git
-     14 │           timeout_seconds: 60
-        ╰────
-      help: read it from the environment instead: `Authorization: "${AUTHORIZATION}"`, and set
-            `AUTHORIZATION` where mcpform runs
-
     mcpform::apply::failed
 
       × 1 of 1 resource failed to apply
       help: fix the cause, then re-run `mcpform apply`: resources already applied show no changes
 
     [exit status: 1]
-    "#);
+    ");
     assert!(!failed.stdout.contains(".;"), "{}", failed.stdout);
     assert_eq!(
         admin.only()["mcpServer"]["timeoutSeconds"],
@@ -670,7 +636,7 @@ fn a_change_behind_mcpforms_back_is_drift() {
     let mode = Mode::Password;
     let url = &servers.get(mode).url;
     let admin = Admin::new(servers, mode);
-    let work = Workdir::new(&provider(url, mode, &server("Drifts", None, true, 30)));
+    let work = workdir(&provider(url, mode, &server("Drifts", None, true, 30)));
     work.run(&["apply", "--auto-approve"]).expect_code(0);
     work.run(&["drift"]).expect_code(0);
 
@@ -682,7 +648,7 @@ fn a_change_behind_mcpforms_back_is_drift() {
     );
     assert_eq!(status, 200, "{body}");
     let drifted = work.run(&["drift"]);
-    snapshot!(drifted, @r#"
+    snapshot!(drifted, @"
     ----- stdout -----
     Drift: 1 of 1 configured resource differs from the config (before = live, after = config).
 
@@ -691,22 +657,8 @@ fn a_change_behind_mcpforms_back_is_drift() {
           ~ enabled = false → true
 
     Coverage: 1 of 1 live objects are managed (100%).
-    ----- stderr -----
-    mcpform::config::inline_secret
-
-      ⚠ the secret `Authorization` is written in the config
-        ╭─[mcpform.yaml:14:37]
-     13 │           url: http://127.0.0.1:[PORT]/mcp
-     14 │           headers: { Authorization: "************************" }
-        ·                                     ─────────────┬────────────
-        ·                                                  ╰── masked in output, but committed to git
-     15 │           timeout_seconds: 30
-        ╰────
-      help: read it from the environment instead: `Authorization: "${AUTHORIZATION}"`, and set
-            `AUTHORIZATION` where mcpform runs
-
     [exit status: 2]
-    "#);
+    ");
 
     work.run(&["apply", "--auto-approve"]).expect_code(0);
     work.run(&["drift"]).expect_code(0);
@@ -721,7 +673,7 @@ fn a_saved_plan_applies_and_a_stale_one_is_refused() {
     let mode = Mode::None;
     let url = &servers.get(mode).url;
     let admin = Admin::new(servers, mode);
-    let work = Workdir::new(&provider(url, mode, &server("Saved", None, true, 30)));
+    let work = workdir(&provider(url, mode, &server("Saved", None, true, 30)));
     work.run(&["plan", "--out", "plan.json"]).expect_code(0);
     work.run(&["apply", "plan.json"]).expect_code(0);
     assert_eq!(admin.only()["name"], "Saved");
