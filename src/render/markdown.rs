@@ -387,6 +387,92 @@ mod tests {
         assert_eq!(code("`x"), "`` `x ``");
     }
 
+    fn change(i: usize, with_request: bool) -> ResourceChange {
+        let text = format!(
+            "value {i} {}",
+            "`".repeat(i % 4) + &"x".repeat(i * 37 % 150)
+        );
+        ResourceChange {
+            address: format!("pais/servers/s<{i}>"),
+            provider: "pais".into(),
+            platform: crate::config::model::Platform::Pais,
+            action: if i % 3 == 0 {
+                Action::Create
+            } else {
+                Action::Update
+            },
+            remote_id: None,
+            fields: (0..i % 3)
+                .map(|f| crate::plan::FieldChange {
+                    path: format!("f|{f}"),
+                    before: None,
+                    after: Some(Value::String(text.clone())),
+                    sensitive: false,
+                    write_only: f == 1,
+                    note: None,
+                })
+                .collect(),
+            request: with_request.then(|| crate::plan::Request {
+                method: crate::plan::Method::Patch,
+                path: format!("/x/{i}"),
+                body: serde_json::json!({ "v": text }),
+                sensitive: Vec::new(),
+            }),
+            state_after: None,
+            live: None,
+        }
+    }
+
+    /// The running size is the assembled size in every state the cutting passes through, so
+    /// it decides exactly as assembling after each cut did.
+    #[test]
+    fn running_size_matches_the_assembled_text_at_every_cut() {
+        let changed: Vec<ResourceChange> = (0..30).map(|i| change(i, true)).collect();
+        let secrets = Secrets::default();
+        for max_bytes in [0, 999, 60_000] {
+            let sections = Sections {
+                header: "h\n".into(),
+                rows: changed.iter().map(table_row).collect(),
+                blocks: changed.iter().map(|c| details(c, &secrets)).collect(),
+                max_bytes,
+            };
+            let mut cut = Cut::new(&sections);
+            let check = |cut: &Cut| assert_eq!(cut.len(&sections), sections.assemble(cut).len());
+            check(&cut);
+            for block in [Block::WithoutBody, Block::Omitted] {
+                for i in (0..changed.len()).rev() {
+                    cut.set(&sections, i, block);
+                    check(&cut);
+                }
+            }
+            while cut.rows_kept > 0 {
+                cut.rows_kept -= 1;
+                cut.rows_bytes -= sections.rows[cut.rows_kept].len();
+                check(&cut);
+            }
+        }
+        // A block without a request has no body to cut and is not counted as cut.
+        let plain = details(&change(4, false), &secrets);
+        assert!(!plain.has_body_to_cut());
+    }
+
+    #[test]
+    fn cut_output_stays_within_any_budget_and_balanced() {
+        let plan = Plan {
+            changes: (0..60).map(|i| change(i, true)).collect(),
+        };
+        let secrets = Secrets::default();
+        let whole = markdown(&plan, &secrets, usize::MAX);
+        for max_bytes in (1_500..whole.len() + 10).step_by(997) {
+            let text = markdown(&plan, &secrets, max_bytes);
+            assert!(text.len() <= max_bytes, "{} > {max_bytes}", text.len());
+            assert_eq!(
+                text.matches("<details>").count(),
+                text.matches("</details>").count()
+            );
+        }
+    }
+
     #[test]
     fn fences_outgrow_backticks_in_the_body() {
         assert_eq!(fence_for("{}"), "```");
