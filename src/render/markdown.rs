@@ -396,7 +396,7 @@ mod tests {
             address: format!("pais/servers/s<{i}>"),
             provider: "pais".into(),
             platform: crate::config::model::Platform::Pais,
-            action: if i % 3 == 0 {
+            action: if i.is_multiple_of(3) {
                 Action::Create
             } else {
                 Action::Update
