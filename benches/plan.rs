@@ -2,7 +2,10 @@
 //! differing) against the emulator on loopback, end to end through the HTTP client; then the
 //! cost of one Argon2id fingerprint and the diff of 1,000 servers with secret headers whose
 //! fingerprints are all recorded (one shared secret value, then 1,000 distinct ones).
-//! Run: `cargo bench --bench plan`. Prints wall time per phase and peak RSS.
+//! Last, rendering in-process: Markdown of 1,000 / 5,000 / 10,000 changes uncut and cut to the
+//! default budget (target: cut ≤ 1.5× uncut), and JSON (target: < 1 s at 10,000).
+//! Run: `cargo bench --bench plan` (`-- render` for the rendering part alone). Prints wall time
+//! per phase and peak RSS.
 
 use std::time::Instant;
 
@@ -11,6 +14,8 @@ use mcpform::diff::{PlanScope, plan_resources};
 use mcpform::fingerprint::{Fingerprinter, KdfParams};
 use mcpform::http::ClientSettings;
 use mcpform::mask::Secrets;
+use mcpform::plan::{Action, FieldChange, Method, Plan, Request, ResourceChange};
+use mcpform::render;
 use mcpform::state::State;
 use mcpform_emulator::{EmulatorAuth, EmulatorOptions};
 use serde_json::json;
@@ -23,6 +28,10 @@ fn peak_rss_mib() -> Option<f64> {
 }
 
 fn main() {
+    if std::env::args().any(|a| a == "render") {
+        render_costs();
+        return;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -78,6 +87,84 @@ fn main() {
     fingerprint_cost();
     for distinct in [false, true] {
         secret_headers(&runtime, 1_000, distinct);
+    }
+    render_costs();
+}
+
+/// `count` updates, each of one field with a body of a few hundred bytes (a size that varies,
+/// so the cut has an order to follow), as the render tests make them.
+fn plan_of(count: usize) -> Plan {
+    let changes = (0..count)
+        .map(|i| {
+            let description = format!("description number {i} {}", "x".repeat(200 + i % 200));
+            let id = format!("5d0c7b3e-1f7a-4c1e-9d2b-{i:012}");
+            ResourceChange {
+                address: format!("pais/servers/server{i:05}"),
+                provider: "pais".into(),
+                platform: Platform::Pais,
+                action: if i % 10 == 0 {
+                    Action::Create
+                } else {
+                    Action::Update
+                },
+                remote_id: Some(id.clone()),
+                fields: vec![FieldChange {
+                    path: "description".into(),
+                    before: Some(json!("old")),
+                    after: Some(json!(description)),
+                    sensitive: false,
+                    write_only: false,
+                    note: None,
+                }],
+                request: Some(Request {
+                    method: Method::Patch,
+                    path: format!("/api/v1/control/mcp-servers/{id}"),
+                    body: json!({"description": description}),
+                    sensitive: Vec::new(),
+                }),
+                state_after: None,
+                live: None,
+            }
+        })
+        .collect();
+    Plan { changes }
+}
+
+/// Least wall time of `runs` calls of `f` (single-threaded, so about its CPU time), in ms,
+/// and the bytes it wrote.
+fn best_of(runs: usize, mut f: impl FnMut(&mut Vec<u8>)) -> (f64, usize) {
+    let mut best = f64::INFINITY;
+    let mut bytes = 0;
+    for _ in 0..runs {
+        let mut out = Vec::new();
+        let started = Instant::now();
+        f(&mut out);
+        best = best.min(started.elapsed().as_secs_f64() * 1e3);
+        bytes = out.len();
+    }
+    (best, bytes)
+}
+
+/// Markdown uncut and cut to the default budget, and JSON, of 1,000 / 5,000 / 10,000 changes.
+fn render_costs() {
+    let secrets = Secrets::default();
+    for count in [1_000usize, 5_000, 10_000] {
+        let plan = plan_of(count);
+        let (uncut, uncut_bytes) = best_of(3, |out| {
+            render::render_markdown(&plan, &secrets, usize::MAX, out).unwrap()
+        });
+        let (cut, cut_bytes) = best_of(3, |out| {
+            render::render_markdown(&plan, &secrets, render::DEFAULT_MAX_BYTES, out).unwrap()
+        });
+        let (json, json_bytes) =
+            best_of(3, |out| render::render_json(&plan, &secrets, out).unwrap());
+        println!(
+            "{count:>6} changes: markdown uncut {uncut:>8.1} ms ({:.1} MB), cut {cut:>8.1} ms ({cut_bytes} B), \
+             cut/uncut {:.2}× (target ≤ 1.5×); json {json:>7.1} ms ({:.1} MB, target < 1000 ms)",
+            uncut_bytes as f64 / 1e6,
+            cut / uncut,
+            json_bytes as f64 / 1e6,
+        );
     }
 }
 

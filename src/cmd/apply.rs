@@ -111,9 +111,15 @@ async fn plan_and_apply(
         color: settings.color_stdout,
         show_requests: false,
     };
-    render::render_text(&plan, secrets, style, &mut std::io::stdout().lock()).map_err(|e| {
-        CommandError::local(miette::miette!("cannot write the plan to stdout: {e}"))
-    })?;
+    {
+        // One buffer, flushed once: stdout's own buffering flushes at every line.
+        let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        render::render_text(&plan, secrets, style, &mut stdout)
+            .and_then(|()| std::io::Write::flush(&mut stdout))
+            .map_err(|e| {
+                CommandError::local(miette::miette!("cannot write the plan to stdout: {e}"))
+            })?;
+    }
     if !plan.has_changes() {
         // Records of an older state format that matched are rewritten in the new one.
         if workspace.state.has_upgrades() {

@@ -12,7 +12,17 @@ pub fn emit(
     output: &OutputArgs,
     render: impl Fn(Format, &mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), CommandError> {
-    render(output.format, &mut std::io::stdout().lock()).map_err(CommandError::stdout)?;
+    // One buffer, flushed once: stdout's own buffering flushes at every line.
+    let mut stdout = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    match render(output.format, &mut stdout).and_then(|()| stdout.flush()) {
+        Ok(()) => {}
+        // `mcpform plan --format json | head`: the reader has all it wanted; the run goes on
+        // (the step summary, `--out`) and keeps its exit status.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(CommandError::stdout(e)),
+    }
+    // After a broken pipe the buffer still holds what could not be written: drop it unwritten.
+    let _ = stdout.into_parts();
     let summary = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty());
     if let (true, Some(path)) = (output.step_summary, summary) {
         let mut file = std::fs::OpenOptions::new()

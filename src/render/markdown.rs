@@ -44,42 +44,97 @@ fn markdown(plan: &Plan, secrets: &Secrets, max_bytes: usize) -> String {
     let sections = Sections {
         header: header(plan),
         rows: changed.iter().map(|c| table_row(c)).collect(),
-        full: changed.iter().map(|c| details(c, secrets, true)).collect(),
-        short: changed.iter().map(|c| details(c, secrets, false)).collect(),
+        blocks: changed.iter().map(|c| details(c, secrets)).collect(),
         max_bytes,
     };
     // Cheapest cut first: bodies of the largest blocks, then whole blocks, then table rows.
-    let mut cut = Cut {
-        blocks: vec![Block::Full; changed.len()],
-        rows_kept: changed.len(),
-    };
+    // Each step only adjusts the running size; the text is assembled once, at the end.
+    let mut cut = Cut::new(&sections);
     let mut by_size: Vec<usize> = (0..changed.len()).collect();
-    by_size.sort_by_key(|&i| std::cmp::Reverse(sections.full[i].len()));
+    by_size.sort_by_key(|&i| std::cmp::Reverse(sections.blocks[i].full_len()));
     for &i in &by_size {
-        if sections.assemble(&cut).len() <= max_bytes {
+        if cut.len(&sections) <= max_bytes {
             return sections.assemble(&cut);
         }
-        cut.blocks[i] = Block::WithoutBody;
+        cut.set(&sections, i, Block::WithoutBody);
     }
     for &i in &by_size {
-        if sections.assemble(&cut).len() <= max_bytes {
+        if cut.len(&sections) <= max_bytes {
             return sections.assemble(&cut);
         }
-        cut.blocks[i] = Block::Omitted;
+        cut.set(&sections, i, Block::Omitted);
     }
-    while cut.rows_kept > 0 && sections.assemble(&cut).len() > max_bytes {
+    while cut.rows_kept > 0 && cut.len(&sections) > max_bytes {
         cut.rows_kept -= 1;
+        cut.rows_bytes -= sections.rows[cut.rows_kept].len();
     }
     sections.assemble(&cut)
 }
+
+/// The table's column heads, before the first row.
+const TABLE_HEAD: &str = "| Platform | Address | Action | Fields changed |\n|---|---|---|---|\n";
+
+/// What closes every `<details>` block.
+const DETAILS_END: &str = "\n</details>\n\n";
+
+/// What stands in for a request body that was cut.
+const BODY_LEFT_OUT: &str = "\n_Request body left out to fit the size budget._\n";
 
 /// Every part of the comment, rendered once; assembling picks which parts fit.
 struct Sections {
     header: String,
     rows: Vec<String>,
-    full: Vec<String>,
-    short: Vec<String>,
+    blocks: Vec<Details>,
     max_bytes: usize,
+}
+
+/// One resource's `<details>`, in parts: with its body it is `head + body + DETAILS_END`,
+/// without it `head + body_cut + DETAILS_END`.
+struct Details {
+    head: String,
+    /// The request body's fence, or empty without a request.
+    body: String,
+    /// What replaces the body when it is cut; empty without a request.
+    body_cut: &'static str,
+}
+
+impl Details {
+    fn full_len(&self) -> usize {
+        self.head.len() + self.body.len() + DETAILS_END.len()
+    }
+
+    fn short_len(&self) -> usize {
+        self.head.len() + self.body_cut.len() + DETAILS_END.len()
+    }
+
+    fn len(&self, block: Block) -> usize {
+        match block {
+            Block::Full => self.full_len(),
+            Block::WithoutBody => self.short_len(),
+            Block::Omitted => 0,
+        }
+    }
+
+    /// Whether leaving out the body makes the block shorter: only those count as cut.
+    fn has_body_to_cut(&self) -> bool {
+        self.short_len() < self.full_len()
+    }
+
+    fn push_to(&self, text: &mut String, block: Block) {
+        match block {
+            Block::Full => {
+                text.push_str(&self.head);
+                text.push_str(&self.body);
+                text.push_str(DETAILS_END);
+            }
+            Block::WithoutBody => {
+                text.push_str(&self.head);
+                text.push_str(self.body_cut);
+                text.push_str(DETAILS_END);
+            }
+            Block::Omitted => {}
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -89,58 +144,114 @@ enum Block {
     Omitted,
 }
 
+/// Which parts are kept, with the running totals that give the assembled size without
+/// assembling.
 struct Cut {
     blocks: Vec<Block>,
     rows_kept: usize,
+    /// Bytes of the kept table rows.
+    rows_bytes: usize,
+    /// Bytes of the kept `<details>` blocks, each as far as it is cut.
+    blocks_bytes: usize,
+    /// Blocks whose request body was cut (and that had one to cut).
+    bodies_cut: usize,
+    /// Blocks left out whole.
+    omitted: usize,
+}
+
+impl Cut {
+    /// Everything kept.
+    fn new(sections: &Sections) -> Cut {
+        Cut {
+            blocks: vec![Block::Full; sections.blocks.len()],
+            rows_kept: sections.rows.len(),
+            rows_bytes: sections.rows.iter().map(String::len).sum(),
+            blocks_bytes: sections.blocks.iter().map(Details::full_len).sum(),
+            bodies_cut: 0,
+            omitted: 0,
+        }
+    }
+
+    /// Cuts block `i` to `block`, keeping the totals.
+    fn set(&mut self, sections: &Sections, i: usize, block: Block) {
+        let details = &sections.blocks[i];
+        let counted = |b: Block| b == Block::WithoutBody && details.has_body_to_cut();
+        let old = self.blocks[i];
+        self.blocks_bytes = self.blocks_bytes - details.len(old) + details.len(block);
+        self.bodies_cut = self.bodies_cut - usize::from(counted(old)) + usize::from(counted(block));
+        self.omitted = self.omitted - usize::from(old == Block::Omitted)
+            + usize::from(block == Block::Omitted);
+        self.blocks[i] = block;
+    }
+
+    fn rows_cut(&self, sections: &Sections) -> usize {
+        sections.rows.len() - self.rows_kept
+    }
+
+    /// The byte length of `sections.assemble(self)`, from the totals.
+    fn len(&self, sections: &Sections) -> usize {
+        let rows_cut = self.rows_cut(sections);
+        sections.header.len()
+            + TABLE_HEAD.len()
+            + self.rows_bytes
+            + rows_cut_line(rows_cut).len()
+            + 1
+            + self.blocks_bytes
+            + sections.note(self).len()
+    }
+}
+
+/// The table row that stands for the rows cut, if any.
+fn rows_cut_line(rows_cut: usize) -> String {
+    if rows_cut > 0 {
+        format!("| | _… and {rows_cut} more_ | | |\n")
+    } else {
+        String::new()
+    }
 }
 
 impl Sections {
     fn assemble(&self, cut: &Cut) -> String {
-        let mut text = self.header.clone();
-        text.push_str("| Platform | Address | Action | Fields changed |\n|---|---|---|---|\n");
+        let note = self.note(cut);
+        let rows_cut = rows_cut_line(cut.rows_cut(self));
+        let mut text = String::with_capacity(cut.len(self));
+        text.push_str(&self.header);
+        text.push_str(TABLE_HEAD);
         for row in &self.rows[..cut.rows_kept] {
             text.push_str(row);
         }
-        let rows_cut = self.rows.len() - cut.rows_kept;
-        if rows_cut > 0 {
-            let _ = writeln!(text, "| | _… and {rows_cut} more_ | | |");
-        }
+        text.push_str(&rows_cut);
         text.push('\n');
-        for (i, block) in cut.blocks.iter().enumerate() {
-            match block {
-                Block::Full => text.push_str(&self.full[i]),
-                Block::WithoutBody => text.push_str(&self.short[i]),
-                Block::Omitted => {}
-            }
+        for (details, &block) in self.blocks.iter().zip(&cut.blocks) {
+            details.push_to(&mut text, block);
         }
-        let count = |kind: Block| cut.blocks.iter().filter(|b| **b == kind).count();
+        text.push_str(&note);
+        text
+    }
+
+    /// The closing note of what was cut; empty when nothing was.
+    fn note(&self, cut: &Cut) -> String {
         let mut cuts = Vec::new();
-        // A block with no body to cut is as short as it gets; only count real cuts.
-        let bodies_cut = (0..cut.blocks.len())
-            .filter(|&i| {
-                cut.blocks[i] == Block::WithoutBody && self.short[i].len() < self.full[i].len()
-            })
-            .count();
-        if bodies_cut > 0 {
-            let resources = super::count(bodies_cut, "resource", "resources");
+        if cut.bodies_cut > 0 {
+            let resources = super::count(cut.bodies_cut, "resource", "resources");
             cuts.push(format!("request bodies of {resources}"));
         }
-        if count(Block::Omitted) > 0 {
-            let resources = super::count(count(Block::Omitted), "resource", "resources");
+        if cut.omitted > 0 {
+            let resources = super::count(cut.omitted, "resource", "resources");
             cuts.push(format!("details of {resources}"));
         }
+        let rows_cut = cut.rows_cut(self);
         if rows_cut > 0 {
             cuts.push(super::count(rows_cut, "table row", "table rows"));
         }
-        if !cuts.is_empty() {
-            let _ = writeln!(
-                text,
-                "> [!NOTE]\n> Shortened to fit {} bytes: left out {}. Run `mcpform plan` to see everything.",
-                self.max_bytes,
-                cuts.join(", ")
-            );
+        if cuts.is_empty() {
+            return String::new();
         }
-        text
+        format!(
+            "> [!NOTE]\n> Shortened to fit {} bytes: left out {}. Run `mcpform plan` to see everything.\n",
+            self.max_bytes,
+            cuts.join(", ")
+        )
     }
 }
 
@@ -179,16 +290,16 @@ fn table_row(change: &ResourceChange) -> String {
     )
 }
 
-fn details(change: &ResourceChange, secrets: &Secrets, with_body: bool) -> String {
-    let mut text = String::new();
+fn details(change: &ResourceChange, secrets: &Secrets) -> Details {
+    let mut head = String::new();
     let _ = writeln!(
-        text,
+        head,
         "<details><summary><code>{}</code>: {} ({})</summary>\n",
         html_escape(&change.address),
         change.action.as_str(),
         super::count(change.fields.len(), "field", "fields")
     );
-    text.push_str("| Field | Before | After |\n|---|---|---|\n");
+    head.push_str("| Field | Before | After |\n|---|---|---|\n");
     for field in &change.fields {
         let (before, after) = shown_values(field, secrets);
         let before = if field.write_only {
@@ -203,26 +314,27 @@ fn details(change: &ResourceChange, secrets: &Secrets, with_body: bool) -> Strin
             }
             _ => cell(after.as_ref()),
         };
-        let _ = writeln!(text, "| {} | {before} | {after} |", code(&field.path));
+        let _ = writeln!(head, "| {} | {before} | {after} |", code(&field.path));
     }
+    let mut body = String::new();
+    let mut body_cut = "";
     if let Some(request) = &change.request {
         let _ = writeln!(
-            text,
+            head,
             "\nRequest: `{} {}`",
             request.method.as_str(),
             request.path
         );
-        if with_body {
-            let body =
-                serde_json::to_string_pretty(&masked_body(request, secrets)).unwrap_or_default();
-            let fence = fence_for(&body);
-            let _ = writeln!(text, "\n{fence}json\n{body}\n{fence}");
-        } else {
-            text.push_str("\n_Request body left out to fit the size budget._\n");
-        }
+        let json = serde_json::to_string_pretty(&masked_body(request, secrets)).unwrap_or_default();
+        let fence = fence_for(&json);
+        let _ = writeln!(body, "\n{fence}json\n{json}\n{fence}");
+        body_cut = BODY_LEFT_OUT;
     }
-    text.push_str("\n</details>\n\n");
-    text
+    Details {
+        head,
+        body,
+        body_cut,
+    }
 }
 
 /// A table cell: the value as inline code, shortened, with pipes escaped so the table holds.
@@ -276,6 +388,92 @@ mod tests {
         assert_eq!(code("a|b"), "`a\\|b`");
         assert_eq!(code("x`y"), "``x`y``");
         assert_eq!(code("`x"), "`` `x ``");
+    }
+
+    fn change(i: usize, with_request: bool) -> ResourceChange {
+        let text = format!(
+            "value {i} {}",
+            "`".repeat(i % 4) + &"x".repeat(i * 37 % 150)
+        );
+        ResourceChange {
+            address: format!("pais/servers/s<{i}>"),
+            provider: "pais".into(),
+            platform: crate::config::model::Platform::Pais,
+            action: if i.is_multiple_of(3) {
+                Action::Create
+            } else {
+                Action::Update
+            },
+            remote_id: None,
+            fields: (0..i % 3)
+                .map(|f| crate::plan::FieldChange {
+                    path: format!("f|{f}"),
+                    before: None,
+                    after: Some(Value::String(text.clone())),
+                    sensitive: false,
+                    write_only: f == 1,
+                    note: None,
+                })
+                .collect(),
+            request: with_request.then(|| crate::plan::Request {
+                method: crate::plan::Method::Patch,
+                path: format!("/x/{i}"),
+                body: serde_json::json!({ "v": text }),
+                sensitive: Vec::new(),
+            }),
+            state_after: None,
+            live: None,
+        }
+    }
+
+    /// The running size is the assembled size in every state the cutting passes through, so
+    /// it decides exactly as assembling after each cut did.
+    #[test]
+    fn running_size_matches_the_assembled_text_at_every_cut() {
+        let changed: Vec<ResourceChange> = (0..30).map(|i| change(i, true)).collect();
+        let secrets = Secrets::default();
+        for max_bytes in [0, 999, 60_000] {
+            let sections = Sections {
+                header: "h\n".into(),
+                rows: changed.iter().map(table_row).collect(),
+                blocks: changed.iter().map(|c| details(c, &secrets)).collect(),
+                max_bytes,
+            };
+            let mut cut = Cut::new(&sections);
+            let check = |cut: &Cut| assert_eq!(cut.len(&sections), sections.assemble(cut).len());
+            check(&cut);
+            for block in [Block::WithoutBody, Block::Omitted] {
+                for i in (0..changed.len()).rev() {
+                    cut.set(&sections, i, block);
+                    check(&cut);
+                }
+            }
+            while cut.rows_kept > 0 {
+                cut.rows_kept -= 1;
+                cut.rows_bytes -= sections.rows[cut.rows_kept].len();
+                check(&cut);
+            }
+        }
+        // A block without a request has no body to cut and is not counted as cut.
+        let plain = details(&change(4, false), &secrets);
+        assert!(!plain.has_body_to_cut());
+    }
+
+    #[test]
+    fn cut_output_stays_within_any_budget_and_balanced() {
+        let plan = Plan {
+            changes: (0..60).map(|i| change(i, true)).collect(),
+        };
+        let secrets = Secrets::default();
+        let whole = markdown(&plan, &secrets, usize::MAX);
+        for max_bytes in (1_500..whole.len() + 10).step_by(997) {
+            let text = markdown(&plan, &secrets, max_bytes);
+            assert!(text.len() <= max_bytes, "{} > {max_bytes}", text.len());
+            assert_eq!(
+                text.matches("<details>").count(),
+                text.matches("</details>").count()
+            );
+        }
     }
 
     #[test]
