@@ -5,6 +5,7 @@
 
 mod compare;
 mod identity;
+mod typo;
 mod write_only;
 
 use std::collections::BTreeMap;
@@ -15,6 +16,7 @@ pub use compare::values_equal;
 use compare::{Sensitivity, compare, overlay_ignored};
 pub use identity::MatchError;
 use identity::{LiveIndex, match_live};
+use typo::UrlIndex;
 pub use write_only::WriteOnlyAction;
 
 use crate::config::model::Platform;
@@ -104,11 +106,21 @@ pub fn plan_resources(
             .filter_map(|(_, value)| value.as_ref())
     }));
     let index = LiveIndex::new(live);
+    let urls = UrlIndex::new(live);
     let mut changes = Vec::new();
     let mut errors = Vec::new();
     for resource in desired {
         match match_live(resource, &index) {
-            Ok(matched) => changes.push(plan_resource(builder, scope, resource, matched)),
+            Ok(matched) => {
+                let mut change = plan_resource(builder, scope, resource, matched);
+                if matched.is_none()
+                    && let Some((path, note)) = urls.hint(resource)
+                    && let Some(field) = change.fields.iter_mut().find(|f| f.path == path)
+                {
+                    field.note = Some(note);
+                }
+                changes.push(change);
+            }
             Err(e) => errors.push(e),
         }
     }

@@ -187,3 +187,66 @@ fn an_omitted_write_only_field_without_a_record_is_left_alone() {
     let changes = plan(&[resource], &[live("1", "a", json!({}))], &State::new()).unwrap();
     assert_eq!(changes[0].action, Action::NoOp);
 }
+
+#[test]
+fn a_create_whose_url_is_live_under_another_name_notes_that_server() {
+    let url = "https://mcp.example.com/github";
+    let state = State::new();
+    let live_objects = [
+        live("7", "githb", json!({"url": url})),
+        live("8", "other", json!({"url": "https://mcp.example.com/jira"})),
+    ];
+    let changes = plan(
+        &[desired("github", json!({"name": "github", "url": url}))],
+        &live_objects,
+        &state,
+    )
+    .unwrap();
+    assert_eq!(changes[0].action, Action::Create);
+    let note = |path: &str| {
+        changes[0]
+            .fields
+            .iter()
+            .find(|f| f.path == path)
+            .and_then(|f| f.note.clone())
+    };
+    assert_eq!(
+        note("url").as_deref(),
+        Some(
+            "a live server with the same url is named `githb` (id 7): if that is this server, \
+             fix the name or pin its `id`"
+        )
+    );
+    assert_eq!(note("name"), None);
+
+    // Idun keeps the url under `mcp_server`.
+    let idun = plan(
+        &[desired("x", json!({"mcp_server": {"url": url}}))],
+        &[live("9", "y", json!({"mcp_server": {"url": url}}))],
+        &state,
+    )
+    .unwrap();
+    assert!(
+        idun[0].fields[0]
+            .note
+            .as_deref()
+            .unwrap()
+            .contains("`y` (id 9)")
+    );
+
+    // No hint when the url is not live, or when the resource is matched (by name or id).
+    let unrelated = plan(
+        &[desired("github", json!({"url": "https://elsewhere"}))],
+        &live_objects,
+        &state,
+    )
+    .unwrap();
+    assert!(unrelated[0].fields.iter().all(|f| f.note.is_none()));
+    let matched = plan(
+        &[desired("githb", json!({"url": url, "x": 1}))],
+        &live_objects,
+        &state,
+    )
+    .unwrap();
+    assert!(matched[0].fields.iter().all(|f| f.note.is_none()));
+}

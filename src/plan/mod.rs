@@ -118,7 +118,8 @@ pub struct FieldChange {
     /// The platform never returns this field, so `before` is unknown rather than unset;
     /// the change comes from the state file's fingerprint.
     pub write_only: bool,
-    /// Why a write-only field is in the plan (it cannot be compared with the live value).
+    /// Why a write-only field is in the plan (it cannot be compared with the live value), or,
+    /// on the `url` of a create, the live server with the same url (a likely typo in `name`).
     pub note: Option<String>,
 }
 

@@ -316,6 +316,18 @@ fn details(change: &ResourceChange, secrets: &Secrets) -> Details {
         };
         let _ = writeln!(head, "| {} | {before} | {after} |", code(&field.path));
     }
+    // Notes of readable fields (the likely-typo hint on a create's `url`); a write-only
+    // field's note is already said by its "not readable" cell.
+    for field in change.fields.iter().filter(|f| !f.write_only) {
+        if let Some(note) = &field.note {
+            let _ = writeln!(
+                head,
+                "\n> **Note** ({}): {}",
+                code(&field.path),
+                html_escape(note)
+            );
+        }
+    }
     let mut body = String::new();
     let mut body_cut = "";
     if let Some(request) = &change.request {

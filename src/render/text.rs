@@ -171,7 +171,7 @@ fn render_field(
         }
         return Ok(());
     }
-    match (&before, &after) {
+    let written = match (&before, &after) {
         (None, Some(after)) => writeln!(
             out,
             "      {} {path} = {}",
@@ -200,7 +200,13 @@ fn render_field(
             )
         }
         (None, None) => Ok(()),
+    };
+    written?;
+    // A readable field's note: the likely-typo hint on the `url` of a create.
+    if let Some(note) = &field.note {
+        writeln!(out, "          # {note}")?;
     }
+    Ok(())
 }
 
 fn render_text_diff(
