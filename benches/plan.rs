@@ -20,6 +20,41 @@ use mcpform::state::State;
 use mcpform_emulator::{EmulatorAuth, EmulatorOptions};
 use serde_json::json;
 
+/// A PAIS emulator seeded with `live`, and the PAIS provider configured with `servers` against
+/// it (with the desired resources). Keep the emulator alive while the provider is used.
+async fn pais_against_emulator(
+    live: Vec<serde_json::Value>,
+    servers: Vec<serde_json::Value>,
+) -> (
+    mcpform_emulator::RunningEmulator,
+    Box<dyn mcpform::provider::Provider>,
+    Vec<mcpform::diff::DesiredResource>,
+) {
+    let running = mcpform_emulator::start(EmulatorOptions {
+        platform: mcpform_emulator::Platform::Pais,
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data: None,
+        seed: Some(json!({"servers": live})),
+        auth: EmulatorAuth::None,
+        rate_limit: None,
+    })
+    .await
+    .unwrap();
+    let config: ProviderConfig = serde_json::from_value(
+        json!({"platform": "pais", "name": "pais", "endpoint": running.url(), "servers": servers}),
+    )
+    .unwrap();
+    let provider = mcpform::provider::connect(
+        &config,
+        None,
+        &ClientSettings::default(),
+        &Secrets::default(),
+    )
+    .unwrap();
+    let desired = mcpform::provider::desired_resources(&config);
+    (running, provider, desired)
+}
+
 fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -47,23 +82,8 @@ fn main() {
             })
             .collect();
         runtime.block_on(async {
-            let running = mcpform_emulator::start(EmulatorOptions {
-                platform: mcpform_emulator::Platform::Pais,
-                listen: "127.0.0.1:0".parse().unwrap(),
-                data: None,
-                seed: Some(json!({"servers": live})),
-                auth: EmulatorAuth::None,
-                rate_limit: None,
-            })
-            .await
-            .unwrap();
-            let config: ProviderConfig =
-                serde_json::from_value(json!({"platform": "pais", "name": "pais", "endpoint": running.url(), "servers": servers}))
-                    .unwrap();
+            let (running, provider, desired) = pais_against_emulator(live, servers).await;
             let secrets = Secrets::default();
-            let settings = ClientSettings::default();
-            let provider = mcpform::provider::connect(&config, None, &settings, &secrets).unwrap();
-            let desired = mcpform::provider::desired_resources(&config);
 
             let started = Instant::now();
             let objects = provider.fetch_live(&desired).await.unwrap();
@@ -200,23 +220,8 @@ fn secret_headers(runtime: &tokio::runtime::Runtime, count: usize, distinct: boo
         })
         .collect();
     runtime.block_on(async {
-        let running = mcpform_emulator::start(EmulatorOptions {
-            platform: mcpform_emulator::Platform::Pais,
-            listen: "127.0.0.1:0".parse().unwrap(),
-            data: None,
-            seed: Some(json!({"servers": live})),
-            auth: EmulatorAuth::None,
-            rate_limit: None,
-        })
-        .await
-        .unwrap();
-        let config: ProviderConfig =
-            serde_json::from_value(json!({"platform": "pais", "name": "pais", "endpoint": running.url(), "servers": servers}))
-                .unwrap();
+        let (running, provider, desired) = pais_against_emulator(live, servers).await;
         let secrets = Secrets::default();
-        let settings = ClientSettings::default();
-        let provider = mcpform::provider::connect(&config, None, &settings, &secrets).unwrap();
-        let desired = mcpform::provider::desired_resources(&config);
         let objects = provider.fetch_live(&desired).await.unwrap();
 
         // Record every header as an apply would, then plan again with a fresh run's state.
