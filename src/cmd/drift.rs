@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use clap::Args;
 
-use super::output::emit;
+use super::output::{emit, run_title};
 use super::workspace::{RunOptions, Workspace, process_env};
 use super::{CommandError, ExitStatus, Settings};
 use crate::cli::{Format, OutputArgs, SelectionArgs};
@@ -66,12 +66,11 @@ pub async fn run(settings: &Settings, args: &DriftArgs) -> Result<ExitStatus, Co
         color: settings.color_stdout,
         show_requests: false,
     };
-    emit(&args.output, |format, out| match format {
+    let title = run_title(&args.output, &workspace, settings);
+    emit(&args.output, |format, max_bytes, out| match format {
         Format::Text => render::render_drift_text(&report, secrets, style, out),
         Format::Json => render::render_drift_json(&report, secrets, out),
-        Format::Markdown => {
-            render::render_drift_markdown(&report, secrets, args.output.max_bytes, out)
-        }
+        Format::Markdown => render::render_drift_markdown(&report, secrets, &title, max_bytes, out),
     })?;
     let drifted = report.drifted() > 0 || (args.fail_on_unmanaged && !report.unmanaged.is_empty());
     Ok(if drifted {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::output::emit;
+use super::output::{emit, run_title};
 use super::workspace::{RunOptions, Workspace, process_env};
 use super::{CommandError, ExitStatus, Settings};
 use crate::cli::{Format, OutputArgs, SelectionArgs};
@@ -55,10 +55,11 @@ pub async fn run(settings: &Settings, args: &PlanArgs) -> Result<ExitStatus, Com
         color: settings.color_stdout,
         show_requests: args.show_requests,
     };
-    emit(&args.output, |format, out| match format {
+    let title = run_title(&args.output, &workspace, settings);
+    emit(&args.output, |format, max_bytes, out| match format {
         Format::Text => render::render_text(&plan, secrets, style, out),
         Format::Json => render::render_json(&plan, secrets, out),
-        Format::Markdown => render::render_markdown(&plan, secrets, args.output.max_bytes, out),
+        Format::Markdown => render::render_markdown(&plan, secrets, &title, max_bytes, out),
     })?;
     if let Some(path) = &args.out {
         PlanFile::new(

@@ -13,7 +13,6 @@ use crate::mask::Secrets;
 use crate::plan::Action;
 
 /// The hidden first line a CI step searches for to update its previous drift comment.
-pub const DRIFT_MARKER: &str = "<!-- mcpform:drift -->";
 
 fn status(action: Action) -> &'static str {
     match action {
@@ -142,14 +141,20 @@ pub fn render_drift_json(
     writeln!(out)
 }
 
-/// The drift report as Markdown, within `max_bytes`.
+/// The drift report as Markdown headed by `title`, within `max_bytes`.
 pub fn render_drift_markdown(
     report: &DriftReport,
     secrets: &Secrets,
+    title: &str,
     max_bytes: usize,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let mut text = format!("{DRIFT_MARKER}\n");
+    let title = secrets.mask_text(title);
+    let mut text = format!(
+        "{}\n### mcpform drift · {}\n\n",
+        super::markdown::comment_marker("drift", &title),
+        super::markdown::html_escape(&title)
+    );
     let drifted: Vec<_> = report
         .plan
         .changes
@@ -158,7 +163,7 @@ pub fn render_drift_markdown(
         .collect();
     let _ = writeln!(
         text,
-        "### mcpform drift: {} of {} {}, {} unmanaged\n",
+        "**{} of {} {}, {} unmanaged**\n",
         drifted.len(),
         super::count(
             report.plan.changes.len(),
@@ -230,7 +235,8 @@ pub fn render_drift_markdown(
         }
         let _ = writeln!(
             cut,
-            "\n> [!NOTE]\n> Shortened to fit {max_bytes} bytes. Run `mcpform drift` to see everything."
+            "\n> [!NOTE]\n> Shortened to fit {max_bytes} bytes. The complete report is in the \
+             summary of the CI job that posted this (`--step-summary`)."
         );
         text = cut;
     }

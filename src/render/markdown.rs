@@ -1,6 +1,7 @@
-//! The Markdown plan for pull-request comments: a marker line (so CI can update its comment in
-//! place), a summary table, then one `<details>` per resource with its field changes and the
-//! exact request. GitHub rejects comments over 65,536 characters, so the output stays within
+//! The Markdown plan for pull-request comments: a marker line naming the run (so CI can update
+//! its own comment in place, one per run title), a summary table that shows short changes as
+//! `before → after`, then one `<details>` per resource with every field change and the exact
+//! request. GitHub rejects comments over 65,536 characters, so the output stays within
 //! a byte budget by dropping, in order, request bodies, then whole detail blocks, then table
 //! rows, always at section boundaries (never mid-fence), and says what it cut.
 
@@ -10,10 +11,28 @@ use serde_json::Value;
 
 use super::{masked_body, shown_values};
 use crate::mask::Secrets;
-use crate::plan::{Action, Plan, ResourceChange};
+use crate::plan::{Action, FieldChange, Plan, ResourceChange};
 
-/// The hidden first line a CI step searches for to find and update its previous comment.
-pub const COMMENT_MARKER: &str = "<!-- mcpform:plan -->";
+/// The hidden first line a CI step searches for to find and update its previous comment: one
+/// per kind of report and run title, so staging and production plans keep a comment each.
+pub fn comment_marker(kind: &str, title: &str) -> String {
+    // An HTML comment ends at the first `--`; the title must not end it early.
+    let title: String = title
+        .chars()
+        .map(|c| {
+            if c == '-' || c == '>' || c == '<' || c.is_control() {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
+    format!("<!-- mcpform:{kind}: {title} -->")
+}
+
+/// Values (as JSON) at most this long are shown `before → after` in the summary table.
+const MAX_TABLE_VALUE_CHARS: usize = 40;
 
 /// GitHub's comment limit is 65,536 characters; the default leaves room for a CI step's own text.
 pub const DEFAULT_MAX_BYTES: usize = 60_000;
@@ -21,29 +40,35 @@ pub const DEFAULT_MAX_BYTES: usize = 60_000;
 /// Longest value shown in a table cell before it is shortened.
 const MAX_CELL_CHARS: usize = 200;
 
-/// The plan as Markdown within `max_bytes`, for a pull-request comment; secrets masked.
+/// The plan as Markdown within `max_bytes`, for a pull-request comment headed by `title`;
+/// secrets masked.
 pub fn render_markdown(
     plan: &Plan,
     secrets: &Secrets,
+    title: &str,
     max_bytes: usize,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    out.write_all(markdown(plan, secrets, max_bytes).as_bytes())
+    out.write_all(markdown(plan, secrets, &secrets.mask_text(title), max_bytes).as_bytes())
 }
 
-fn markdown(plan: &Plan, secrets: &Secrets, max_bytes: usize) -> String {
+fn markdown(plan: &Plan, secrets: &Secrets, title: &str, max_bytes: usize) -> String {
     let changed: Vec<&ResourceChange> = ordered(plan);
+    let marker = comment_marker("plan", title);
     if changed.is_empty() {
         let configured = super::count(
             plan.changes.len(),
             "configured resource",
             "configured resources",
         );
-        return format!("{COMMENT_MARKER}\n**mcpform plan:** no changes ({configured} in sync).\n");
+        return format!(
+            "{marker}\n**mcpform plan · {}:** no changes ({configured} in sync).\n",
+            html_escape(title)
+        );
     }
     let sections = Sections {
-        header: header(plan),
-        rows: changed.iter().map(|c| table_row(c)).collect(),
+        header: header(plan, &marker, title),
+        rows: changed.iter().map(|c| table_row(c, secrets)).collect(),
         blocks: changed.iter().map(|c| details(c, secrets)).collect(),
         max_bytes,
     };
@@ -72,7 +97,7 @@ fn markdown(plan: &Plan, secrets: &Secrets, max_bytes: usize) -> String {
 }
 
 /// The table's column heads, before the first row.
-const TABLE_HEAD: &str = "| Platform | Address | Action | Fields changed |\n|---|---|---|---|\n";
+const TABLE_HEAD: &str = "| Platform | Address | Action | Changes |\n|---|---|---|---|\n";
 
 /// What closes every `<details>` block.
 const DETAILS_END: &str = "\n</details>\n\n";
@@ -247,8 +272,12 @@ impl Sections {
         if cuts.is_empty() {
             return String::new();
         }
+        // The reviewer may have no credentials to re-run the plan: point at what the CI job
+        // already keeps.
         format!(
-            "> [!NOTE]\n> Shortened to fit {} bytes: left out {}. Run `mcpform plan` to see everything.\n",
+            "> [!NOTE]\n> Shortened to fit {} bytes: left out {}. The complete plan is in the \
+             summary of the CI job that posted this (`--step-summary`), and in the plan file it \
+             saved (`--out`).\n",
             self.max_bytes,
             cuts.join(", ")
         )
@@ -271,23 +300,58 @@ fn ordered(plan: &Plan) -> Vec<&ResourceChange> {
     changed
 }
 
-fn header(plan: &Plan) -> String {
+fn header(plan: &Plan, marker: &str, title: &str) -> String {
     let s = plan.summary();
     format!(
-        "{COMMENT_MARKER}\n### mcpform plan: {} to create, {} to update, {} to delete, {} unchanged\n\n",
-        s.create, s.update, s.delete, s.no_op
+        "{marker}\n### mcpform plan · {}\n\n**{} to create, {} to update, {} to delete, {} unchanged**\n\n",
+        html_escape(title),
+        s.create,
+        s.update,
+        s.delete,
+        s.no_op
     )
 }
 
-fn table_row(change: &ResourceChange) -> String {
-    let fields: Vec<String> = change.fields.iter().map(|f| code(&f.path)).collect();
+fn table_row(change: &ResourceChange, secrets: &Secrets) -> String {
+    let fields: Vec<String> = change
+        .fields
+        .iter()
+        .map(|f| table_change(f, change.action, secrets))
+        .collect();
     format!(
         "| {} | {} | {} | {} |\n",
         change.platform,
         code(&change.address),
         change.action.as_str(),
-        fields.join(", ")
+        fields.join("<br>")
     )
+}
+
+/// One field in the summary table: `path: before → after` when both values are short scalars
+/// (a create shows the value it sets), else the path alone, its values in the details below.
+fn table_change(field: &FieldChange, action: Action, secrets: &Secrets) -> String {
+    if field.write_only {
+        return format!("{} _(write-only)_", code(&field.path));
+    }
+    let (before, after) = shown_values(field, secrets);
+    if field.sensitive {
+        return format!("{} _(sensitive, changed)_", code(&field.path));
+    }
+    let short = |value: &Option<Value>| match value {
+        None => Some("unset".to_owned()),
+        Some(Value::Array(_) | Value::Object(_)) => None,
+        // A multi-line text reads better in the details' table than escaped in one cell.
+        Some(Value::String(text)) if text.contains('\n') => None,
+        Some(scalar) => {
+            let text = scalar.to_string();
+            (text.chars().count() <= MAX_TABLE_VALUE_CHARS).then_some(text)
+        }
+    };
+    match (short(&before), short(&after), action) {
+        (_, Some(after), Action::Create) => code(&format!("{}: {after}", field.path)),
+        (Some(before), Some(after), _) => code(&format!("{}: {before} → {after}", field.path)),
+        _ => code(&field.path),
+    }
 }
 
 fn details(change: &ResourceChange, secrets: &Secrets) -> Details {
@@ -385,7 +449,7 @@ fn fence_for(body: &str) -> String {
     "`".repeat(longest_run.max(2) + 1)
 }
 
-fn html_escape(text: &str) -> String {
+pub(super) fn html_escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -394,6 +458,14 @@ fn html_escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_title_cannot_end_the_marker_early() {
+        assert_eq!(
+            comment_marker("plan", "prod --> <b>x</b>\n--"),
+            "<!-- mcpform:plan: prod b x /b -->"
+        );
+    }
 
     #[test]
     fn inline_code_escapes_pipes_and_backticks() {
@@ -447,7 +519,7 @@ mod tests {
         for max_bytes in [0, 999, 60_000] {
             let sections = Sections {
                 header: "h\n".into(),
-                rows: changed.iter().map(table_row).collect(),
+                rows: changed.iter().map(|c| table_row(c, &secrets)).collect(),
                 blocks: changed.iter().map(|c| details(c, &secrets)).collect(),
                 max_bytes,
             };
@@ -477,9 +549,9 @@ mod tests {
             changes: (0..60).map(|i| change(i, true)).collect(),
         };
         let secrets = Secrets::default();
-        let whole = markdown(&plan, &secrets, usize::MAX);
+        let whole = markdown(&plan, &secrets, "t", usize::MAX);
         for max_bytes in (1_500..whole.len() + 10).step_by(997) {
-            let text = markdown(&plan, &secrets, max_bytes);
+            let text = markdown(&plan, &secrets, "t", max_bytes);
             assert!(text.len() <= max_bytes, "{} > {max_bytes}", text.len());
             assert_eq!(
                 text.matches("<details>").count(),

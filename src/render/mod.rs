@@ -10,7 +10,7 @@ use serde_json::Value;
 
 pub use drift::{render_drift_json, render_drift_markdown, render_drift_text};
 pub use json::render_json;
-pub use markdown::{COMMENT_MARKER, DEFAULT_MAX_BYTES, render_markdown};
+pub use markdown::{DEFAULT_MAX_BYTES, comment_marker, render_markdown};
 pub use text::{TextStyle, render_text};
 
 use crate::mask::{SENSITIVE, Secrets};

@@ -159,7 +159,7 @@ fn json_output(plan: &Plan, secrets: &Secrets) -> Value {
 
 fn markdown(plan: &Plan, secrets: &Secrets, max_bytes: usize) -> String {
     let mut out = Vec::new();
-    render_markdown(plan, secrets, max_bytes, &mut out).unwrap();
+    render_markdown(plan, secrets, "staging (pais.example)", max_bytes, &mut out).unwrap();
     String::from_utf8(out).unwrap()
 }
 
@@ -240,7 +240,7 @@ fn an_over_budget_plan_is_cut_at_section_boundaries_and_says_so() {
     let plan = many(400);
     let output = markdown(&plan, &secrets, DEFAULT_MAX_BYTES);
     assert!(output.len() <= DEFAULT_MAX_BYTES, "{} bytes", output.len());
-    assert!(output.starts_with(COMMENT_MARKER));
+    assert!(output.starts_with("<!-- mcpform:plan: staging (pais.example) -->\n"));
     assert!(output.contains("Shortened to fit 60000 bytes"));
     assert_balanced(&output);
 

@@ -72,8 +72,10 @@ fn drift_is_detected_reported_and_cleared_by_apply() {
     let markdown = work.run(&["drift", "--format", "markdown"]);
     snapshot!(markdown, @r#"
     ----- stdout -----
-    <!-- mcpform:drift -->
-    ### mcpform drift: 1 of 1 configured resource differs, 1 unmanaged
+    <!-- mcpform:drift: pais (127.0.0.1:[PORT]) -->
+    ### mcpform drift · pais (127.0.0.1:[PORT])
+
+    **1 of 1 configured resource differs, 1 unmanaged**
 
     | Address | Status | Fields (live → config) |
     |---|---|---|
