@@ -12,8 +12,6 @@ use crate::drift::DriftReport;
 use crate::mask::Secrets;
 use crate::plan::Action;
 
-/// The hidden first line a CI step searches for to update its previous drift comment.
-
 fn status(action: Action) -> &'static str {
     match action {
         Action::NoOp => "in-sync",
