@@ -171,10 +171,11 @@ fn render_costs() {
     for count in [1_000usize, 5_000, 10_000] {
         let plan = plan_of(count);
         let (uncut, uncut_bytes) = best_of(3, |out| {
-            render::render_markdown(&plan, &secrets, usize::MAX, out).unwrap()
+            render::render_markdown(&plan, &secrets, "bench", usize::MAX, out).unwrap()
         });
         let (cut, cut_bytes) = best_of(3, |out| {
-            render::render_markdown(&plan, &secrets, render::DEFAULT_MAX_BYTES, out).unwrap()
+            render::render_markdown(&plan, &secrets, "bench", render::DEFAULT_MAX_BYTES, out)
+                .unwrap()
         });
         let (json, json_bytes) =
             best_of(3, |out| render::render_json(&plan, &secrets, out).unwrap());
