@@ -9,7 +9,7 @@ use super::output::{emit, run_title};
 use super::workspace::{RunOptions, Workspace, process_env};
 use super::{CommandError, ExitStatus, Settings};
 use crate::cli::{Format, OutputArgs, SelectionArgs};
-use crate::drift::{DriftReport, ProviderLive};
+use crate::drift::{DriftReport, ProviderLive, Unchecked};
 use crate::render::{self, TextStyle};
 
 /// `mcpform drift`'s arguments.
@@ -60,7 +60,24 @@ pub async fn run(settings: &Settings, args: &DriftArgs) -> Result<ExitStatus, Co
             )
         })
         .collect();
-    let report = DriftReport::new(plan, &listings);
+    let write_only = workspace
+        .accounts
+        .iter()
+        .flat_map(|(provider, account)| {
+            account.desired.iter().flat_map(move |desired| {
+                desired
+                    .write_only
+                    .iter()
+                    .filter(|(_, value)| value.is_some())
+                    .map(move |(field, _)| Unchecked {
+                        provider: provider.clone(),
+                        address: desired.address.clone(),
+                        field: field.clone(),
+                    })
+            })
+        })
+        .collect();
+    let report = DriftReport::new(plan, &listings, write_only);
     let secrets = &workspace.config.secrets;
     let style = TextStyle {
         color: settings.color_stdout,

@@ -20,6 +20,33 @@ fn status(action: Action) -> &'static str {
     }
 }
 
+/// What drift could not see, when anything: "Not checked: 2 write-only fields …".
+fn unchecked_line(report: &DriftReport) -> Option<String> {
+    if report.unchecked.is_empty() {
+        return None;
+    }
+    let per_provider: Vec<String> = report
+        .unchecked_by_provider()
+        .into_iter()
+        .map(|(provider, n)| format!("{provider}: {n}"))
+        .collect();
+    Some(format!(
+        "Not checked: {} the platforms never return ({}); a change made to {} outside mcpform \
+         does not show here.",
+        super::count(
+            report.unchecked.len(),
+            "write-only field",
+            "write-only fields"
+        ),
+        per_provider.join(", "),
+        if report.unchecked.len() == 1 {
+            "it"
+        } else {
+            "them"
+        }
+    ))
+}
+
 fn coverage_line(report: &DriftReport) -> String {
     let mut line = match report.coverage_percent() {
         Some(percent) => {
@@ -87,6 +114,9 @@ pub fn render_drift_text(
             writeln!(out, "  {}", object.address)?;
         }
     }
+    if let Some(line) = unchecked_line(report) {
+        writeln!(out, "\n{line}")?;
+    }
     writeln!(out, "\n{}", coverage_line(report))
 }
 
@@ -128,11 +158,17 @@ pub fn render_drift_json(
         .iter()
         .map(|c| json!({"provider": c.provider, "platform": c.platform.as_str(), "managed": c.managed, "total": c.total}))
         .collect();
+    let unchecked: Vec<Value> = report
+        .unchecked
+        .iter()
+        .map(|u| json!({"provider": u.provider, "address": u.address, "field": u.field}))
+        .collect();
     let document = json!({
         "format_version": "1",
         "drifted": report.drifted(),
         "resources": resources,
         "unmanaged": unmanaged,
+        "unchecked": {"count": unchecked.len(), "providers": report.unchecked_by_provider(), "fields": unchecked},
         "coverage": {"percent": report.coverage_percent(), "providers": providers},
     });
     serde_json::to_writer_pretty(&mut *out, &document)?;
@@ -216,6 +252,9 @@ pub fn render_drift_markdown(
             );
         }
         text.push_str("\n</details>\n\n");
+    }
+    if let Some(line) = unchecked_line(report) {
+        let _ = writeln!(text, "{line}\n");
     }
     let _ = writeln!(text, "{}", coverage_line(report));
     if text.len() > max_bytes {
