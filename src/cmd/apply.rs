@@ -32,6 +32,10 @@ pub struct ApplyArgs {
     /// Wait up to this long for another run's lock on the state (`30s`, `5m`); `0s` fails at once
     #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = humantime::parse_duration)]
     lock_timeout: std::time::Duration,
+    /// Send credentials to an endpoint other than the one the last apply recorded in the state
+    /// (a deliberate move; apply records the new one)
+    #[arg(long)]
+    allow_endpoint_change: bool,
 }
 
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -77,6 +81,7 @@ pub async fn run(settings: &Settings, args: &ApplyArgs) -> Result<ExitStatus, Co
         check_selection: saved.is_none(),
         env: &process_env,
         lock: Some(("apply", args.lock_timeout)),
+        allow_endpoint_change: args.allow_endpoint_change,
     };
     // The lock is held from before the state is read (and the live state planned) until the
     // state is written back: a second apply waits or fails, and never plans from stale state.
@@ -121,8 +126,10 @@ async fn plan_and_apply(
             })?;
     }
     if !plan.has_changes() {
-        // Records of an older state format that matched are rewritten in the new one.
-        if workspace.state.has_upgrades() {
+        // Records of an older state format that matched are rewritten in the new one; the
+        // endpoints the credentials went to are recorded (a first apply, an allowed move).
+        let origins_changed = workspace.record_origins();
+        if workspace.state.has_upgrades() || origins_changed {
             workspace.save_state().await?;
         }
         return Ok(ExitStatus::Success);
@@ -157,10 +164,12 @@ async fn plan_and_apply(
     }
 
     apply::record_applied(&mut workspace.state, &results);
+    let origins_changed = workspace.record_origins();
     if results
         .iter()
         .any(|r| r.outcome.is_ok() && r.change.state_after.is_some())
         || workspace.state.has_upgrades()
+        || origins_changed
     {
         workspace.save_state().await?;
     }

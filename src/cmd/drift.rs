@@ -22,6 +22,10 @@ pub struct DriftArgs {
     fail_on_unmanaged: bool,
     #[command(flatten)]
     select: SelectionArgs,
+    /// Send credentials to an endpoint other than the one the last apply recorded in the state
+    /// (a deliberate move; apply records the new one)
+    #[arg(long)]
+    allow_endpoint_change: bool,
 }
 
 /// Prints the drift report; `Changes` when a configured resource differs (or, with
@@ -36,6 +40,7 @@ pub async fn run(settings: &Settings, args: &DriftArgs) -> Result<ExitStatus, Co
             check_selection: true,
             env: &process_env,
             lock: None,
+            allow_endpoint_change: args.allow_endpoint_change,
         },
     )
     .await?;

@@ -31,6 +31,10 @@ pub struct PlanArgs {
     /// Accepted as for `apply`; plan reads the state without locking it, so it never waits
     #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = humantime::parse_duration)]
     lock_timeout: std::time::Duration,
+    /// Send credentials to an endpoint other than the one the last apply recorded in the state
+    /// (a deliberate move; apply records the new one)
+    #[arg(long)]
+    allow_endpoint_change: bool,
 }
 
 /// Prints the plan; with `--detailed-exitcode`, `Changes` when applying would send anything.
@@ -44,6 +48,7 @@ pub async fn run(settings: &Settings, args: &PlanArgs) -> Result<ExitStatus, Com
             check_selection: true,
             env: &process_env,
             lock: None,
+            allow_endpoint_change: args.allow_endpoint_change,
         },
     )
     .await?;

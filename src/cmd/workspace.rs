@@ -14,7 +14,7 @@ use crate::diff::DesiredResource;
 use crate::plan::{Account, Accounts, Planner};
 use crate::provider;
 use crate::selection::Selection;
-use crate::state::{HeldLock, LockInfo, State, StateBackend, Version, open_backend};
+use crate::state::{EndpointCheck, HeldLock, LockInfo, State, StateBackend, Version, open_backend};
 
 /// One run's config, providers and state.
 pub struct Workspace {
@@ -30,6 +30,39 @@ pub struct Workspace {
     pub backend: Box<dyn StateBackend>,
     /// The state's lock, when the run took it (apply): held until `release` or the end.
     lock: Option<Box<dyn HeldLock>>,
+    /// Each provider's endpoint origin in this run, checked against the state.
+    origins: Vec<ProviderOrigin>,
+}
+
+/// Where one provider of the run sends its requests.
+struct ProviderOrigin {
+    provider: String,
+    /// `https://host:port`.
+    origin: String,
+    /// Whether its requests carry credentials (an `auth:` block).
+    credentials: bool,
+    /// Whether the origin came from a variable (then it is kept as a fingerprint).
+    secret: bool,
+}
+
+/// A provider's credentials would go to another origin than the last apply sent them to.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error(
+    "provider `{provider}`: the config sends its credentials to {new}, but the last apply sent \
+     them to {old}; nothing was sent"
+)]
+#[diagnostic(
+    code(mcpform::state::endpoint_moved),
+    help(
+        "a changed `endpoint:` (or `--endpoint-override`) would hand the platform's credentials \
+         to another host. If the move is intended, run with `--allow-endpoint-change`; apply then \
+         records the new endpoint. Otherwise restore the endpoint."
+    )
+)]
+struct EndpointMoved {
+    provider: String,
+    new: String,
+    old: String,
 }
 
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -121,6 +154,9 @@ pub struct RunOptions<'a> {
     /// Lock the state for this operation (`apply`) before reading it, waiting up to this long
     /// for another run's lock; `None` reads without locking (plan, drift).
     pub lock: Option<(&'a str, Duration)>,
+    /// `--allow-endpoint-change`: send credentials to an endpoint origin other than the one the
+    /// state recorded at the last apply.
+    pub allow_endpoint_change: bool,
 }
 
 impl Workspace {
@@ -164,6 +200,10 @@ impl Workspace {
         };
         let mut loaded = backend.load().await?;
         loaded.state.use_key(settings.fingerprint_key.as_ref());
+        let origins = provider_origins(&config, settings);
+        if !options.allow_endpoint_change {
+            check_origins(&loaded.state, &origins, &config)?;
+        }
         Ok(Workspace {
             config,
             accounts,
@@ -171,7 +211,18 @@ impl Workspace {
             state_version: loaded.version,
             backend,
             lock,
+            origins,
         })
+    }
+
+    /// Records each provider's endpoint origin in the state (apply, once it has sent what it
+    /// planned); returns whether that changed the state.
+    pub fn record_origins(&mut self) -> bool {
+        let mut changed = false;
+        for o in &self.origins {
+            changed |= self.state.record_endpoint(&o.provider, &o.origin, o.secret);
+        }
+        changed
     }
 
     /// Ends what the providers opened on their platforms (Idun's login sessions), all at
@@ -208,6 +259,52 @@ impl Workspace {
             secrets: &self.config.secrets,
         }
     }
+}
+
+/// Each provider's endpoint origin, as this run would send requests.
+fn provider_origins(config: &LoadedConfig, settings: &Settings) -> Vec<ProviderOrigin> {
+    config
+        .providers
+        .iter()
+        .filter_map(|block| {
+            let endpoint = settings
+                .endpoint_override(block.name())
+                .or(block.endpoint())?;
+            let origin = url::Url::parse(endpoint)
+                .ok()?
+                .origin()
+                .ascii_serialization();
+            Some(ProviderOrigin {
+                provider: block.name().to_owned(),
+                secret: config.secrets.mask_text(&origin) != origin,
+                credentials: block.has_auth(),
+                origin,
+            })
+        })
+        .collect()
+}
+
+/// Refuses a run that would send a provider's credentials to another origin than the last
+/// apply did, before any request.
+fn check_origins(
+    state: &State,
+    origins: &[ProviderOrigin],
+    config: &LoadedConfig,
+) -> Result<(), CommandError> {
+    for o in origins.iter().filter(|o| o.credentials) {
+        if let EndpointCheck::Moved(recorded) = state.check_endpoint(&o.provider, &o.origin) {
+            let old = recorded.unwrap_or_else(|| {
+                "another origin (kept as a fingerprint: that endpoint came from a variable)"
+                    .to_owned()
+            });
+            return Err(CommandError::user(EndpointMoved {
+                provider: o.provider.clone(),
+                new: config.secrets.mask_text(&o.origin),
+                old,
+            }));
+        }
+    }
+    Ok(())
 }
 
 /// The resources of one config block that the selection covers.

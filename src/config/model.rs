@@ -492,6 +492,16 @@ impl ProviderConfig {
         }
     }
 
+    /// Whether the provider's requests carry credentials (it has an `auth:` block).
+    pub fn has_auth(&self) -> bool {
+        match self {
+            ProviderConfig::Pais(p) => p.auth.is_some(),
+            ProviderConfig::Idun(p) => p.auth.is_some(),
+            ProviderConfig::Hasmcp(p) => p.auth.is_some(),
+            ProviderConfig::Klavis(p) => p.auth.is_some(),
+        }
+    }
+
     /// The configured endpoint, or the platform's default.
     pub fn endpoint(&self) -> Option<&str> {
         let configured = match self {

@@ -36,11 +36,13 @@ use sha2::{Digest, Sha256};
 use crate::fingerprint::{FingerprintKey, Fingerprinter, KdfParams, Scheme, canonical_json, hex};
 
 mod backend;
+mod endpoints;
 mod local;
 mod lock;
 mod postgres;
 
 pub use backend::{BackendError, HeldLock, Loaded, Location, StateBackend, Version, open_backend};
+pub use endpoints::EndpointCheck;
 pub use lock::LockInfo;
 
 /// Default file name, beside the first config file.
@@ -64,6 +66,10 @@ struct StateFile {
     fingerprint: Option<Scheme>,
     /// Address → write-only field path → fingerprint.
     resources: BTreeMap<String, BTreeMap<String, String>>,
+    /// Provider → the endpoint origin its credentials went to at the last apply (in the clear,
+    /// or a fingerprint when it came from a variable). See `endpoints.rs`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    endpoints: BTreeMap<String, String>,
 }
 
 /// The state: fingerprints of the write-only values mcpform last applied.
@@ -81,6 +87,8 @@ pub struct State {
     unverifiable: Option<String>,
     /// Address → write-only field path → fingerprint.
     resources: BTreeMap<String, BTreeMap<String, String>>,
+    /// Provider → endpoint origin (or its fingerprint) of the last apply.
+    endpoints: BTreeMap<String, String>,
     /// Legacy records found to match during this run, with their new form: (address, field) →
     /// (legacy record, new record). Applied by [`State::save`].
     upgrades: Mutex<BTreeMap<(String, String), (String, String)>>,
@@ -88,7 +96,9 @@ pub struct State {
 
 impl PartialEq for State {
     fn eq(&self, other: &State) -> bool {
-        self.scheme == other.scheme && self.resources == other.resources
+        self.scheme == other.scheme
+            && self.resources == other.resources
+            && self.endpoints == other.endpoints
     }
 }
 
@@ -158,6 +168,7 @@ impl State {
             scheme,
             unverifiable: None,
             resources: BTreeMap::new(),
+            endpoints: BTreeMap::new(),
             upgrades: Mutex::new(BTreeMap::new()),
         })
     }
@@ -229,6 +240,7 @@ impl State {
         };
         let mut state = State::with_scheme(scheme)?;
         state.resources = file.resources;
+        state.endpoints = file.endpoints;
         Ok(state)
     }
 
@@ -248,6 +260,7 @@ impl State {
             salt: None,
             fingerprint: Some(self.scheme.clone()),
             resources,
+            endpoints: self.endpoints.clone(),
         };
         let mut text = serde_json::to_string_pretty(&file).expect("state serializes");
         text.push('\n');

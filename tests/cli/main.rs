@@ -11,6 +11,7 @@ mod completion;
 mod confirm;
 mod demo;
 mod drift;
+mod endpoint_pinning;
 mod fault_matrix;
 mod fingerprints;
 mod formats;
