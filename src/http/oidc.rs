@@ -506,7 +506,85 @@ fn truncate(text: &str, max: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    use mcpform_emulator::{
+        EmulatorAuth, EmulatorOptions, IdentityProvider, OIDC_TOKEN_PATH, Platform,
+    };
+
+    use std::sync::Arc;
+
     use super::*;
+    use crate::http::{HttpClient, PlatformError};
+
+    fn no_format(_: u16, body: &str) -> PlatformError {
+        PlatformError {
+            message: body.to_owned(),
+            rolled_back: false,
+            fatal: None,
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn requests_starting_together_share_one_token_request() {
+        let idp = IdentityProvider::new(
+            "cli",
+            None,
+            Some(("user".into(), "pass-word".into())),
+            Duration::from_secs(300),
+        );
+        let emulator = mcpform_emulator::start(EmulatorOptions {
+            platform: Platform::Pais,
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data: None,
+            seed: None,
+            auth: EmulatorAuth::Oidc(idp),
+            rate_limit: None,
+        })
+        .await
+        .unwrap();
+        // A slow identity provider: every request below asks for a token while it answers.
+        emulator.set_latency(Duration::from_millis(200));
+        let config: OidcAuth = serde_json::from_value(serde_json::json!({
+            "token_url": format!("{}{OIDC_TOKEN_PATH}", emulator.url()),
+            "client_id": "cli", "username": "user", "password": "pass-word"
+        }))
+        .unwrap();
+        let settings = ClientSettings::default();
+        let secrets = Secrets::default();
+        let tokens = TokenSource::new("pais", &config, None, &settings, &secrets).unwrap();
+        let http = Arc::new(
+            HttpClient::new(
+                &emulator.url(),
+                None,
+                None,
+                None,
+                no_format,
+                &settings,
+                &secrets,
+            )
+            .unwrap()
+            .with_tokens(Arc::new(tokens)),
+        );
+        let reads: Vec<_> = (0..16)
+            .map(|_| {
+                let http = Arc::clone(&http);
+                tokio::spawn(async move {
+                    http.get("/api/v1/control/mcp-servers", &[])
+                        .await
+                        .map(|_| ())
+                })
+            })
+            .collect();
+        for read in reads {
+            read.await.unwrap().unwrap();
+        }
+        let requests = emulator.requests();
+        let token_requests = requests
+            .iter()
+            .filter(|r| r.path == OIDC_TOKEN_PATH)
+            .count();
+        assert_eq!(token_requests, 1, "{requests:#?}");
+        assert_eq!(requests.len(), 17);
+    }
 
     #[test]
     fn tokens_are_renewed_a_quarter_of_their_life_early_at_most_30_seconds() {

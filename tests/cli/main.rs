@@ -18,6 +18,7 @@ mod hostile_config;
 mod hostile_responses;
 mod idun_real;
 mod idun_session;
+mod oidc;
 mod openapi;
 mod output_details;
 mod plan;

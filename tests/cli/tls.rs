@@ -232,3 +232,29 @@ fn ca_file_and_insecure_skip_verify_together_are_a_config_error() {
     [exit status: 1]
     "#);
 }
+
+#[test]
+fn ssl_cert_file_replaces_the_system_roots() {
+    let ca = TestCa::new();
+    let pais = https_pais(&ca);
+    let mut work = Workdir::new(&config(&[pais_provider(&pais.url(), SERVERS)]));
+    std::fs::write(work.path().join("bundle.pem"), &ca.ca_pem).unwrap();
+    let bundle = work.path().join("bundle.pem");
+    work.set_env("SSL_CERT_FILE", bundle.to_str().unwrap());
+    work.run(&["plan"]).expect_code(0);
+    assert_eq!(pais.requests().len(), 1, "the listing went through");
+}
+
+#[test]
+fn the_proxy_variables_are_honoured() {
+    let pais = Emulator::start(Platform::Pais, json!({"servers": []}));
+    let mut work = Workdir::new(&config(&[pais_provider(&pais.url(), SERVERS)]));
+    // A proxy nothing listens on: every request through it fails.
+    work.set_env("HTTP_PROXY", "http://127.0.0.1:9");
+    let run = work.run(&["plan", "--retries", "0"]);
+    run.expect_code(1);
+    assert!(pais.requests().is_empty(), "{}", run.stderr);
+    work.set_env("NO_PROXY", "127.0.0.1");
+    work.run(&["plan"]).expect_code(0);
+    assert_eq!(pais.requests().len(), 1);
+}
