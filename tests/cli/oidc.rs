@@ -468,3 +468,114 @@ fn the_same_apply_passes_against_a_third_party_identity_provider() {
     );
     assert_one_token_per_expiry(grants.len(), elapsed);
 }
+
+#[test]
+fn the_emulate_command_serves_pais_over_https_behind_its_identity_provider() {
+    let ca = TestCa::new();
+    let (_, servers) = fifty_changes(1);
+    let mut work = workdir("version: 1\n");
+    std::fs::write(work.path().join("ca.pem"), &ca.ca_pem).unwrap();
+    std::fs::write(work.path().join("server.pem"), &ca.identity.cert_chain_pem).unwrap();
+    std::fs::write(work.path().join("server.key"), &ca.identity.key_pem).unwrap();
+    work.set_env("MCPFORM_EMULATOR_OIDC_PASSWORD", PASSWORD);
+    let mut emulator = work
+        .command(&[
+            "emulate",
+            "--platform",
+            "pais",
+            "--listen",
+            "127.0.0.1:0",
+            "--tls-cert",
+            "server.pem",
+            "--tls-key",
+            "server.key",
+            "--oidc-client-id",
+            CLIENT_ID,
+            "--oidc-username",
+            USERNAME,
+            "--oidc-token-lifetime",
+            "2s",
+        ])
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(emulator.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let url = first.trim().to_owned();
+
+    let block = pais_oidc(
+        &url,
+        &format!(
+            "issuer: \"{url}/oidc\", client_id: {CLIENT_ID}, username: {USERNAME}, password: \"${{OIDC_PASSWORD}}\""
+        ),
+        &servers,
+    )
+    .replacen("    auth:", "    tls: { ca_file: ca.pem }\n    auth:", 1);
+    work.write_config(&config(&[block]));
+    let applied = work.run(&["apply", "--auto-approve"]);
+    let _ = emulator.kill();
+    let _ = emulator.wait();
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+    applied.expect_code(0);
+    assert!(
+        applied
+            .stdout
+            .contains("Apply complete: 1 applied, 0 failed.")
+    );
+}
+
+#[test]
+fn an_oidc_block_is_checked_offline() {
+    let work = workdir(&format!(
+        "version: 1\nproviders:\n{}\n{}",
+        pais_oidc(
+            "https://pais.example",
+            "client_id: cli, username: admin",
+            "      []\n"
+        ),
+        "  - name: other\n    platform: pais\n    endpoint: https://pais2.example\n    auth:\n      bearer: \"${OIDC_SECRET}\"\n      oidc: { token_url: \"https://idp.example/token\", client_id: cli }\n"
+    ));
+    snapshot!(work.run(&["validate"]), @r#"
+    ----- stderr -----
+      × the config has 3 problems
+
+    Error: mcpform::config::missing_field
+
+      × provider `pais`: `auth.oidc` needs `token_url` or `issuer`
+       ╭─[mcpform.yaml:7:13]
+     6 │     auth:
+     7 │       oidc: { client_id: ***, username: ***** }
+       ·             ─────────────────┬─────────────────
+       ·                              ╰── neither `token_url` nor `issuer`
+     8 │     servers:
+       ╰────
+      help: add `token_url` or `issuer`
+
+    Error: mcpform::config::missing_field
+
+      × provider `pais`: `auth.oidc.username` without `password`
+       ╭─[mcpform.yaml:7:31]
+     6 │     auth:
+     7 │       oidc: { client_id: ***, username: ***** }
+       ·                               ────┬───
+       ·                                   ╰── no `password` beside it
+     8 │     servers:
+       ╰────
+      help: the password grant needs both `username` and `password`; remove `username` to use the
+            `client_credentials` grant
+
+    Error: mcpform::config::invalid
+
+      × provider `other`: `bearer` and `oidc` both given; `auth` takes one
+        ╭─[mcpform.yaml:16:7]
+     15 │       bearer: "${OIDC_SECRET}"
+     16 │       oidc: { token_url: "*************************", client_id: *** }
+        ·       ──┬─
+        ·         ╰── the second one
+        ╰────
+      help: keep either `bearer` or `oidc`
+
+    [exit status: 1]
+    "#);
+}
