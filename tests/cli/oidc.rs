@@ -579,3 +579,37 @@ fn an_oidc_block_is_checked_offline() {
     [exit status: 1]
     "#);
 }
+
+#[test]
+fn an_unreachable_identity_provider_names_the_field_to_check() {
+    let (seed, servers) = fifty_changes(1);
+    let pais = Emulator::start_with_auth(Platform::Pais, seed, emulator_idp(TOKEN_LIFE));
+    let work = workdir(&config(&[pais_oidc(
+        &pais.url(),
+        &format!(
+            "token_url: \"http://127.0.0.1:9/token\", client_id: {CLIENT_ID}, client_secret: \"${{OIDC_SECRET}}\""
+        ),
+        &servers,
+    )]));
+    snapshot!(work.run(&["plan", "--retries", "0"]), @"
+    ----- stderr -----
+    mcpform::plan::failed
+
+      × 1 problem stopped the plan; nothing was sent
+
+    Error: mcpform::plan::fetch_failed
+
+      × provider `pais`: cannot read the live state
+      ╰─▶ mcpform::http::oidc
+          
+            × provider `pais`: cannot reach the identity provider: error sending request: client error
+            │ (Connect): tcp connect error: Connection refused (os error 111)
+            help: check `auth.oidc.token_url` and your network (and the proxy variables, if you need a
+                  proxy)
+          
+      help: check the provider's `endpoint` and `auth` (and the environment variables they use)
+
+    [exit status: 1]
+    ");
+    assert!(pais.requests().is_empty());
+}
