@@ -344,6 +344,16 @@ pub fn load_config_with(
         if let Some(warning) = PlainHttpCredentials::check(block, endpoint, &config.secrets) {
             eprintln!("{:?}", miette::Report::new(warning));
         }
+        if let Some(warning) = PlainHttpCredentials::check_identity_provider(block, &config.secrets)
+        {
+            eprintln!("{:?}", miette::Report::new(warning));
+        }
+        if block.tls().is_some_and(|t| t.insecure_skip_verify) {
+            let warning = InsecureSkipVerify {
+                provider: block.name().to_owned(),
+            };
+            eprintln!("{:?}", miette::Report::new(warning));
+        }
     }
     Ok(config)
 }
@@ -362,14 +372,52 @@ struct PlainHttpCredentials {
     host: String,
 }
 
+/// A provider whose TLS certificates are not checked.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("provider `{provider}` does not check TLS certificates (`tls.insecure_skip_verify: true`)")]
+#[diagnostic(
+    code(mcpform::http::insecure_skip_verify),
+    severity(Warning),
+    help(
+        "anyone on the network path can pose as the platform and read its credentials; set `tls.ca_file` to the CA that signed its certificate instead"
+    )
+)]
+struct InsecureSkipVerify {
+    provider: String,
+}
+
 impl PlainHttpCredentials {
+    /// The OIDC token request carries the client secret or the user's password.
+    fn check_identity_provider(
+        block: &ProviderConfig,
+        secrets: &crate::mask::Secrets,
+    ) -> Option<PlainHttpCredentials> {
+        let ProviderConfig::Pais(pais) = block else {
+            return None;
+        };
+        let oidc = pais.auth.as_ref()?.oidc.as_ref()?;
+        let url = oidc.token_url.as_ref().or(oidc.issuer.as_ref())?;
+        let url = url::Url::parse(url).ok()?;
+        if url.scheme() != "http" || is_loopback(&url) {
+            return None;
+        }
+        Some(PlainHttpCredentials {
+            provider: block.name().to_owned(),
+            credential: "OIDC client credentials",
+            host: secrets.mask_text(url.host_str().unwrap_or_default()),
+        })
+    }
+
     fn check(
         block: &ProviderConfig,
         endpoint: Option<&str>,
         secrets: &crate::mask::Secrets,
     ) -> Option<PlainHttpCredentials> {
         let credential = match block {
-            ProviderConfig::Pais(p) => p.auth.as_ref().map(|_| "bearer token"),
+            ProviderConfig::Pais(p) => p.auth.as_ref().map(|a| match a.oidc {
+                Some(_) => "OIDC bearer token",
+                None => "bearer token",
+            }),
             ProviderConfig::Hasmcp(p) => p.auth.as_ref().map(|_| "bearer token"),
             ProviderConfig::Klavis(p) => p.auth.as_ref().map(|_| "API key"),
             ProviderConfig::Idun(p) => p.auth.as_ref().map(|_| "password"),

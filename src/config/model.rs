@@ -191,6 +191,54 @@ pub struct PasswordAuth {
     pub password: String,
 }
 
+/// PAIS authentication: a fixed bearer token, or short-lived tokens from the deployment's
+/// OIDC identity provider. Give exactly one of the two.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaisAuth {
+    /// A fixed token (`Authorization: Bearer <token>`); normally `${ENV_VAR}`.
+    pub bearer: Option<String>,
+    /// Tokens from the identity provider, fetched once per run and renewed before they expire.
+    pub oidc: Option<OidcAuth>,
+}
+
+/// An OIDC client: `username` + `password` use the password grant, without them the
+/// `client_credentials` grant. Give `token_url` or `issuer` (discovery), not both.
+/// Every value is secret: masked in every output.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OidcAuth {
+    /// The identity provider's token endpoint.
+    #[schemars(url)]
+    pub token_url: Option<String>,
+    /// The identity provider's issuer URL: the token endpoint is read from
+    /// `{issuer}/.well-known/openid-configuration`.
+    #[schemars(url)]
+    pub issuer: Option<String>,
+    /// The OIDC client's id.
+    pub client_id: String,
+    /// The client's secret, for a confidential client; normally `${ENV_VAR}`.
+    pub client_secret: Option<String>,
+    /// The user of the password grant (with `password`).
+    pub username: Option<String>,
+    /// The user's password (with `username`); normally `${ENV_VAR}`.
+    pub password: Option<String>,
+    /// The scope asked for (default `openid`).
+    pub scope: Option<String>,
+}
+
+/// How mcpform checks the provider's TLS certificate (its token requests included).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// A PEM bundle of CA certificates trusted besides the system's (relative to the config
+    /// file), for internal or self-signed CAs.
+    pub ca_file: Option<String>,
+    /// Do not check the certificate at all (warned about on every run); prefer `ca_file`.
+    #[serde(default)]
+    pub insecure_skip_verify: bool,
+}
+
 /// A PAIS deployment.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -200,8 +248,10 @@ pub struct PaisProvider {
     /// Base URL of the PAIS deployment, e.g. `https://pais.example.internal`.
     #[schemars(url)]
     pub endpoint: String,
-    /// Bearer-token authentication (`Authorization: Bearer <token>`).
-    pub auth: Option<BearerAuth>,
+    /// A fixed bearer token, or OIDC tokens from the deployment's identity provider.
+    pub auth: Option<PaisAuth>,
+    /// TLS settings: an extra CA bundle, or no certificate check.
+    pub tls: Option<TlsConfig>,
     /// Client-side request limit in requests per second (none by default).
     #[schemars(range(min = 0.1))]
     pub rate_limit: Option<f64>,
@@ -272,6 +322,8 @@ pub struct IdunProvider {
     pub endpoint: Option<String>,
     /// Password login; omit for auth mode `none`.
     pub auth: Option<PasswordAuth>,
+    /// TLS settings: an extra CA bundle, or no certificate check.
+    pub tls: Option<TlsConfig>,
     /// Client-side request limit in requests per second (none by default).
     #[schemars(range(min = 0.1))]
     pub rate_limit: Option<f64>,
@@ -383,6 +435,8 @@ pub struct HasmcpProvider {
     pub endpoint: Option<String>,
     /// Bearer-token authentication (`Authorization: Bearer <token>`).
     pub auth: Option<BearerAuth>,
+    /// TLS settings: an extra CA bundle, or no certificate check.
+    pub tls: Option<TlsConfig>,
     /// Client-side request limit in requests per second (none by default).
     #[schemars(range(min = 0.1))]
     pub rate_limit: Option<f64>,
@@ -448,6 +502,8 @@ pub struct KlavisProvider {
     pub endpoint: Option<String>,
     /// Bearer-token authentication (`Authorization: Bearer <token>`).
     pub auth: Option<BearerAuth>,
+    /// TLS settings: an extra CA bundle, or no certificate check.
+    pub tls: Option<TlsConfig>,
     /// Client-side request limit (default 2 per second, the platform's free-tier limit).
     #[schemars(range(min = 0.1))]
     pub rate_limit: Option<f64>,
@@ -511,6 +567,29 @@ impl ProviderConfig {
             ProviderConfig::Klavis(p) => p.endpoint.as_deref(),
         };
         configured.or(self.platform().default_endpoint())
+    }
+
+    /// The provider's TLS settings, if it has any.
+    pub fn tls(&self) -> Option<&TlsConfig> {
+        match self {
+            ProviderConfig::Pais(p) => p.tls.as_ref(),
+            ProviderConfig::Idun(p) => p.tls.as_ref(),
+            ProviderConfig::Hasmcp(p) => p.tls.as_ref(),
+            ProviderConfig::Klavis(p) => p.tls.as_ref(),
+        }
+    }
+
+    /// Resolves a relative `tls.ca_file` against the directory of the config file it is in.
+    pub fn resolve_paths(&mut self, config_dir: &std::path::Path) {
+        let tls = match self {
+            ProviderConfig::Pais(p) => p.tls.as_mut(),
+            ProviderConfig::Idun(p) => p.tls.as_mut(),
+            ProviderConfig::Hasmcp(p) => p.tls.as_mut(),
+            ProviderConfig::Klavis(p) => p.tls.as_mut(),
+        };
+        if let Some(file) = tls.and_then(|t| t.ca_file.as_mut()) {
+            *file = config_dir.join(&*file).to_string_lossy().into_owned();
+        }
     }
 
     /// Requests per second the client allows itself (Klavis defaults to its free-tier 2/s).

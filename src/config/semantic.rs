@@ -80,6 +80,12 @@ pub fn check_provider(provider: ProviderNode<'_>, out: &mut Vec<ConfigDiagnostic
     };
     checker.check_url(provider.node.get("endpoint"), "endpoint", false, out);
     checker.check_endpoint_credentials(provider.node.get("endpoint"), out);
+    if let Some(tls) = provider.node.get("tls") {
+        checker.check_tls(tls, out);
+    }
+    if let (Platform::Pais, Some(auth)) = (platform, provider.node.get("auth")) {
+        checker.check_pais_auth(auth, out);
+    }
     let (collection, fields) = match platform {
         Platform::Pais => ("servers", field_names::<PaisServer>()),
         Platform::Idun => ("servers", field_names::<IdunServer>()),
@@ -236,6 +242,98 @@ impl Checker<'_> {
                 }
                 Some(_) => {}
             }
+        }
+    }
+
+    /// `ca_file` trusts one more CA; `insecure_skip_verify` trusts anything: both at once is a
+    /// contradiction, not a setting.
+    fn check_tls(&self, tls: &Node, out: &mut Vec<ConfigDiagnostic>) {
+        let skip = tls
+            .entry("insecure_skip_verify")
+            .filter(|e| e.value.kind == Kind::Bool(true));
+        if let (Some(_), Some(skip)) = (tls.get("ca_file").filter(|n| is_set(n)), skip) {
+            out.push(
+                self.file
+                    .error(
+                        Code::Invalid,
+                        format!(
+                            "provider `{}` sets both `tls.ca_file` and `tls.insecure_skip_verify`",
+                            self.provider
+                        ),
+                    )
+                    .at(skip.key_span, "turns off the check `ca_file` is for")
+                    .help("keep `ca_file` (the certificate is then checked against that CA) and remove `insecure_skip_verify`"),
+            );
+        }
+    }
+
+    /// PAIS `auth`: exactly one of `bearer` and `oidc`; an `oidc` block names its token
+    /// endpoint once and gives a user's name and password together.
+    fn check_pais_auth(&self, auth: &Node, out: &mut Vec<ConfigDiagnostic>) {
+        if !matches!(auth.kind, Kind::Mapping(_)) {
+            return;
+        }
+        let provider = self.provider;
+        let one_of = |node: &Node,
+                      a: &str,
+                      b: &str,
+                      what: &str,
+                      out: &mut Vec<ConfigDiagnostic>| {
+            match (node.entry(a), node.entry(b)) {
+                (Some(_), Some(second)) => out.push(
+                    self.file
+                        .error(
+                            Code::Invalid,
+                            format!("provider `{provider}`: `{a}` and `{b}` both given; {what} takes one"),
+                        )
+                        .at(second.key_span, "the second one")
+                        .help(format!("keep either `{a}` or `{b}`")),
+                ),
+                (None, None) => out.push(
+                    self.file
+                        .error(
+                            Code::MissingField,
+                            format!("provider `{provider}`: {what} needs `{a}` or `{b}`"),
+                        )
+                        .at(node.head(self.file), format!("neither `{a}` nor `{b}`"))
+                        .help(format!("add `{a}` or `{b}`")),
+                ),
+                _ => {}
+            }
+        };
+        one_of(auth, "bearer", "oidc", "`auth`", out);
+        let Some(oidc) = auth
+            .get("oidc")
+            .filter(|n| matches!(n.kind, Kind::Mapping(_)))
+        else {
+            return;
+        };
+        one_of(oidc, "token_url", "issuer", "`auth.oidc`", out);
+        match (oidc.entry("username"), oidc.entry("password")) {
+            (Some(given), None) | (None, Some(given)) => {
+                let missing = if given.key == "username" {
+                    "password"
+                } else {
+                    "username"
+                };
+                out.push(
+                    self.file
+                        .error(
+                            Code::MissingField,
+                            format!(
+                                "provider `{provider}`: `auth.oidc.{}` without `{missing}`",
+                                given.key
+                            ),
+                        )
+                        .at(given.key_span, format!("no `{missing}` beside it"))
+                        .help(format!(
+                            "the password grant needs both `username` and `password`; remove `{}` \
+                             to use the `client_credentials` grant",
+                            given.key
+                        )),
+                );
+            }
+            _ => {}
         }
     }
 

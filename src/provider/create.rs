@@ -127,7 +127,10 @@ fn outcome_unknown(error: &HttpError) -> bool {
         | HttpError::InvalidResponse { .. }
         | HttpError::TooLarge { .. }
         | HttpError::BadListing { .. } => true,
-        HttpError::ReadOnly { .. } => false,
+        // Refused before anything was sent (a handshake or the token), or after a 401.
+        HttpError::ReadOnly { .. }
+        | HttpError::UntrustedCertificate { .. }
+        | HttpError::Token { .. } => false,
     }
 }
 

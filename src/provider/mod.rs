@@ -18,7 +18,7 @@ use std::pin::Pin;
 
 use crate::config::model::{Platform, ProviderConfig};
 use crate::diff::{DesiredResource, LiveObject, RequestBuilder};
-use crate::http::{ClientSettings, ErrorFormat, HttpClient, HttpError};
+use crate::http::{ClientSettings, ErrorFormat, HttpClient, HttpError, TlsOptions};
 use crate::mask::Secrets;
 use crate::plan::Request;
 
@@ -123,7 +123,9 @@ impl From<HttpError> for WriteError {
                 rolled_back,
                 ..
             } if (*status < 500 && *status != 408) || *rolled_back => Verdict::LeftUntouched,
-            HttpError::ReadOnly { .. } => Verdict::LeftUntouched,
+            HttpError::ReadOnly { .. }
+            | HttpError::UntrustedCertificate { .. }
+            | HttpError::Token { .. } => Verdict::LeftUntouched,
             // A server error (a 503 too: a proxy may send it after the platform stored the
             // write), a lost connection, a redirect or an unreadable answer: it may have landed.
             HttpError::Status { .. }
@@ -155,6 +157,20 @@ pub enum SetupError {
         /// The provider block's name.
         provider: String,
     },
+    /// `tls.ca_file` cannot be used.
+    #[error("provider `{provider}`: cannot use `tls.ca_file`")]
+    #[diagnostic(
+        code(mcpform::provider::tls),
+        help(
+            "set `tls.ca_file` to a PEM file of CA certificates (a path relative to the config file)"
+        )
+    )]
+    Tls {
+        /// The provider block's name.
+        provider: String,
+        /// Why the file cannot be used.
+        source: crate::http::TlsFileError,
+    },
     /// The HTTP client could not be built.
     #[error("provider `{provider}`: {source}")]
     #[diagnostic(code(mcpform::provider::client))]
@@ -176,6 +192,10 @@ pub struct Connection<'a> {
     pub settings: &'a ClientSettings,
     /// Values to mask in errors and logs.
     pub secrets: &'a Secrets,
+    /// The provider block's name.
+    pub provider: &'a str,
+    /// The provider's own TLS settings (`tls:`), if any.
+    pub tls: Option<&'a TlsOptions>,
 }
 
 impl Connection<'_> {
@@ -187,6 +207,7 @@ impl Connection<'_> {
         HttpClient::new(
             self.endpoint,
             bearer,
+            self.tls,
             self.rate_limit,
             errors,
             self.settings,
@@ -208,11 +229,22 @@ pub fn connect(
         .ok_or_else(|| SetupError::NoEndpoint {
             provider: provider.clone(),
         })?;
+    let tls = config.tls();
+    let tls = TlsOptions::load(
+        tls.and_then(|t| t.ca_file.as_deref()),
+        tls.is_some_and(|t| t.insecure_skip_verify),
+    )
+    .map_err(|source| SetupError::Tls {
+        provider: provider.clone(),
+        source,
+    })?;
     let connection = Connection {
         endpoint,
         rate_limit: config.rate_limit(),
         settings,
         secrets,
+        provider: &provider,
+        tls: tls.as_ref(),
     };
     let built: Result<Box<dyn Provider>, HttpError> = match config {
         ProviderConfig::Pais(c) => {

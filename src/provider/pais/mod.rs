@@ -12,10 +12,13 @@ mod tests;
 
 pub(super) use convert::desired_resource;
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 
 use crate::config::model::{PaisProvider as PaisConfig, Platform};
 use crate::diff::{DesiredResource, LiveObject, RequestBuilder, ResourceDelta, WriteOnlyAction};
+use crate::http::oidc::TokenSource;
 use crate::http::{HttpClient, HttpError, HttpResponse, RetryPolicy};
 use crate::plan::{Method, Request};
 
@@ -28,10 +31,20 @@ pub struct PaisProvider {
 
 impl PaisProvider {
     pub fn new(config: &PaisConfig, connection: &Connection) -> Result<Self, HttpError> {
-        let bearer = config.auth.as_ref().map(|a| a.bearer.as_str());
-        Ok(PaisProvider {
-            http: connection.http_client(bearer, api::error_message)?,
-        })
+        let auth = config.auth.as_ref();
+        let bearer = auth.and_then(|a| a.bearer.as_deref());
+        let mut http = connection.http_client(bearer, api::error_message)?;
+        if let Some(oidc) = auth.and_then(|a| a.oidc.as_ref()) {
+            let tokens = TokenSource::new(
+                connection.provider,
+                oidc,
+                connection.tls,
+                connection.settings,
+                connection.secrets,
+            )?;
+            http = http.with_tokens(Arc::new(tokens));
+        }
+        Ok(PaisProvider { http })
     }
 }
 
