@@ -113,6 +113,7 @@ async fn run_in(settings: &Settings, dir: &std::path::Path) -> Result<ExitStatus
         check_selection: true,
         env: &demo_env,
         lock: None,
+        tool_discovery_timeout: None,
     };
     let mut out = std::io::stdout().lock();
     let write_err = CommandError::stdout;

@@ -36,6 +36,7 @@ pub async fn run(settings: &Settings, args: &DriftArgs) -> Result<ExitStatus, Co
             check_selection: true,
             env: &process_env,
             lock: None,
+            tool_discovery_timeout: None,
         },
     )
     .await?;

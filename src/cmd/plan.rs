@@ -44,6 +44,7 @@ pub async fn run(settings: &Settings, args: &PlanArgs) -> Result<ExitStatus, Com
             check_selection: true,
             env: &process_env,
             lock: None,
+            tool_discovery_timeout: None,
         },
     )
     .await?;

@@ -121,6 +121,9 @@ pub struct RunOptions<'a> {
     /// Lock the state for this operation (`apply`) before reading it, waiting up to this long
     /// for another run's lock; `None` reads without locking (plan, drift).
     pub lock: Option<(&'a str, Duration)>,
+    /// How long apply waits for a new PAIS server's tools to be discovered
+    /// (`--tool-discovery-timeout`); commands that send nothing keep the default.
+    pub tool_discovery_timeout: Option<Duration>,
 }
 
 impl Workspace {
@@ -144,7 +147,10 @@ impl Workspace {
             SelectionMatchesNothing::check(&config, options.selection)
                 .map_err(CommandError::user)?;
         }
-        let http = settings.http(options.read_only);
+        let mut http = settings.http(options.read_only);
+        if let Some(timeout) = options.tool_discovery_timeout {
+            http.tool_discovery_timeout = timeout;
+        }
         let mut accounts = Accounts::new();
         for block in &config.providers {
             let endpoint = settings.endpoint_override(block.name());

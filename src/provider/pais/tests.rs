@@ -206,7 +206,7 @@ fn request_body(live: &Value, desired: &Value) -> Option<Value> {
         provider,
         &scope,
         &[desired],
-        &[convert::live_object(returned)],
+        &[convert::live_object(returned, None)],
     )
     .expect("the desired server matches the live one");
     let request = changes.into_iter().next()?.request?;
