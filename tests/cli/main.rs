@@ -27,6 +27,7 @@ mod secret_forms;
 mod secrets;
 mod selection;
 mod state_backends;
+mod tool_approvals;
 mod typo_hint;
 mod validate;
 mod validate_warnings;
