@@ -32,10 +32,10 @@ pub struct ApplyArgs {
     /// Wait up to this long for another run's lock on the state (`30s`, `5m`); `0s` fails at once
     #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = humantime::parse_duration)]
     lock_timeout: std::time::Duration,
-    /// How long to wait for PAIS to discover a new server's tools before approving them
-    /// (`approve_tools`); a listed tool that has not appeared by then fails its server
+    /// How long to wait for PAIS to discover the tools `approve_tools` lists that are not there yet
+    /// (a new server's); one still missing by then fails its server
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = humantime::parse_duration)]
-    tool_discovery_timeout: std::time::Duration,
+    discovery_timeout: std::time::Duration,
 }
 
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -81,7 +81,7 @@ pub async fn run(settings: &Settings, args: &ApplyArgs) -> Result<ExitStatus, Co
         check_selection: saved.is_none(),
         env: &process_env,
         lock: Some(("apply", args.lock_timeout)),
-        tool_discovery_timeout: Some(args.tool_discovery_timeout),
+        tool_discovery_timeout: Some(args.discovery_timeout),
     };
     // The lock is held from before the state is read (and the live state planned) until the
     // state is written back: a second apply waits or fails, and never plans from stale state.

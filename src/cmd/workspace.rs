@@ -122,7 +122,7 @@ pub struct RunOptions<'a> {
     /// for another run's lock; `None` reads without locking (plan, drift).
     pub lock: Option<(&'a str, Duration)>,
     /// How long apply waits for a new PAIS server's tools to be discovered
-    /// (`--tool-discovery-timeout`); commands that send nothing keep the default.
+    /// (`--discovery-timeout`); commands that send nothing keep the default.
     pub tool_discovery_timeout: Option<Duration>,
 }
 

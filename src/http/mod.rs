@@ -72,7 +72,7 @@ pub struct ClientSettings {
     /// The largest response body read; a larger one is an error, never buffered whole.
     pub max_response_bytes: usize,
     /// How long apply waits for a platform to discover a new server's tools before approving
-    /// them (PAIS `approve_tools`, `apply --tool-discovery-timeout`).
+    /// them (PAIS `approve_tools`, `apply --discovery-timeout`).
     pub tool_discovery_timeout: Duration,
 }
 

@@ -194,7 +194,7 @@ fn a_new_servers_tools_are_approved_once_discovered() {
         "ids apply must find: {follow_ups}"
     );
 
-    let run = work.run(&["apply", "--auto-approve", "--tool-discovery-timeout", "20s"]);
+    let run = work.run(&["apply", "--auto-approve", "--discovery-timeout", "20s"]);
     snapshot!(run, @r#"
     ----- stdout -----
     mcpform will perform the following actions:
@@ -255,7 +255,7 @@ fn a_listed_tool_that_never_appears_fails_its_server_naming_it() {
     let servers = format!("{NEW_SERVER}        approve_tools: [search, missing]\n");
     let work = Workdir::new(&config(&[pais_provider(&pais.url(), &servers)]));
 
-    let run = work.run(&["apply", "--auto-approve", "--tool-discovery-timeout", "1s"]);
+    let run = work.run(&["apply", "--auto-approve", "--discovery-timeout", "1s"]);
     run.expect_code(1);
     assert!(
         run.stdout.contains(

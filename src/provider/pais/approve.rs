@@ -204,7 +204,7 @@ fn never_appeared(
         format!(
             "PAIS did not discover {} within {} ({found}), so no tool of this server was \
              approved; check the names in `approve_tools`, or allow longer with \
-             `--tool-discovery-timeout`",
+             `--discovery-timeout`",
             quoted(missing),
             humantime::format_duration(timeout)
         ),
