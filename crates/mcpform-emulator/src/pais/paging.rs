@@ -16,7 +16,8 @@ pub(super) struct Listing<'a, T> {
     /// Every object, in creation order.
     pub(super) items: Vec<&'a T>,
     pub(super) id: fn(&T) -> Uuid,
-    pub(super) wire: fn(&T) -> Value,
+    /// The object as the listing answers it.
+    pub(super) wire: &'a dyn Fn(&T) -> Value,
     /// What the listing holds, for the unknown-cursor message (`MCP server`).
     pub(super) noun: &'static str,
 }

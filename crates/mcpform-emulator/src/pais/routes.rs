@@ -58,7 +58,7 @@ async fn list(
         let listing = Listing {
             items: state.servers.iter().collect(),
             id: |s: &McpServer| s.id,
-            wire: McpServer::to_wire,
+            wire: &McpServer::to_wire,
             noun: "MCP server",
         };
         let matches_name = |s: &McpServer| {

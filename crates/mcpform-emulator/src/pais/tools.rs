@@ -235,20 +235,13 @@ async fn list(
     };
     let now = Instant::now();
     store.read(|state| {
-        let visible: Vec<&McpTool> = state.tools.iter().filter(|t| t.visible(now)).collect();
-        let answered: Vec<(Uuid, Value)> = visible
-            .iter()
-            .map(|t| (t.id, t.to_wire(&state.servers)))
-            .collect();
         let listing = Listing {
-            items: answered.iter().collect(),
-            id: |(id, _): &(Uuid, Value)| *id,
-            wire: |(_, wire): &(Uuid, Value)| wire.clone(),
+            items: state.tools.iter().filter(|t| t.visible(now)).collect(),
+            id: |t: &McpTool| t.id,
+            wire: &|t: &McpTool| t.to_wire(&state.servers),
             noun: "MCP tool",
         };
-        let of_server = |(_, wire): &(Uuid, Value)| {
-            server.is_none_or(|s| wire["server"]["id"] == json!(s.to_string()))
-        };
+        let of_server = |t: &McpTool| server.is_none_or(|s| t.server_id == s);
         paging::page(listing, &query, of_server).map(Json)
     })
 }
