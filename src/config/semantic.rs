@@ -252,14 +252,40 @@ impl Checker<'_> {
         }
     }
 
-    /// `approve_tools` names each tool once: a name listed twice is a slip (a typo of another
-    /// tool, most likely), not a second approval.
+    /// `approve_tools` names each tool once (a name listed twice is a slip, a typo of another
+    /// tool most likely, not a second approval), never empty, and never from `${VAR}`: a tool
+    /// name is part of a field path in every plan (`approve_tools.NAME`), where no secret can be
+    /// masked.
     fn check_approve_tools(&self, server: &Node, out: &mut Vec<ConfigDiagnostic>) {
         let mut seen: HashMap<&str, &Node> = HashMap::new();
         for item in server.get("approve_tools").map_or(&[][..], Node::items) {
             let Some(name) = item.as_str() else {
                 continue;
             };
+            if item.secret {
+                out.push(
+                    self.file
+                        .error(
+                            Code::Invalid,
+                            "`approve_tools` names cannot come from environment variables",
+                        )
+                        .at(item.span, "interpolated")
+                        .help(
+                            "write the tool's name literally: plans show it in field paths \
+                             (`approve_tools.NAME`), where a secret could not be masked",
+                        ),
+                );
+                continue;
+            }
+            if name.is_empty() {
+                out.push(
+                    self.file
+                        .error(Code::Invalid, "`approve_tools` lists an empty name")
+                        .at(item.span, "empty")
+                        .help("write the tool's `name` (or `origin_name`) as PAIS lists it"),
+                );
+                continue;
+            }
             let Some(first) = seen.get(name) else {
                 seen.insert(name, item);
                 continue;
