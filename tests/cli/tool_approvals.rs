@@ -45,6 +45,22 @@ fn approvals(pais: &Emulator) -> Vec<(String, Option<Value>)> {
         .collect()
 }
 
+/// The JSON plan, follow-ups included, is what `schemas/plan.schema.json` describes.
+#[track_caller]
+fn assert_valid_plan_json(plan: &Value) {
+    let schema: Value = serde_json::from_str(include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/schemas/plan.schema.json"
+    )))
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(plan)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}\n{plan:#}");
+}
+
 fn approval_path(tool: &str) -> String {
     format!("{PAIS_PATH}/{SERVER_ID}/tools/{tool}/approval")
 }
