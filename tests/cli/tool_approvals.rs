@@ -104,6 +104,7 @@ fn exactly_the_listed_tools_get_approved_with_one_request_each() {
         .run(&["plan", "--format", "json"])
         .expect_code(0)
         .json();
+    assert_valid_plan_json(&json);
     let change = &json["changes"][0];
     assert!(
         change.get("request").is_none(),
@@ -203,6 +204,7 @@ fn a_new_servers_tools_are_approved_once_discovered() {
         .run(&["plan", "--format", "json"])
         .expect_code(0)
         .json();
+    assert_valid_plan_json(&plan);
     let follow_ups = &plan["changes"][0]["follow_ups"];
     assert_eq!(
         follow_ups[0]["path"],
