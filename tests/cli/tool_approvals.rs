@@ -1,7 +1,7 @@
 //! PAIS tool approvals (`approve_tools`): planned as field changes, applied with one approval
 //! request per tool, a new server's tools approved once PAIS discovers them.
 
-use mcpform_emulator::Platform;
+use mcpform_emulator::{Fault, FaultTiming, Platform};
 use serde_json::{Value, json};
 
 use crate::support::*;
@@ -346,4 +346,49 @@ fn drift_and_saved_plans_see_an_approval_changed_in_the_console() {
         approvals(&pais),
         vec![(approval_path(TOOL_A), Some(json!({"is_approved": false})))]
     );
+}
+
+/// An answer to the approval that shows no tool: `when` says whether PAIS stored it anyway.
+fn empty_approval_answer(when: FaultTiming) -> Fault {
+    Fault {
+        method: Some("POST".into()),
+        path_contains: Some("/approval".into()),
+        status: 200,
+        body: json!({}),
+        raw_body: None,
+        headers: Vec::new(),
+        times: Some(1),
+        when,
+        drop_connection: false,
+        delay_ms: 0,
+    }
+}
+
+#[test]
+fn an_approval_counts_only_when_pais_shows_it() {
+    let pais = seeded();
+    let work = Workdir::new(&config(&[pais_provider(
+        &pais.url(),
+        &github("        approve_tools: [a, c]\n"),
+    )]));
+
+    // PAIS answers 200 without the tool and without storing anything: its tools listing, read
+    // afterwards, shows `a` still unapproved.
+    pais.inject(empty_approval_answer(FaultTiming::Before));
+    let run = work.run(&["apply", "--auto-approve"]);
+    run.expect_code(1);
+    assert!(
+        run.stdout.contains(
+            "✗ pais/servers/github: update failed, not applied as planned (run `mcpform plan` to \
+             see the live state): approving tool `a`: PAIS answered, but its tools listing shows \
+             the approval unchanged"
+        ),
+        "{run}"
+    );
+
+    // This time PAIS stores it and only the answer shows nothing: the listing confirms it.
+    pais.inject(empty_approval_answer(FaultTiming::After));
+    work.run(&["apply", "--auto-approve"]).expect_code(0);
+    assert_eq!(pais.state()["servers"][0]["tools"][0]["is_approved"], true);
+    work.run(&["plan", "--detailed-exitcode"]).expect_code(0);
 }
