@@ -142,6 +142,7 @@ fn plan_of(count: usize) -> Plan {
                     body: json!({"description": description}),
                     sensitive: Vec::new(),
                 }),
+                follow_ups: Vec::new(),
                 state_after: None,
                 live: None,
             }

@@ -205,6 +205,7 @@ mod tests {
             remote_id: Some(id.into()),
             fields: Vec::new(),
             request: None,
+            follow_ups: Vec::new(),
             state_after: None,
             live: None,
         }

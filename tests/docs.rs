@@ -60,6 +60,7 @@ const SECRET: &[(&str, &str, &str)] = &[
 #[rustfmt::skip]
 const API_NAMES: &[(&str, &str, &str)] = &[
     ("pais", "servers[].headers[].secret", "`headers[].is_secret`"),
+    ("pais", "servers[].approve_tools", "tools' `is_approved`"),
     ("hasmcp", "servers[].providers[].tools", "`providers[].tools[].id`"),
     ("hasmcp", "servers[].resources", "`resources[].id`"),
     ("hasmcp", "servers[].prompts", "`prompts[].id`"),

@@ -1,7 +1,7 @@
 //! Apply: send the plan's requests, concurrently with a bound, and report per resource.
 //!
-//! Each resource is one planned request; it counts as applied only when the provider confirmed
-//! it from the platform's answer (a create whose answer was lost is looked up first, never sent
+//! Each resource is one planned request and its follow-ups (PAIS tool approvals); it counts as
+//! applied only when the provider confirmed them from the platform's answers (a create whose answer was lost is looked up first, never sent
 //! twice: `provider::create`). Retries and timeouts live in the HTTP client. A failure never stops
 //! the other resources, and only confirmed writes are recorded in the state.
 //!
@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 
-use crate::plan::{Accounts, Plan, Request, ResourceChange};
+use crate::plan::{Accounts, Plan, ResourceChange};
 use crate::provider::WriteError;
 use crate::state::State;
 
@@ -40,13 +40,13 @@ pub async fn execute(
     on_done: &(dyn Fn(&ResourceResult) + Sync),
 ) -> Vec<ResourceResult> {
     let parallelism = parallelism.max(1);
-    let mut queues: BTreeMap<&str, VecDeque<(usize, Request)>> = BTreeMap::new();
+    let mut queues: BTreeMap<&str, VecDeque<(usize, ResourceChange)>> = BTreeMap::new();
     for (index, change) in plan.changes.iter().enumerate() {
-        if let Some(request) = &change.request {
+        if change.sends() {
             queues
                 .entry(change.provider.as_str())
                 .or_default()
-                .push_back((index, request.clone()));
+                .push_back((index, change.clone()));
         }
     }
     let permits = Arc::new(Semaphore::new(parallelism));
@@ -70,11 +70,11 @@ pub async fn execute(
             workers.spawn(async move {
                 loop {
                     let next = queue.lock().expect("never poisoned").pop_front();
-                    let Some((index, request)) = next else {
+                    let Some((index, change)) = next else {
                         return;
                     };
                     let _permit = permits.acquire().await.expect("never closed");
-                    let outcome = provider.send(&request).await;
+                    let outcome = provider.apply(&change).await;
                     // The receiver lives until every worker is done.
                     let _ = done.send((index, outcome));
                 }

@@ -36,6 +36,10 @@ pub struct ApplyArgs {
     /// (a deliberate move; apply records the new one)
     #[arg(long)]
     allow_endpoint_change: bool,
+    /// How long to wait for PAIS to discover the tools `approve_tools` lists that are not there yet
+    /// (a new server's); one still missing by then fails its server
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = humantime::parse_duration)]
+    discovery_timeout: std::time::Duration,
 }
 
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -82,6 +86,7 @@ pub async fn run(settings: &Settings, args: &ApplyArgs) -> Result<ExitStatus, Co
         env: &process_env,
         lock: Some(("apply", args.lock_timeout)),
         allow_endpoint_change: args.allow_endpoint_change,
+        tool_discovery_timeout: Some(args.discovery_timeout),
     };
     // The lock is held from before the state is read (and the live state planned) until the
     // state is written back: a second apply waits or fails, and never plans from stale state.

@@ -114,6 +114,7 @@ async fn run_in(settings: &Settings, dir: &std::path::Path) -> Result<ExitStatus
         env: &demo_env,
         lock: None,
         allow_endpoint_change: false,
+        tool_discovery_timeout: None,
     };
     let mut out = std::io::stdout().lock();
     let write_err = CommandError::stdout;

@@ -41,6 +41,7 @@ pub async fn run(settings: &Settings, args: &DriftArgs) -> Result<ExitStatus, Co
             env: &process_env,
             lock: None,
             allow_endpoint_change: args.allow_endpoint_change,
+            tool_discovery_timeout: None,
         },
     )
     .await?;

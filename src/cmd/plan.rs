@@ -49,6 +49,7 @@ pub async fn run(settings: &Settings, args: &PlanArgs) -> Result<ExitStatus, Com
             env: &process_env,
             lock: None,
             allow_endpoint_change: args.allow_endpoint_change,
+            tool_discovery_timeout: None,
         },
     )
     .await?;

@@ -120,6 +120,7 @@ impl Settings {
             verbose: self.verbose,
             read_only,
             max_response_bytes: crate::http::DEFAULT_MAX_RESPONSE_BYTES,
+            tool_discovery_timeout: crate::http::DEFAULT_TOOL_DISCOVERY_TIMEOUT,
         }
     }
 }

@@ -157,6 +157,9 @@ pub struct RunOptions<'a> {
     /// `--allow-endpoint-change`: send credentials to an endpoint origin other than the one the
     /// state recorded at the last apply.
     pub allow_endpoint_change: bool,
+    /// How long apply waits for a new PAIS server's tools to be discovered
+    /// (`--discovery-timeout`); commands that send nothing keep the default.
+    pub tool_discovery_timeout: Option<Duration>,
 }
 
 impl Workspace {
@@ -180,7 +183,10 @@ impl Workspace {
             SelectionMatchesNothing::check(&config, options.selection)
                 .map_err(CommandError::user)?;
         }
-        let http = settings.http(options.read_only);
+        let mut http = settings.http(options.read_only);
+        if let Some(timeout) = options.tool_discovery_timeout {
+            http.tool_discovery_timeout = timeout;
+        }
         let mut accounts = Accounts::new();
         for block in &config.providers {
             let endpoint = settings.endpoint_override(block.name());

@@ -282,6 +282,10 @@ pub struct PaisServer {
     /// HTTP headers mcpform sends to the MCP server. Write-only: PAIS never returns them, so
     /// mcpform tracks a salted fingerprint in the state file. Omit to leave them alone.
     pub headers: Option<Vec<PaisHeader>>,
+    /// The server's tools to approve, by name (a tool's `name`, else its `origin_name`; exact
+    /// match): exactly these are approved and every other tool of the server is unapproved. A new
+    /// server's tools are approved once PAIS has discovered them. Omit to leave approvals alone.
+    pub approve_tools: Option<Vec<String>>,
     /// Fields mcpform leaves to others (never diffed, never sent).
     #[serde(default)]
     pub ignore: Vec<String>,

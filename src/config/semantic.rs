@@ -99,6 +99,7 @@ pub fn check_provider(provider: ProviderNode<'_>, out: &mut Vec<ConfigDiagnostic
         match platform {
             Platform::Pais => {
                 checker.check_pais_identity(resource, out);
+                checker.check_approve_tools(resource, out);
                 checker.check_url(resource.get("url"), "url", false, out);
                 checker.check_url(
                     resource.get("documentation_url"),
@@ -345,6 +346,57 @@ impl Checker<'_> {
                     .error(Code::MissingField, "a PAIS server needs `name` or `id`")
                     .at(server.head(self.file), "neither `name` nor `id`")
                     .help("add `name` to match the live server by name, or `id` to pin it"),
+            );
+        }
+    }
+
+    /// `approve_tools` names each tool once (a name listed twice is a slip, a typo of another
+    /// tool most likely, not a second approval), never empty, and never from `${VAR}`: a tool
+    /// name is part of a field path in every plan (`approve_tools.NAME`), where no secret can be
+    /// masked.
+    fn check_approve_tools(&self, server: &Node, out: &mut Vec<ConfigDiagnostic>) {
+        let mut seen: HashMap<&str, &Node> = HashMap::new();
+        for item in server.get("approve_tools").map_or(&[][..], Node::items) {
+            let Some(name) = item.as_str() else {
+                continue;
+            };
+            if item.secret {
+                out.push(
+                    self.file
+                        .error(
+                            Code::Invalid,
+                            "`approve_tools` names cannot come from environment variables",
+                        )
+                        .at(item.span, "interpolated")
+                        .help(
+                            "write the tool's name literally: plans show it in field paths \
+                             (`approve_tools.NAME`), where a secret could not be masked",
+                        ),
+                );
+                continue;
+            }
+            if name.is_empty() {
+                out.push(
+                    self.file
+                        .error(Code::Invalid, "`approve_tools` lists an empty name")
+                        .at(item.span, "empty")
+                        .help("write the tool's `name` (or `origin_name`) as PAIS lists it"),
+                );
+                continue;
+            }
+            let Some(first) = seen.get(name) else {
+                seen.insert(name, item);
+                continue;
+            };
+            out.push(
+                self.file
+                    .error(
+                        Code::Invalid,
+                        format!("`approve_tools` lists `{}` twice", item.shown(self.file)),
+                    )
+                    .at(item.span, "listed again here")
+                    .also(first.span, "first listed here")
+                    .help("list each tool once; remove one of the two (or fix a typo)"),
             );
         }
     }

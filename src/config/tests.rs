@@ -98,6 +98,7 @@ snapshot_tests! {
     reports_a_klavis_id_that_is_not_a_uuid: "klavis_bad_id.yaml";
     reports_duplicate_yaml_keys: "duplicate_key.yaml";
     reports_every_problem_of_a_file_at_once: "many_problems.yaml";
+    reports_approve_tools_twice_wrong_types_and_off_pais: "approve_tools.yaml";
 }
 
 #[test]

@@ -51,7 +51,14 @@ pub struct ClientSettings {
     pub read_only: bool,
     /// The largest response body read; a larger one is an error, never buffered whole.
     pub max_response_bytes: usize,
+    /// How long apply waits for a platform to discover a new server's tools before approving
+    /// them (PAIS `approve_tools`, `apply --discovery-timeout`).
+    pub tool_discovery_timeout: Duration,
 }
+
+/// How long apply waits for PAIS to discover a server's tools unless told otherwise: public
+/// PAIS clients poll for up to a minute.
+pub const DEFAULT_TOOL_DISCOVERY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The default cap on a response body: 32 MiB. A page of 999 PAIS servers or a few thousand
 /// Idun servers (Idun lists without paging) is a few MiB; nothing mcpform reads comes close.
@@ -68,6 +75,7 @@ impl Default for ClientSettings {
             verbose: false,
             read_only: false,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            tool_discovery_timeout: DEFAULT_TOOL_DISCOVERY_TIMEOUT,
         }
     }
 }

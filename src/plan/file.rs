@@ -54,7 +54,10 @@ struct SavedChange {
     /// The request for review, secrets masked.
     #[serde(skip_serializing_if = "Option::is_none")]
     request: Option<Value>,
-    /// Fingerprint of the real request (secrets included), checked at apply.
+    /// The follow-up requests (PAIS tool approvals) for review, secrets masked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    follow_ups: Vec<Value>,
+    /// Fingerprint of the real request and follow-ups (secrets included), checked at apply.
     #[serde(skip_serializing_if = "Option::is_none")]
     request_fingerprint: Option<String>,
 }
@@ -131,6 +134,10 @@ impl PlanFile {
                     .request
                     .as_ref()
                     .map(|_| crate::render::masked_request(change, secrets)),
+                follow_ups: match crate::render::masked_follow_ups(change, secrets) {
+                    Value::Array(follow_ups) => follow_ups,
+                    _ => Vec::new(),
+                },
                 request_fingerprint: fingerprints.request(change),
             })
             .collect();
@@ -274,7 +281,7 @@ impl<'a> Fingerprints<'a> {
             if let Some(live) = &change.live {
                 fingerprints.collect(live, &live_secret_pointers(live), false, "", &mut found);
             }
-            if change.request.is_some() {
+            if change.sends() {
                 let request = request_value(change);
                 fingerprints.collect(
                     &request,
@@ -295,7 +302,9 @@ impl<'a> Fingerprints<'a> {
     }
 
     fn request(&self, change: &ResourceChange) -> Option<String> {
-        change.request.as_ref()?;
+        if !change.sends() {
+            return None;
+        }
         let request = request_value(change);
         Some(self.seal(
             &change.address,
@@ -392,12 +401,26 @@ fn live_secret_pointers(live: &Value) -> Vec<String> {
         .collect()
 }
 
+/// What a change sends, as fingerprinted: its request (`{method, path, body}`, the form plans
+/// without follow-ups have always had), plus `follow_ups` when it has any.
 fn request_value(change: &ResourceChange) -> Value {
-    let request = change
-        .request
-        .as_ref()
-        .expect("called for changes with a request");
-    json!({"method": request.method.as_str(), "path": request.path, "body": request.body})
+    let mut value = match &change.request {
+        Some(request) => {
+            json!({"method": request.method.as_str(), "path": request.path, "body": request.body})
+        }
+        None => json!({}),
+    };
+    if !change.follow_ups.is_empty() {
+        value["follow_ups"] = change
+            .follow_ups
+            .iter()
+            .map(|f| {
+                json!({"field": f.field, "method": f.request.method.as_str(),
+                       "path": f.request.path, "body": f.request.body})
+            })
+            .collect();
+    }
+    value
 }
 
 fn hash_config(salt: &str, files: &[PathBuf]) -> Result<String, PlanFileError> {

@@ -40,7 +40,7 @@ impl Plan {
 
     /// Whether applying would send any request.
     pub fn has_changes(&self) -> bool {
-        self.changes.iter().any(|c| c.request.is_some())
+        self.changes.iter().any(ResourceChange::sends)
     }
 }
 
@@ -94,14 +94,36 @@ pub struct ResourceChange {
     pub remote_id: Option<String>,
     /// Field-level differences, in the config's snake_case naming.
     pub fields: Vec<FieldChange>,
-    /// The exact request apply sends; absent for `no-op`.
+    /// The exact request apply sends for the resource itself; absent for `no-op`, and when only
+    /// flag-map entries (PAIS tool approvals) change.
     pub request: Option<Request>,
+    /// Requests sent after `request` (or alone), one per changed flag-map entry: PAIS tool
+    /// approvals.
+    pub follow_ups: Vec<FollowUp>,
     /// Write-only field fingerprints to record in the state file once the request succeeds.
     pub state_after: Option<BTreeMap<String, String>>,
     /// The normalized live object this change was computed from (`id`, `document`, `meta`),
     /// so a saved plan can tell whether the platform changed since, and the config paths in
     /// `document` that are secret by nature (`secret_paths`), which its fingerprint hides.
     pub live: Option<Value>,
+}
+
+impl ResourceChange {
+    /// Whether applying it sends anything.
+    pub fn sends(&self) -> bool {
+        self.request.is_some() || !self.follow_ups.is_empty()
+    }
+}
+
+/// A request for one changed entry of a flag map (a PAIS tool's approval), sent once the
+/// resource's own request is confirmed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FollowUp {
+    /// The field it changes, e.g. `approve_tools.search_issues`.
+    pub field: String,
+    /// The request. Ids not known when planning (the server of a create, a tool not yet
+    /// discovered) stand in its path as `{server_id}` and `{tool_id}`: apply fills them in.
+    pub request: Request,
 }
 
 /// One field that differs. `before`/`after` are `None` when the field is unset on that side.

@@ -17,16 +17,26 @@ use crate::plan::Request;
 pub(super) trait Creates: Sync {
     /// An object as the platform's listing shows it.
     type Found: Send;
+    /// What a confirmed create yields (PAIS: the new server's id, for its tool approvals).
+    type Created: Send;
     /// Sends the planned `POST` (the HTTP client's own safe retries included).
     fn post<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<HttpResponse, HttpError>>;
     /// Whether the answer to the `POST` shows the object as sent.
-    fn check_answer(&self, request: &Request, answer: &HttpResponse) -> Result<(), WriteError>;
+    fn check_answer(
+        &self,
+        request: &Request,
+        answer: &HttpResponse,
+    ) -> Result<Self::Created, WriteError>;
     /// The name the request creates the object under, if it has one.
     fn name<'r>(&self, request: &'r Request) -> Option<&'r str>;
     /// Every live object with that name.
     fn find<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Vec<Self::Found>, HttpError>>;
     /// Whether a found object shows what the request sent.
-    fn check_found(&self, request: &Request, found: &Self::Found) -> Result<(), WriteError>;
+    fn check_found(
+        &self,
+        request: &Request,
+        found: &Self::Found,
+    ) -> Result<Self::Created, WriteError>;
     /// When and how long to wait before sending the create again.
     fn retry_policy(&self) -> RetryPolicy;
 }
@@ -35,7 +45,7 @@ pub(super) trait Creates: Sync {
 pub(super) async fn create_once<C: Creates>(
     platform: &C,
     request: &Request,
-) -> Result<(), WriteError> {
+) -> Result<C::Created, WriteError> {
     let policy = platform.retry_policy();
     let mut attempt = 0;
     loop {
@@ -180,6 +190,7 @@ mod tests {
 
     impl Creates for Scripted {
         type Found = &'static str;
+        type Created = ();
 
         fn post<'a>(&'a self, _: &'a Request) -> BoxFuture<'a, Result<HttpResponse, HttpError>> {
             self.log.lock().unwrap().push("POST");

@@ -20,7 +20,7 @@ use crate::config::model::{Platform, ProviderConfig};
 use crate::diff::{DesiredResource, LiveObject, RequestBuilder};
 use crate::http::{ClientSettings, ErrorFormat, HttpClient, HttpError, TlsOptions};
 use crate::mask::Secrets;
-use crate::plan::Request;
+use crate::plan::{Request, ResourceChange};
 
 /// A boxed future that may cross threads, as trait methods return.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -42,6 +42,16 @@ pub trait Provider: RequestBuilder + Send + Sync {
     }
     /// Sends one planned request; `Ok` only when the platform confirms the write.
     fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<(), WriteError>>;
+    /// Applies one planned change: its request, then its follow-ups (PAIS tool approvals); `Ok`
+    /// only when the platform confirms every write. Platforms without follow-ups send the request.
+    fn apply<'a>(&'a self, change: &'a ResourceChange) -> BoxFuture<'a, Result<(), WriteError>> {
+        Box::pin(async move {
+            match &change.request {
+                Some(request) => self.send(request).await,
+                None => Ok(()),
+            }
+        })
+    }
     /// How many writes the platform takes at once: `Some(1)` sends them one at a time, in plan
     /// order; `None` leaves it to `--parallelism`.
     fn max_write_concurrency(&self) -> Option<usize> {

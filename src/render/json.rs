@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{masked_request, masked_values};
+use super::{masked_follow_ups, masked_request, masked_values};
 use crate::mask::Secrets;
 use crate::plan::Plan;
 
@@ -47,6 +47,9 @@ pub fn render_json(
             }
             if change.request.is_some() {
                 entry["request"] = masked_request(change, secrets);
+            }
+            if !change.follow_ups.is_empty() {
+                entry["follow_ups"] = masked_follow_ups(change, secrets);
             }
             entry
         })

@@ -291,11 +291,7 @@ fn ordered(plan: &Plan) -> Vec<&ResourceChange> {
         Action::Update => 1,
         Action::NoOp => 2,
     };
-    let mut changed: Vec<&ResourceChange> = plan
-        .changes
-        .iter()
-        .filter(|c| c.request.is_some())
-        .collect();
+    let mut changed: Vec<&ResourceChange> = plan.changes.iter().filter(|c| c.sends()).collect();
     changed.sort_by(|a, b| (rank(a.action), &a.address).cmp(&(rank(b.action), &b.address)));
     changed
 }
@@ -406,6 +402,20 @@ fn details(change: &ResourceChange, secrets: &Secrets) -> Details {
         let _ = writeln!(body, "\n{fence}json\n{json}\n{fence}");
         body_cut = BODY_LEFT_OUT;
     }
+    // Follow-ups (PAIS tool approvals) are one small body each: listed in full, never cut.
+    if !change.follow_ups.is_empty() {
+        let _ = writeln!(head, "\nThen, one request per tool:\n");
+        for follow_up in &change.follow_ups {
+            let body = masked_body(&follow_up.request, secrets);
+            let _ = writeln!(
+                head,
+                "- `{} {}` {}",
+                follow_up.request.method.as_str(),
+                follow_up.request.path,
+                code(&body.to_string())
+            );
+        }
+    }
     Details {
         head,
         body,
@@ -505,6 +515,7 @@ mod tests {
                 body: serde_json::json!({ "v": text }),
                 sensitive: Vec::new(),
             }),
+            follow_ups: Vec::new(),
             state_after: None,
             live: None,
         }

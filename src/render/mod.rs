@@ -69,6 +69,23 @@ pub fn masked_request(change: &ResourceChange, secrets: &Secrets) -> Value {
     }
 }
 
+/// A change's follow-ups (PAIS tool approvals) as they may be shown or saved:
+/// `[{field, method, path, body}]`, masked.
+pub fn masked_follow_ups(change: &ResourceChange, secrets: &Secrets) -> Value {
+    change
+        .follow_ups
+        .iter()
+        .map(|follow_up| {
+            serde_json::json!({
+                "field": follow_up.field,
+                "method": follow_up.request.method.as_str(),
+                "path": follow_up.request.path,
+                "body": masked_body(&follow_up.request, secrets),
+            })
+        })
+        .collect()
+}
+
 /// A request body as it may be shown: secret-by-nature subtrees and secret values masked.
 fn masked_body(request: &Request, secrets: &Secrets) -> Value {
     let mut body = secrets.mask_json(&request.body);

@@ -32,6 +32,7 @@ fn update(address: &str, fields: Vec<FieldChange>, body: Value) -> ResourceChang
             body,
             sensitive: Vec::new(),
         }),
+        follow_ups: Vec::new(),
         state_after: None,
         live: None,
     }
@@ -46,6 +47,7 @@ fn no_op(address: &str) -> ResourceChange {
         remote_id: Some("7a1e2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b".into()),
         fields: Vec::new(),
         request: None,
+        follow_ups: Vec::new(),
         state_after: None,
         live: None,
     }

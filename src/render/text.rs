@@ -78,7 +78,7 @@ pub enum Tense {
     Drift,
 }
 
-/// One block per resource with a request: its header line and its field changes.
+/// One block per resource that sends something: its header line and its field changes.
 pub fn render_changes(
     plan: &Plan,
     secrets: &Secrets,
@@ -86,7 +86,7 @@ pub fn render_changes(
     tense: Tense,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    for change in plan.changes.iter().filter(|c| c.request.is_some()) {
+    for change in plan.changes.iter().filter(|c| c.sends()) {
         let (marker, color, verb) = match (change.action, tense) {
             (Action::Create, Tense::Plan) => ("+", GREEN, "will be created"),
             (Action::Create, Tense::Drift) => ("+", GREEN, "is missing from the platform"),
@@ -124,17 +124,26 @@ pub fn render_changes(
             render_field(field, width, secrets, style, out)?;
         }
         if style.show_requests {
-            let request = super::masked_request(change, secrets);
-            writeln!(
-                out,
-                "      {} {} {}",
-                style.paint(BOLD, "request:"),
-                request["method"].as_str().unwrap_or_default(),
-                request["path"].as_str().unwrap_or_default()
-            )?;
-            let body = serde_json::to_string_pretty(&request["body"]).unwrap_or_default();
-            for line in body.lines() {
-                writeln!(out, "        {line}")?;
+            let follow_ups = super::masked_follow_ups(change, secrets);
+            let requests = change
+                .request
+                .is_some()
+                .then(|| super::masked_request(change, secrets));
+            for request in requests
+                .iter()
+                .chain(follow_ups.as_array().into_iter().flatten())
+            {
+                writeln!(
+                    out,
+                    "      {} {} {}",
+                    style.paint(BOLD, "request:"),
+                    request["method"].as_str().unwrap_or_default(),
+                    request["path"].as_str().unwrap_or_default()
+                )?;
+                let body = serde_json::to_string_pretty(&request["body"]).unwrap_or_default();
+                for line in body.lines() {
+                    writeln!(out, "        {line}")?;
+                }
             }
         }
     }

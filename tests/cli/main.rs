@@ -30,6 +30,7 @@ mod secrets;
 mod selection;
 mod state_backends;
 mod tls;
+mod tool_approvals;
 mod typo_hint;
 mod validate;
 mod validate_warnings;

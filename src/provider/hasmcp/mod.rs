@@ -92,6 +92,7 @@ impl Provider for HasmcpProvider {
 
 impl Creates for HasmcpProvider {
     type Found = api::Server;
+    type Created = ();
 
     fn post<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<HttpResponse, HttpError>> {
         Box::pin(self.http.send(

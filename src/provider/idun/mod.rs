@@ -90,6 +90,7 @@ impl Provider for IdunProvider {
 
 impl Creates for IdunProvider {
     type Found = api::McpServerRead;
+    type Created = ();
 
     fn post<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<HttpResponse, HttpError>> {
         Box::pin(self.client.send(

@@ -1,9 +1,11 @@
 //! PAIS (VMware Private AI Services): a true JSON Merge Patch (RFC 7396) at the top level.
 //!
 //! Changed fields carry their new value, removed ones `null`, untouched ones are absent;
-//! `headers` is write-only and sent whole.
+//! `headers` is write-only and sent whole. Tool approvals (`approve_tools`) are a flag map written
+//! by one approval request per tool after the server's own request (`approve.rs`).
 
 mod api;
+mod approve;
 mod client;
 mod confirm;
 mod convert;
@@ -13,20 +15,24 @@ mod tests;
 pub(super) use convert::desired_resource;
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::config::model::{PaisProvider as PaisConfig, Platform};
 use crate::diff::{DesiredResource, LiveObject, RequestBuilder, ResourceDelta, WriteOnlyAction};
 use crate::http::oidc::TokenSource;
 use crate::http::{HttpClient, HttpError, HttpResponse, RetryPolicy};
-use crate::plan::{Method, Request};
+use crate::plan::{FollowUp, Method, Request, ResourceChange};
+use convert::APPROVE_TOOLS;
 
 use super::create::{Creates, create_once};
 use super::{BoxFuture, Connection, Provider, WriteError};
 
 pub struct PaisProvider {
     http: HttpClient,
+    /// How long apply waits for tools a plan could not name yet to be discovered.
+    tool_discovery_timeout: Duration,
 }
 
 impl PaisProvider {
@@ -44,8 +50,21 @@ impl PaisProvider {
             )?;
             http = http.with_tokens(Arc::new(tokens));
         }
-        Ok(PaisProvider { http })
+        Ok(PaisProvider {
+            http,
+            tool_discovery_timeout: connection.settings.tool_discovery_timeout,
+        })
     }
+}
+
+/// Whether a configured server manages its tool approvals and names this live server (by id,
+/// else by name, as the diff matches them).
+fn approves_tools_of(desired: &DesiredResource, server: &api::McpServer) -> bool {
+    desired.document.contains_key(APPROVE_TOOLS)
+        && match &desired.id {
+            Some(id) => id.eq_ignore_ascii_case(&server.id),
+            None => desired.name.is_some() && desired.name == server.name,
+        }
 }
 
 impl Provider for PaisProvider {
@@ -53,23 +72,30 @@ impl Provider for PaisProvider {
         Platform::Pais
     }
 
+    /// Every server; the tools only of those whose config has `approve_tools` (one listing
+    /// each, one server after the other), so omitting it reads nothing more.
     fn fetch_live<'a>(
         &'a self,
-        _desired: &'a [DesiredResource],
+        desired: &'a [DesiredResource],
     ) -> BoxFuture<'a, Result<Vec<LiveObject>, HttpError>> {
         Box::pin(async move {
-            Ok(client::list_servers(&self.http)
-                .await?
-                .into_iter()
-                .map(convert::live_object)
-                .collect())
+            let mut live = Vec::new();
+            for server in client::list_servers(&self.http).await? {
+                let tools = if desired.iter().any(|d| approves_tools_of(d, &server)) {
+                    Some(client::list_tools(&self.http, &server.id).await?)
+                } else {
+                    None
+                };
+                live.push(convert::live_object(server, tools));
+            }
+            Ok(live)
         })
     }
 
     fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<(), WriteError>> {
         Box::pin(async move {
             if request.method == Method::Post {
-                return create_once(self, request).await;
+                return create_once(self, request).await.map(|_| ());
             }
             // A merge patch is idempotent: the HTTP client may send it again.
             let answer = self
@@ -82,13 +108,40 @@ impl Provider for PaisProvider {
                     true,
                 )
                 .await?;
-            confirm::check_answer(request, &answer.json())
+            confirm::check_answer(request, &answer.json()).map(|_| ())
+        })
+    }
+
+    /// The server's own request (a create yields the new server's id), then its approvals.
+    fn apply<'a>(&'a self, change: &'a ResourceChange) -> BoxFuture<'a, Result<(), WriteError>> {
+        Box::pin(async move {
+            let server_id = match &change.request {
+                Some(request) if request.method == Method::Post => {
+                    create_once(self, request).await?
+                }
+                Some(request) => {
+                    self.send(request).await?;
+                    change.remote_id.clone().unwrap_or_default()
+                }
+                None => change.remote_id.clone().unwrap_or_default(),
+            };
+            if change.follow_ups.is_empty() {
+                return Ok(());
+            }
+            let approvals = approve::Approvals {
+                http: &self.http,
+                address: &change.address,
+                server_id: &server_id,
+                discovery_timeout: self.tool_discovery_timeout,
+            };
+            approvals.apply(&change.follow_ups).await
         })
     }
 }
 
 impl Creates for PaisProvider {
     type Found = api::McpServer;
+    type Created = String;
 
     fn post<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<HttpResponse, HttpError>> {
         Box::pin(self.http.send(
@@ -100,7 +153,7 @@ impl Creates for PaisProvider {
         ))
     }
 
-    fn check_answer(&self, request: &Request, answer: &HttpResponse) -> Result<(), WriteError> {
+    fn check_answer(&self, request: &Request, answer: &HttpResponse) -> Result<String, WriteError> {
         confirm::check_answer(request, &answer.json())
     }
 
@@ -116,7 +169,7 @@ impl Creates for PaisProvider {
         })
     }
 
-    fn check_found(&self, request: &Request, found: &api::McpServer) -> Result<(), WriteError> {
+    fn check_found(&self, request: &Request, found: &api::McpServer) -> Result<String, WriteError> {
         confirm::check_server(&request.body, found.clone())
     }
 
@@ -132,6 +185,9 @@ impl RequestBuilder for PaisProvider {
             Some(live) => {
                 for field in delta.fields.iter().filter(|f| !f.write_only) {
                     let key = field.path.split('.').next().unwrap_or(&field.path);
+                    if key == APPROVE_TOOLS {
+                        continue;
+                    }
                     body.insert(
                         key.to_owned(),
                         delta.effective.get(key).cloned().unwrap_or(Value::Null),
@@ -144,6 +200,7 @@ impl RequestBuilder for PaisProvider {
             }
             None => {
                 body = delta.effective.clone();
+                body.remove(APPROVE_TOOLS);
                 (Method::Post, api::COLLECTION_PATH.to_owned())
             }
         };
@@ -162,5 +219,56 @@ impl RequestBuilder for PaisProvider {
             body: Value::Object(body),
             sensitive: Vec::new(),
         }
+    }
+
+    fn flag_maps(&self) -> &'static [&'static str] {
+        &[APPROVE_TOOLS]
+    }
+
+    /// One approval request per tool whose state differs: every live tool of that name, or, for a
+    /// tool not live yet (a new server's, one not discovered), one request whose path apply
+    /// completes (`{server_id}`, `{tool_id}`).
+    fn build_follow_ups(&self, delta: &ResourceDelta) -> Vec<FollowUp> {
+        let server_id = delta.live.map_or("{server_id}", |l| l.id.as_str());
+        let mut follow_ups = Vec::new();
+        for field in delta.fields {
+            let Some(name) = field
+                .path
+                .strip_prefix(APPROVE_TOOLS)
+                .and_then(|rest| rest.strip_prefix('.'))
+            else {
+                continue;
+            };
+            let approve = field
+                .after
+                .as_ref()
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            let live_tools = delta
+                .live
+                .and_then(|l| l.meta.get("tools"))
+                .and_then(|tools| tools.get(name))
+                .and_then(Value::as_array);
+            let tool_ids: Vec<&str> = match live_tools {
+                Some(tools) => tools
+                    .iter()
+                    .filter(|t| t["is_approved"].as_bool() != Some(approve))
+                    .filter_map(|t| t["id"].as_str())
+                    .collect(),
+                None => vec!["{tool_id}"],
+            };
+            for tool_id in tool_ids {
+                follow_ups.push(FollowUp {
+                    field: field.path.clone(),
+                    request: Request {
+                        method: Method::Post,
+                        path: api::approval_path(server_id, tool_id),
+                        body: json!({"is_approved": approve}),
+                        sensitive: Vec::new(),
+                    },
+                });
+            }
+        }
+        follow_ups
     }
 }
