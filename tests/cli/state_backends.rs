@@ -544,19 +544,7 @@ fn no_secret_reaches_the_state_or_the_lock_in_any_backend() {
 }
 
 #[test]
-fn the_s3_backend_is_accepted_but_not_built_yet() {
-    let work = Workdir::new(
-        "version: 1\nstate:\n  backend: s3\n  bucket: team-state\n  key: mcpform/state.json\n  region: eu-west-1\nproviders: []\n",
-    );
-    snapshot!(work.run(&["plan"]), @"
-    ----- stderr -----
-    mcpform::state::not_built
-
-      × the s3 state backend is not built yet (state `s3://team-state/mcpform/state.json`)
-      help: use `backend: postgres` or `backend: local` for now
-
-    [exit status: 1]
-    ");
+fn an_s3_state_without_a_key_is_refused_by_validate() {
     let bad = Workdir::new("version: 1\nstate:\n  backend: s3\n  bucket: team-state\n");
     snapshot!(bad.run(&["validate"]), @"
     ----- stderr -----
