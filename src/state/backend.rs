@@ -184,7 +184,6 @@ pub enum BackendError {
         /// What is wrong.
         message: String,
     },
-
 }
 
 impl BackendError {
@@ -206,10 +205,10 @@ fn locked_help(holder: Option<&LockInfo>, waited: &str, outlives_run: bool) -> S
     let id = holder.map_or("LOCK_ID", |h| h.id.as_str());
     let wait = "wait for that run to finish, or let this one wait with `--lock-timeout 10m`";
     if outlives_run {
+        // On lines of their own, so that the command is never wrapped apart.
         format!(
-            "{waited}{wait}; this lock is an object in the bucket: if that run was killed, the \
-             lock stays until `mcpform force-unlock {id}` deletes it (make sure that run is not \
-             still running first)"
+            "{waited}{wait}.\nThis lock is an object in the bucket: if that run was killed, its lock stays until\n\
+             `mcpform force-unlock {id}` deletes it\n(make sure that run has ended first)"
         )
     } else {
         format!("{waited}{wait}; if that run is dead, `mcpform force-unlock {id}` removes its lock")

@@ -74,6 +74,9 @@ impl S3Backend {
         };
         let mut builder = AmazonS3Builder::from_env()
             .with_bucket_name(&location.bucket)
+            // One `DELETE KEY` for the lock object: every S3-compatible store has it, not
+            // every one has the bulk `POST ?delete` object_store would send otherwise.
+            .with_disable_bulk_delete(true)
             .with_retry(RetryConfig {
                 backoff: BackoffConfig::default(),
                 max_retries: 3,
@@ -141,11 +144,7 @@ impl S3Backend {
         for _ in 0..3 {
             let options = PutOptions::from(PutMode::Create);
             let payload = PutPayload::from(info.to_json());
-            match self
-                .store
-                .put_opts(&self.lock_path, payload, options)
-                .await
-            {
+            match self.store.put_opts(&self.lock_path, payload, options).await {
                 Ok(_) => {
                     return Ok(Attempt::Acquired(S3Lock {
                         store: self.store.clone(),

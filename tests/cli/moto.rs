@@ -24,6 +24,8 @@ pub const S3_KEY_ID: &str = "AKIAMCPFORMTEST0001";
 const AUTHORIZATION: &str = "AWS4-HMAC-SHA256 Credential=AKIAMCPFORMTEST0001/20260101/us-east-1/s3/\
      aws4_request, SignedHeaders=host, Signature=00";
 
+const SHARED_BUCKET: &str = "mcpform-state-tests";
+
 pub struct Moto {
     port: u16,
     log: PathBuf,
@@ -74,7 +76,13 @@ impl Moto {
     }
 
     /// One unsigned HTTP/1.1 request.
-    pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Response {
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Response {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("moto listens");
         stream
             .set_read_timeout(Some(Duration::from_secs(20)))
@@ -112,7 +120,14 @@ impl Moto {
         }
     }
 
-    /// Creates `bucket` (each test uses its own).
+    /// The bucket the state-backend tests share (created once); each test uses its own keys.
+    pub fn shared_bucket(&self) -> &'static str {
+        static CREATED: OnceLock<()> = OnceLock::new();
+        CREATED.get_or_init(|| self.create_bucket(SHARED_BUCKET));
+        SHARED_BUCKET
+    }
+
+    /// Creates `bucket`.
     pub fn create_bucket(&self, bucket: &str) {
         let created = self.request("PUT", &format!("/{bucket}"), &[], "");
         assert_eq!(created.status, 200, "{created:?}");
@@ -128,15 +143,15 @@ impl Moto {
         }
     }
 
-    /// The request lines the server logged for `bucket`, e.g. `PUT /b/k.lock` (each test uses
-    /// its own bucket).
-    pub fn requests_for(&self, bucket: &str) -> Vec<String> {
+    /// The request lines the server logged under `prefix` (`bucket/dir`), e.g.
+    /// `PUT /bucket/dir/state.json.lock`, query strings cut.
+    pub fn requests_under(&self, prefix: &str) -> Vec<String> {
         let log = std::fs::read_to_string(&self.log).unwrap_or_default();
         // Werkzeug colours some lines even into a file.
         let log = regex_lite::Regex::new("\x1b\\[[0-9;]*m")
             .unwrap()
             .replace_all(&log, "");
-        let needle = format!(" /{bucket}/");
+        let needle = format!(" /{prefix}/");
         log.lines()
             .filter_map(|line| {
                 let start = line.find('"')? + 1;
@@ -234,7 +249,10 @@ fn moto_enforces_conditional_writes_like_s3() {
         stale.body.contains("<Code>PreconditionFailed</Code>"),
         "{stale:?}"
     );
-    assert_eq!(moto.get("conditional-writes", "state.json").unwrap(), "three");
+    assert_eq!(
+        moto.get("conditional-writes", "state.json").unwrap(),
+        "three"
+    );
 
     // Real S3 answers `If-Match` on a missing object with 404 NoSuchKey; the backend treats
     // it (and a 409 ConditionalRequestConflict) like a 412.

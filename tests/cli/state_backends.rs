@@ -1,6 +1,7 @@
-//! State backends with locking, per backend (local file, PostgreSQL): two applies at once
-//! never both run, a killed run never blocks the next one or tears the state, `state push`
-//! moves the state without changing any plan, and no secret reaches the state or the lock.
+//! State backends with locking, per backend (local file, PostgreSQL, S3 on moto's server): two
+//! applies at once never both run, a killed run never tears the state and blocks the next one
+//! only where the lock outlives it (s3, until `force-unlock`), `state push` moves the state
+//! without changing any plan, and no secret reaches the state or the lock.
 
 use std::process::Child;
 use std::time::{Duration, Instant};
@@ -8,6 +9,7 @@ use std::time::{Duration, Instant};
 use mcpform_emulator::Platform;
 use serde_json::{Value, json};
 
+use crate::moto::{S3_KEY_ID, S3_SECRET_KEY, moto};
 use crate::pg::{PG_PASSWORD, postgres};
 use crate::support::*;
 
@@ -18,6 +20,12 @@ const NAMES: [&str; 5] = ["s1", "s2", "s3", "s4", "s5"];
 enum Backend {
     Local,
     Postgres,
+    S3,
+}
+
+/// The state object's key for test `name`, in the shared bucket.
+fn s3_key(name: &str) -> String {
+    format!("{name}/mcpform.state.json")
 }
 
 /// Five PAIS servers, each with a secret header: each gets a state record when applied.
@@ -37,14 +45,34 @@ fn servers() -> String {
         .collect()
 }
 
-/// The `state:` block for `backend`; `name` keeps each test's postgres row apart.
+/// The `state:` block for `backend`; `name` keeps each test's postgres row or s3 key apart.
 fn state_block(backend: Backend, name: &str) -> String {
     match backend {
         Backend::Local => String::new(),
         Backend::Postgres => {
             format!("state:\n  backend: postgres\n  url: \"${{PG_URL}}\"\n  name: {name}\n")
         }
+        Backend::S3 => format!(
+            "state:\n  backend: s3\n  bucket: {bucket}\n  key: {key}\n  \
+             endpoint: \"${{S3_ENDPOINT}}\"\n  region: us-east-1\n",
+            bucket = moto().expect("moto runs").shared_bucket(),
+            key = s3_key(name),
+        ),
     }
+}
+
+/// The environment the binary needs for `backend`'s state: the URL, or the endpoint and the
+/// standard AWS credentials. `None` when its server cannot start (outside CI).
+fn backend_env(backend: Backend) -> Option<Vec<(&'static str, String)>> {
+    Some(match backend {
+        Backend::Local => Vec::new(),
+        Backend::Postgres => vec![("PG_URL", postgres()?.url())],
+        Backend::S3 => vec![
+            ("S3_ENDPOINT", moto()?.endpoint()),
+            ("AWS_ACCESS_KEY_ID", S3_KEY_ID.to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", S3_SECRET_KEY.to_owned()),
+        ],
+    })
 }
 
 struct Setup {
@@ -54,13 +82,10 @@ struct Setup {
     name: String,
 }
 
-/// An empty, slow PAIS and a workdir whose state is in `backend`; `None` when PostgreSQL is
-/// needed and cannot start (outside CI).
+/// An empty, slow PAIS and a workdir whose state is in `backend`; `None` when the backend's
+/// server is needed and cannot start (outside CI).
 fn setup(backend: Backend, name: &str, latency_ms: u64) -> Option<Setup> {
-    let pg = match backend {
-        Backend::Postgres => Some(postgres()?),
-        Backend::Local => None,
-    };
+    let env = backend_env(backend)?;
     let pais = Emulator::start(Platform::Pais, json!({"servers": []}));
     pais.set_latency(Duration::from_millis(latency_ms));
     let config = format!(
@@ -70,8 +95,8 @@ fn setup(backend: Backend, name: &str, latency_ms: u64) -> Option<Setup> {
     );
     let mut work = Workdir::new(&config);
     work.set_env("GITHUB_TOKEN", SECRET);
-    if let Some(pg) = pg {
-        work.set_env("PG_URL", &pg.url());
+    for (name, value) in env {
+        work.set_env(name, &value);
     }
     Some(Setup {
         pais,
@@ -87,6 +112,7 @@ impl Setup {
         match self.backend {
             Backend::Local => std::fs::read_to_string(self.work.state_file()).ok(),
             Backend::Postgres => self.row("document::text"),
+            Backend::S3 => self.object(&s3_key(&self.name)),
         }
     }
 
@@ -98,7 +124,13 @@ impl Setup {
                 std::fs::read_to_string(path).ok().filter(|t| !t.is_empty())
             }
             Backend::Postgres => self.row("lock_info::text"),
+            Backend::S3 => self.object(&format!("{}.lock", s3_key(&self.name))),
         }
+    }
+
+    fn object(&self, key: &str) -> Option<String> {
+        let moto = moto().expect("moto runs");
+        moto.get(moto.shared_bucket(), key)
     }
 
     fn row(&self, column: &str) -> Option<String> {
@@ -222,9 +254,9 @@ fn two_applies_at_once(backend: Backend, name: &str) {
         refused.stdout.is_empty(),
         "the refused run planned:\n{refused}"
     );
-    refused.assert_hides(&[SECRET, PG_PASSWORD]);
-    if backend == Backend::Local {
-        snapshot!(holder_normalized(refused), @"
+    refused.assert_hides(&[SECRET, PG_PASSWORD, S3_SECRET_KEY, S3_KEY_ID]);
+    match backend {
+        Backend::Local => snapshot!(holder_normalized(refused), @"
         ----- stderr -----
         mcpform::state::locked
 
@@ -234,7 +266,21 @@ fn two_applies_at_once(backend: Backend, name: &str) {
                 is dead, `mcpform force-unlock [LOCK_ID]` removes its lock
 
         [exit status: 1]
-        ");
+        "),
+        Backend::S3 => snapshot!(holder_normalized(refused), @"
+        ----- stderr -----
+        mcpform::state::locked
+
+          × the state is locked by another run, lock id [LOCK_ID]
+          │ held by unknown@[HOST] (pid [PID]), running `apply` since [TIME]
+          help: wait for that run to finish, or let this one wait with `--lock-timeout 10m`.
+                This lock is an object in the bucket: if that run was killed, its lock stays until
+                `mcpform force-unlock [LOCK_ID]` deletes it
+                (make sure that run has ended first)
+
+        [exit status: 1]
+        "),
+        Backend::Postgres => {}
     }
     assert_eq!(s.server_names(), all_names(), "no duplicate servers");
     assert_eq!(s.records(), all_records(), "no lost state records");
@@ -249,6 +295,11 @@ fn local_two_applies_at_once_one_runs_the_other_names_the_holder() {
 #[test]
 fn postgres_two_applies_at_once_one_runs_the_other_names_the_holder() {
     two_applies_at_once(Backend::Postgres, "two_at_once");
+}
+
+#[test]
+fn s3_two_applies_at_once_one_runs_the_other_names_the_holder() {
+    two_applies_at_once(Backend::S3, "two_at_once");
 }
 
 fn a_waiting_apply_then_finds_nothing_to_do(backend: Backend, name: &str) {
@@ -291,6 +342,11 @@ fn postgres_a_waiting_apply_then_finds_nothing_to_do() {
     a_waiting_apply_then_finds_nothing_to_do(Backend::Postgres, "waits");
 }
 
+#[test]
+fn s3_a_waiting_apply_then_finds_nothing_to_do() {
+    a_waiting_apply_then_finds_nothing_to_do(Backend::S3, "waits");
+}
+
 fn disjoint_targets_keep_every_record(backend: Backend, name: &str) {
     let Some(s) = setup(backend, name, 100) else {
         return;
@@ -331,24 +387,62 @@ fn postgres_disjoint_targets_keep_every_record() {
     disjoint_targets_keep_every_record(Backend::Postgres, "disjoint");
 }
 
-fn a_killed_apply_leaves_no_lock(backend: Backend, name: &str) {
+#[test]
+fn s3_disjoint_targets_keep_every_record() {
+    disjoint_targets_keep_every_record(Backend::S3, "disjoint");
+}
+
+/// A killed apply: the local and postgres locks die with it, so the next apply goes at once;
+/// the s3 lock object stays, and the next apply says so until `force-unlock` deletes it.
+fn a_killed_apply(backend: Backend, name: &str) {
     let Some(s) = setup(backend, name, 400) else {
         return;
     };
     let mut child = s.spawn(APPLY);
     let stale = s.wait_for_lock_and_traffic();
-    assert!(
-        !stale.contains(SECRET) && !stale.contains(PG_PASSWORD),
-        "{stale}"
-    );
+    for secret in [SECRET, PG_PASSWORD, S3_SECRET_KEY, S3_KEY_ID] {
+        assert!(!stale.contains(secret), "{stale}");
+    }
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     // Whatever the killed run wrote is whole (or was never written).
     if let Some(text) = s.stored_state() {
         serde_json::from_str::<Value>(&text).expect("no torn state");
     }
-    // The OS (or the server) released the lock with the process: the next run goes at once.
     s.pais.set_latency(Duration::ZERO);
+    if backend == Backend::S3 {
+        assert_eq!(
+            s.stored_lock(),
+            Some(stale.clone()),
+            "the lock object stays"
+        );
+        let id = recorded_lock_id(&stale);
+        let blocked = s.work.run(APPLY);
+        blocked.expect_code(1);
+        assert!(blocked.stderr.contains("lock stays until"), "{blocked}");
+        assert!(
+            blocked
+                .stderr
+                .contains(&format!("`mcpform force-unlock {id}` deletes it")),
+            "{blocked}"
+        );
+        snapshot!(holder_normalized(&blocked), @"
+        ----- stderr -----
+        mcpform::state::locked
+
+          × the state is locked by another run, lock id [LOCK_ID]
+          │ held by unknown@[HOST] (pid [PID]), running `apply` since [TIME]
+          help: wait for that run to finish, or let this one wait with `--lock-timeout 10m`.
+                This lock is an object in the bucket: if that run was killed, its lock stays until
+                `mcpform force-unlock [LOCK_ID]` deletes it
+                (make sure that run has ended first)
+
+        [exit status: 1]
+        ");
+        s.work.run(&["force-unlock", &id]).expect_code(0);
+    }
+    // The OS (or the server) released the lock with the process, or force-unlock deleted the
+    // lock object: the next run goes at once.
     let run = s.work.run(APPLY);
     run.expect_code(0);
     assert_eq!(s.server_names(), all_names(), "no duplicate servers");
@@ -357,12 +451,17 @@ fn a_killed_apply_leaves_no_lock(backend: Backend, name: &str) {
 
 #[test]
 fn local_a_killed_apply_leaves_no_lock() {
-    a_killed_apply_leaves_no_lock(Backend::Local, "");
+    a_killed_apply(Backend::Local, "");
 }
 
 #[test]
 fn postgres_a_killed_apply_leaves_no_lock() {
-    a_killed_apply_leaves_no_lock(Backend::Postgres, "killed");
+    a_killed_apply(Backend::Postgres, "killed");
+}
+
+#[test]
+fn s3_a_killed_apply_leaves_its_lock_until_force_unlock() {
+    a_killed_apply(Backend::S3, "killed");
 }
 
 /// The lock id recorded by the run holding (or having held) the lock.
@@ -406,15 +505,26 @@ fn force_unlock(backend: Backend, name: &str) {
 
         [exit status: 1]
         "),
+        Backend::S3 => snapshot!(holder_normalized(&live), @"
+        ----- stderr -----
+        mcpform::state::lock_alive
+
+          × lock [LOCK_ID] is held by a run that is still alive
+          │ held by unknown@[HOST] (pid [PID]), running `apply` since [TIME]
+          help: that run is still running on this machine (process [PID]): stop it first if it must not
+                finish; its lock goes away when it ends
+
+        [exit status: 1]
+        "),
     }
     assert!(live.stderr.contains("still alive"), "{live}");
     child.kill().unwrap();
     child.wait().unwrap();
     // A killed run left only a record (if any): force-unlock clears it and says so.
-    let wrong = s.work.run(&["force-unlock", "not-the-id"]);
+    let wrong = s.work.run(&["force-unlock", "nottheid"]);
     wrong.expect_code(1);
     assert!(
-        wrong.stderr.contains("is not locked by `not-the-id`"),
+        wrong.stderr.contains("is not locked by") && wrong.stderr.contains("`nottheid`"),
         "{wrong}"
     );
     let cleared = s.work.run(&["force-unlock", &id]);
@@ -430,15 +540,15 @@ fn force_unlock(backend: Backend, name: &str) {
         No session held the lock on the PostgreSQL state `force_unlock` on 127.0.0.1:[PORT]/postgres: a session lock dies with its session. Cleared the record of lock [LOCK_ID] (unknown@[HOST] (pid [PID]), running `apply` since [TIME]).
         [exit status: 0]
         "),
+        Backend::S3 => snapshot!(holder_normalized(&cleared), @"
+        ----- stdout -----
+        Deleted the lock object of the S3 state `s3://mcpform-state-tests/force_unlock/mcpform.state.json` (lock [LOCK_ID], unknown@[HOST] (pid [PID]), running `apply` since [TIME]).
+        [exit status: 0]
+        "),
     }
-    assert!(
-        cleared
-            .stdout
-            .contains(&format!("Cleared the record of lock {id}")),
-        "{cleared}"
-    );
+    assert!(cleared.stdout.contains(&id), "{cleared}");
     assert_eq!(s.stored_lock(), None);
-    cleared.assert_hides(&[PG_PASSWORD]);
+    cleared.assert_hides(&[PG_PASSWORD, S3_SECRET_KEY, S3_KEY_ID]);
 }
 
 #[test]
@@ -452,69 +562,95 @@ fn postgres_force_unlock_clears_a_killed_runs_record_and_refuses_a_live_lock() {
 }
 
 #[test]
-fn state_push_from_local_to_postgres_leaves_the_plan_unchanged() {
-    let Some(s) = setup(Backend::Local, "", 0) else {
-        return;
-    };
-    let Some(pg) = postgres() else {
-        return;
-    };
+fn s3_force_unlock_deletes_a_killed_runs_lock_and_refuses_a_live_one() {
+    force_unlock(Backend::S3, "force_unlock");
+}
+
+/// `state push` from the local file to `target`: the config pointed at the pushed state plans
+/// no change, as it did with the file.
+fn state_push_from_local(target: Backend) -> Option<(Workdir, Run)> {
+    let mut s = setup(Backend::Local, "", 0)?;
+    for (name, value) in backend_env(target)? {
+        s.work.set_env(name, &value);
+    }
     s.work.run(APPLY).expect_code(0);
     let plan = &["plan", "--detailed-exitcode"];
     s.work.run(plan).expect_code(0);
 
-    let target = s.work.path().join("pg.yaml");
-    std::fs::write(
-        &target,
-        "version: 1\nstate:\n  backend: postgres\n  url: \"${PG_URL}\"\n  name: pushed\n",
-    )
-    .unwrap();
-    let mut local = s;
-    local.work.set_env("PG_URL", &pg.url());
-    let push = local.work.run(&["state", "push", "--to", "pg.yaml"]);
+    let target_file = s.work.path().join("target.yaml");
+    let block = state_block(target, "pushed");
+    std::fs::write(&target_file, format!("version: 1\n{block}")).unwrap();
+    let push = s.work.run(&["state", "push", "--to", "target.yaml"]);
     push.expect_code(0);
-    push.assert_hides(&[PG_PASSWORD, SECRET]);
+    push.assert_hides(&[PG_PASSWORD, SECRET, S3_SECRET_KEY, S3_KEY_ID]);
+
+    // The same config with the pushed state plans no change, as with the file.
+    let config = format!(
+        "version: 1\n{block}providers:\n{}",
+        pais_provider(&s.pais.url(), &servers())
+    );
+    s.work.write_config(&config);
+    std::fs::remove_file(s.work.state_file()).unwrap();
+    s.work.run(plan).expect_code(0);
+    // Without the pushed state, the headers would be planned again.
+    let other = format!(
+        "version: 1\n{}providers:\n{}",
+        state_block(target, "never_pushed"),
+        pais_provider(&s.pais.url(), &servers())
+    );
+    s.work.write_config(&other);
+    s.work.run(plan).expect_code(2);
+
+    // A push over a different state is refused without --force.
+    s.work.write_config(&config);
+    let over = s.work.run(&[
+        "--state",
+        "other.json",
+        "state",
+        "push",
+        "--to",
+        "target.yaml",
+    ]);
+    over.expect_code(1);
+    assert!(over.stderr.contains("already holds a different"), "{over}");
+    s.work.run(plan).expect_code(0);
+    Some((s.work, push))
+}
+
+#[test]
+fn state_push_from_local_to_postgres_leaves_the_plan_unchanged() {
+    let Some((_, push)) = state_push_from_local(Backend::Postgres) else {
+        return;
+    };
     snapshot!(push, @"
     ----- stdout -----
     Copied the state (5 resource records) from the state file `mcpform.state.json` to the PostgreSQL state `pushed` on 127.0.0.1:[PORT]/postgres.
     Point the config's `state:` block at the new backend; the old state is left as it was.
     [exit status: 0]
     ");
+}
 
-    // The same config with the postgres state plans no change, as with the file.
-    let config = format!(
-        "version: 1\n{}providers:\n{}",
-        state_block(Backend::Postgres, "pushed"),
-        pais_provider(&local.pais.url(), &servers())
-    );
-    local.work.write_config(&config);
-    std::fs::remove_file(local.work.state_file()).unwrap();
-    local.work.run(plan).expect_code(0);
-    // Without the pushed state, the headers would be planned again.
-    let other = format!(
-        "version: 1\n{}providers:\n{}",
-        state_block(Backend::Postgres, "never_pushed"),
-        pais_provider(&local.pais.url(), &servers())
-    );
-    local.work.write_config(&other);
-    local.work.run(plan).expect_code(2);
-
-    // A push over a different state is refused without --force.
-    local.work.write_config(&config);
-    let over = local
-        .work
-        .run(&["--state", "other.json", "state", "push", "--to", "pg.yaml"]);
-    over.expect_code(1);
-    assert!(
-        over.stderr.contains("already holds a different state"),
-        "{over}"
-    );
-    local.work.run(plan).expect_code(0);
+#[test]
+fn state_push_from_local_to_s3_leaves_the_plan_unchanged() {
+    let Some((_, push)) = state_push_from_local(Backend::S3) else {
+        return;
+    };
+    snapshot!(push, @"
+    ----- stdout -----
+    Copied the state (5 resource records) from the state file `mcpform.state.json` to the S3 state `s3://mcpform-state-tests/pushed/mcpform.state.json`.
+    Point the config's `state:` block at the new backend; the old state is left as it was.
+    [exit status: 0]
+    ");
 }
 
 #[test]
 fn no_secret_reaches_the_state_or_the_lock_in_any_backend() {
-    for (backend, name) in [(Backend::Local, ""), (Backend::Postgres, "secrets")] {
+    let secrets = [SECRET, PG_PASSWORD, PAIS_TOKEN, S3_SECRET_KEY, S3_KEY_ID];
+    for (backend, name) in [
+        (Backend::Local, ""),
+        (Backend::Postgres, "secrets"),
+        (Backend::S3, "secrets"),
+    ] {
         let Some(s) = setup(backend, name, 300) else {
             continue;
         };
@@ -522,9 +658,9 @@ fn no_secret_reaches_the_state_or_the_lock_in_any_backend() {
         let lock = s.wait_for_lock_and_traffic();
         let run = s.finish(child);
         run.expect_code(0);
-        run.assert_hides(&[SECRET, PG_PASSWORD, PAIS_TOKEN]);
+        run.assert_hides(&secrets);
         let state = s.stored_state().unwrap();
-        for secret in [SECRET, PG_PASSWORD, PAIS_TOKEN] {
+        for secret in secrets {
             assert!(
                 !lock.contains(secret),
                 "{backend:?} lock shows {secret}: {lock}"
@@ -564,4 +700,31 @@ fn an_s3_state_without_a_key_is_refused_by_validate() {
 
     [exit status: 1]
     ");
+}
+
+/// What one apply costs the S3 store: the lock, one read, one conditional write, and the
+/// release (which checks the lock is still its own before deleting it); `plan` only reads.
+#[test]
+fn s3_one_apply_sends_five_requests_and_a_plan_one() {
+    let Some(s) = setup(Backend::S3, "requests", 0) else {
+        return;
+    };
+    let moto = moto().unwrap();
+    let prefix = format!("{}/requests", moto.shared_bucket());
+    s.work.run(APPLY).expect_code(0);
+    let state = format!("/{prefix}/mcpform.state.json");
+    let lock = format!("{state}.lock");
+    let expected = [
+        format!("PUT {lock}"),
+        format!("GET {state}"),
+        format!("PUT {state}"),
+        format!("GET {lock}"),
+        format!("DELETE {lock}"),
+    ];
+    // moto logs a request once it has answered it.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(moto.requests_under(&prefix), expected);
+    s.work.run(&["plan", "--detailed-exitcode"]).expect_code(0);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(moto.requests_under(&prefix)[5..], [format!("GET {state}")]);
 }
