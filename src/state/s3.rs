@@ -121,7 +121,7 @@ impl S3Backend {
     fn error(&self, error: &object_store::Error) -> BackendError {
         BackendError::Unavailable {
             backend: self.describe(),
-            message: self.secrets.mask_text(&chain(error)),
+            message: self.secrets.mask_text(&readable(&chain(error))),
         }
     }
 
@@ -132,6 +132,7 @@ impl S3Backend {
                 let bytes = result.bytes().await.map_err(|e| self.error(&e))?;
                 Ok(LockInfo::from_json(&String::from_utf8_lossy(&bytes)).map(Box::new))
             }
+            Err(e @ object_store::Error::NotFound { .. }) if no_bucket(&e) => Err(self.error(&e)),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(self.error(&e)),
         }
@@ -179,6 +180,37 @@ fn describe(location: &S3Location) -> String {
     format!("the S3 state `s3://{}/{}`", location.bucket, location.key)
 }
 
+/// A 404 for the bucket, not the object: S3 answers both with 404, told apart by the error code
+/// (a missing bucket must not read as an empty state).
+fn no_bucket(error: &object_store::Error) -> bool {
+    chain(error).contains("<Code>NoSuchBucket</Code>")
+}
+
+/// `object_store`'s message made shorter: an S3 error document becomes `Code: Message`, and a
+/// failed credentials lookup says which variables are missing.
+fn readable(message: &str) -> String {
+    if message.contains("169.254.169.254") || message.contains("169.254.170.2") {
+        return format!(
+            "no AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set, and \
+             the instance or container metadata service gave none ({message})"
+        );
+    }
+    let Some(start) = message.find("<?xml").or_else(|| message.find("<Error>")) else {
+        return message.to_owned();
+    };
+    let element = |name: &str| -> Option<&str> {
+        let open = format!("<{name}>");
+        let from = message.find(&open)? + open.len();
+        let to = from + message[from..].find(&format!("</{name}>"))?;
+        Some(&message[from..to])
+    };
+    match (element("Code"), element("Message")) {
+        (Some(code), Some(text)) => format!("{}{code}: {text}", &message[..start]),
+        (Some(code), None) => format!("{}{code}", &message[..start]),
+        _ => message.to_owned(),
+    }
+}
+
 /// The error and its causes, one line.
 fn chain(error: &dyn std::error::Error) -> String {
     let mut message = error.to_string();
@@ -202,6 +234,9 @@ impl StateBackend for S3Backend {
         Box::pin(async move {
             let result = match self.store.get(&self.state_path).await {
                 Ok(result) => result,
+                Err(e @ object_store::Error::NotFound { .. }) if no_bucket(&e) => {
+                    return Err(self.error(&e));
+                }
                 Err(object_store::Error::NotFound { .. }) => {
                     return Ok(Loaded {
                         state: State::new(),
@@ -342,5 +377,28 @@ impl HeldLock for S3Lock {
                 .await
                 .map_err(|e| error(&e))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_s3_error_document_reads_as_its_code_and_message() {
+        let raw = "Error performing PUT http://s/b/k in 3ms - Server returned non-2xx status \
+                   code: 404 Not Found: <?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Error>\
+                   <Code>NoSuchBucket</Code><Message>The specified bucket does not exist\
+                   </Message><RequestId>x</RequestId></Error>";
+        assert_eq!(
+            readable(raw),
+            "Error performing PUT http://s/b/k in 3ms - Server returned non-2xx status code: \
+             404 Not Found: NoSuchBucket: The specified bucket does not exist"
+        );
+        assert_eq!(readable("connection refused"), "connection refused");
+        assert!(
+            readable("Error performing PUT http://169.254.169.254/latest/api/token")
+                .starts_with("no AWS credentials: AWS_ACCESS_KEY_ID")
+        );
     }
 }

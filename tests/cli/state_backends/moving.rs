@@ -1,5 +1,5 @@
 //! `state push` between backends, secrets in the state and the lock, the s3 block's
-//! validation, and what one apply costs the S3 store.
+//! validation and errors, and what one apply costs the S3 store.
 
 use std::time::Duration;
 
@@ -166,4 +166,32 @@ fn s3_one_apply_sends_five_requests_and_a_plan_one() {
     s.work.run(&["plan", "--detailed-exitcode"]).expect_code(0);
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(moto.requests_under(&prefix)[5..], [format!("GET {state}")]);
+}
+
+/// A store error says what the store said, in a line, and shows no credential.
+#[test]
+fn s3_a_missing_bucket_is_named_and_no_credential_shows() {
+    let Some(s) = setup(Backend::S3, "no_bucket", 0) else {
+        return;
+    };
+    let config = format!(
+        "version: 1\n{}providers:\n{}",
+        state_block(Backend::S3, "no_bucket").replace("mcpform-state-tests", "mcpform-missing"),
+        pais_provider(&s.pais.url(), &servers())
+    );
+    s.work.write_config(&config);
+    for command in [APPLY, &["plan"]] {
+        let run = s.work.run(command);
+        run.expect_code(1);
+        assert!(
+            run.stderr
+                .contains("NoSuchBucket: The specified bucket does not exist"),
+            "{run}"
+        );
+        run.assert_hides(&[S3_SECRET_KEY, S3_KEY_ID, SECRET]);
+    }
+    assert!(
+        s.pais.writes().is_empty(),
+        "nothing applied without a state"
+    );
 }
