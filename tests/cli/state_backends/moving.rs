@@ -53,6 +53,10 @@ fn state_push_from_local(target: Backend) -> Option<(Workdir, Run)> {
     over.expect_code(1);
     assert!(over.stderr.contains("already holds a different"), "{over}");
     s.work.run(plan).expect_code(0);
+    // The refused push gave both locks back: an apply on the target goes at once.
+    let apply = s.work.run(APPLY);
+    apply.expect_code(0);
+    assert!(apply.stdout.contains("No changes"), "{apply}");
     Some((s.work, push))
 }
 
@@ -194,4 +198,21 @@ fn s3_a_missing_bucket_is_named_and_no_credential_shows() {
         s.pais.writes().is_empty(),
         "nothing applied without a state"
     );
+}
+
+/// A run that cannot read the state fails, and gives the s3 lock back rather than leave an
+/// object that would block every later run.
+#[test]
+fn s3_an_unreadable_state_object_fails_and_leaves_no_lock() {
+    let Some(s) = setup(Backend::S3, "unreadable", 0) else {
+        return;
+    };
+    let moto = moto().unwrap();
+    let key = format!("/{}/{}", moto.shared_bucket(), s3_key("unreadable"));
+    assert_eq!(moto.request("PUT", &key, &[], "{not json").status, 200);
+    let run = s.work.run(APPLY);
+    run.expect_code(1);
+    assert!(run.stderr.contains("does not hold valid"), "{run}");
+    assert_eq!(s.stored_lock(), None, "the lock object was deleted");
+    assert!(s.pais.writes().is_empty());
 }
