@@ -38,6 +38,7 @@ use crate::fingerprint::{FingerprintKey, Fingerprinter, KdfParams, Scheme, canon
 mod backend;
 mod local;
 mod lock;
+mod pg_tls;
 mod postgres;
 mod s3;
 

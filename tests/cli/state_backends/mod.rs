@@ -15,6 +15,7 @@ use crate::support::*;
 
 mod locking;
 mod moving;
+mod postgres_tls;
 
 const SECRET: &str = "ghp_header_secret_value_77";
 const NAMES: [&str; 5] = ["s1", "s2", "s3", "s4", "s5"];
