@@ -204,7 +204,16 @@ impl Workspace {
             }
             None => None,
         };
-        let mut loaded = backend.load().await?;
+        let mut loaded = match backend.load().await {
+            Ok(loaded) => loaded,
+            Err(error) => {
+                // An s3 lock object would outlive this run: give it back before failing.
+                if let Some(lock) = lock {
+                    let _ = lock.release().await;
+                }
+                return Err(error.into());
+            }
+        };
         loaded.state.use_key(settings.fingerprint_key.as_ref());
         let origins = provider_origins(&config, settings);
         if !options.allow_endpoint_change {

@@ -31,7 +31,7 @@ pub enum StateConfig {
     Local(LocalState),
     /// A row of the table `mcpform_state` (created if missing), locked with an advisory lock.
     Postgres(PostgresState),
-    /// An object in an S3-compatible store, locked with a lock object (not built yet).
+    /// An object in an S3-compatible store, locked with a lock object (`KEY.lock`) during `apply`.
     S3(S3State),
 }
 

@@ -22,7 +22,7 @@
 //! leaves a torn file behind.
 //!
 //! Where the document lives and how runs take turns is the backends' (`backend.rs`, the trait;
-//! `local.rs`, `postgres.rs`); this module is the document and its fingerprints.
+//! `local.rs`, `postgres.rs`, `s3.rs`); this module is the document and its fingerprints.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -39,11 +39,14 @@ mod backend;
 mod endpoints;
 mod local;
 mod lock;
+mod pg_tls;
 mod postgres;
+mod s3;
 
 pub use backend::{BackendError, HeldLock, Loaded, Location, StateBackend, Version, open_backend};
 pub use endpoints::EndpointCheck;
 pub use lock::LockInfo;
+pub use s3::S3Location;
 
 /// Default file name, beside the first config file.
 pub const DEFAULT_FILE_NAME: &str = "mcpform.state.json";

@@ -1,5 +1,6 @@
 //! End-to-end tests: the real `mcpform` binary against the platform emulators over HTTP.
 
+mod moto;
 mod pg;
 mod support;
 
