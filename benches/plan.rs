@@ -128,6 +128,7 @@ fn plan_of(count: usize) -> Plan {
                     Action::Update
                 },
                 remote_id: Some(id.clone()),
+                prevent_destroy: false,
                 fields: vec![FieldChange {
                     path: "description".into(),
                     before: Some(json!("old")),
@@ -147,7 +148,10 @@ fn plan_of(count: usize) -> Plan {
             }
         })
         .collect();
-    Plan { changes }
+    Plan {
+        kept: Vec::new(),
+        changes,
+    }
 }
 
 /// Least wall time of `runs` calls of `f` (single-threaded, so about its CPU time), in ms,

@@ -9,7 +9,8 @@
 //! as the provider takes writes at once (`Provider::max_write_concurrency`, capped by
 //! `parallelism`); one run-wide semaphore caps the requests in flight across providers at
 //! `parallelism`. A worker waits for a permit only when it has a request to send, so a provider
-//! that writes one at a time never holds permits the others could use.
+//! that writes one at a time never holds permits the others could use. A provider's deletes
+//! form a second queue, started once every create and update of that provider has ended.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -17,17 +18,17 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 
-use crate::plan::{Accounts, Plan, Request, ResourceChange};
-use crate::provider::WriteError;
-use crate::state::State;
+use crate::plan::{Accounts, Action, Method, Plan, Request, ResourceChange};
+use crate::provider::{Provider, WriteError};
+use crate::state::{Managed, State};
 
 /// How one resource's apply ended.
 #[derive(Debug)]
 pub struct ResourceResult {
     /// The planned change that was sent.
     pub change: ResourceChange,
-    /// `Ok` once the platform confirmed the write.
-    pub outcome: Result<(), WriteError>,
+    /// `Ok` once the platform confirmed the write, with the id of a created object.
+    pub outcome: Result<Option<String>, WriteError>,
 }
 
 /// Sends every planned request, at most `parallelism` at a time and no more at once to a
@@ -51,35 +52,22 @@ pub async fn execute(
     }
     let permits = Arc::new(Semaphore::new(parallelism));
     let (done, mut arrived) = mpsc::unbounded_channel();
-    let mut workers = JoinSet::new();
+    let mut providers = JoinSet::new();
     for (name, queue) in queues {
         let provider = Arc::clone(&accounts[name].provider);
         let lanes = provider
             .max_write_concurrency()
             .unwrap_or(parallelism)
-            .clamp(1, parallelism)
-            .min(queue.len());
-        let queue = Arc::new(Mutex::new(queue));
-        for _ in 0..lanes {
-            let (provider, queue, permits, done) = (
-                Arc::clone(&provider),
-                Arc::clone(&queue),
-                Arc::clone(&permits),
-                done.clone(),
-            );
-            workers.spawn(async move {
-                loop {
-                    let next = queue.lock().expect("never poisoned").pop_front();
-                    let Some((index, request)) = next else {
-                        return;
-                    };
-                    let _permit = permits.acquire().await.expect("never closed");
-                    let outcome = provider.send(&request).await;
-                    // The receiver lives until every worker is done.
-                    let _ = done.send((index, outcome));
-                }
-            });
-        }
+            .clamp(1, parallelism);
+        let (writes, deletes): (VecDeque<_>, VecDeque<_>) = queue
+            .into_iter()
+            .partition(|(_, request)| request.method != Method::Delete);
+        let (permits, done) = (Arc::clone(&permits), done.clone());
+        providers.spawn(async move {
+            for phase in [writes, deletes] {
+                drain(&provider, phase, lanes, &permits, &done).await;
+            }
+        });
     }
     drop(done);
     let mut results = Vec::new();
@@ -91,18 +79,85 @@ pub async fn execute(
         on_done(&result);
         results.push((index, result));
     }
-    while let Some(joined) = workers.join_next().await {
+    while let Some(joined) = providers.join_next().await {
         joined.expect("apply tasks do not panic");
     }
     results.sort_by_key(|(index, _)| *index);
     results.into_iter().map(|(_, result)| result).collect()
 }
 
-/// Records the write-only fingerprints of every resource that was applied.
-pub fn record_applied(state: &mut State, results: &[ResourceResult]) {
+/// Sends one provider's `queue` on up to `lanes` workers, and returns when all have ended.
+async fn drain(
+    provider: &Arc<dyn Provider>,
+    queue: VecDeque<(usize, Request)>,
+    lanes: usize,
+    permits: &Arc<Semaphore>,
+    done: &Outcomes,
+) {
+    let lanes = lanes.min(queue.len());
+    let queue = Arc::new(Mutex::new(queue));
+    let mut workers = JoinSet::new();
+    for _ in 0..lanes {
+        let (provider, queue, permits, done) = (
+            Arc::clone(provider),
+            Arc::clone(&queue),
+            Arc::clone(permits),
+            done.clone(),
+        );
+        workers.spawn(async move {
+            loop {
+                let next = queue.lock().expect("never poisoned").pop_front();
+                let Some((index, request)) = next else {
+                    return;
+                };
+                let _permit = permits.acquire().await.expect("never closed");
+                let outcome = provider.send(&request).await;
+                // The receiver lives until every worker is done.
+                let _ = done.send((index, outcome));
+            }
+        });
+    }
+    while let Some(joined) = workers.join_next().await {
+        joined.expect("apply tasks do not panic");
+    }
+}
+
+/// Where workers report each request's outcome, by its index in the plan.
+type Outcomes = mpsc::UnboundedSender<(usize, Result<Option<String>, WriteError>)>;
+
+/// Records what the applied resources leave in the state: the write-only fingerprints of each,
+/// ownership of every object created or matched (the no-ops of `plan` too: an apply that
+/// reached its end matched them), and the end of ownership of each deleted object.
+pub fn record_applied(state: &mut State, plan: &Plan, results: &[ResourceResult]) {
     for result in results.iter().filter(|r| r.outcome.is_ok()) {
         if let Some(record) = &result.change.state_after {
             state.set_record(&result.change.address, record.clone());
+        }
+    }
+    let created = results.iter().filter_map(|r| match &r.outcome {
+        Ok(Some(id)) if !id.is_empty() => Some((&r.change, id.clone())),
+        _ => None,
+    });
+    let matched = plan.changes.iter().filter_map(|change| {
+        let applied = change.request.is_none()
+            || results
+                .iter()
+                .any(|r| r.change.address == change.address && r.outcome.is_ok());
+        match (change.action, &change.remote_id) {
+            (Action::Update | Action::NoOp, Some(id)) if applied => Some((change, id.clone())),
+            _ => None,
+        }
+    });
+    for (change, id) in created.chain(matched) {
+        let entry = Managed {
+            address: change.address.clone(),
+            prevent_destroy: change.prevent_destroy,
+        };
+        state.record_managed(&change.provider, [(id, entry)]);
+    }
+    for result in results.iter().filter(|r| r.outcome.is_ok()) {
+        if let (Action::Delete, Some(id)) = (result.change.action, &result.change.remote_id) {
+            state.forget_managed(&result.change.provider, id);
         }
     }
 }

@@ -29,6 +29,9 @@ pub struct ApplyArgs {
     parallelism: u32,
     #[command(flatten)]
     select: SelectionArgs,
+    /// Delete the managed objects that left the config, as `prune: true` on every provider
+    #[arg(long)]
+    prune: bool,
     /// Wait up to this long for another run's lock on the state (`30s`, `5m`); `0s` fails at once
     #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = humantime::parse_duration)]
     lock_timeout: std::time::Duration,
@@ -77,6 +80,8 @@ pub async fn run(settings: &Settings, args: &ApplyArgs) -> Result<ExitStatus, Co
         check_selection: saved.is_none(),
         env: &process_env,
         lock: Some(("apply", args.lock_timeout)),
+        // A saved plan carries whether it was made with `--prune`.
+        prune: saved.as_ref().map_or(args.prune, |s| s.prune),
     };
     // The lock is held from before the state is read (and the live state planned) until the
     // state is written back: a second apply waits or fails, and never plans from stale state.
@@ -97,7 +102,8 @@ async fn plan_and_apply(
     saved: Option<&PlanFile>,
     approved: bool,
 ) -> Result<ExitStatus, CommandError> {
-    let plan = workspace.planner().plan().await?;
+    let selection = saved.map_or_else(|| args.select.selection(), |s| s.selection.clone());
+    let plan = workspace.planner(&selection).plan().await?;
     if let Some(saved) = saved {
         saved.verify(
             &plan,
@@ -121,8 +127,11 @@ async fn plan_and_apply(
             })?;
     }
     if !plan.has_changes() {
-        // Records of an older state format that matched are rewritten in the new one.
-        if workspace.state.has_upgrades() {
+        // Ownership of the matched objects, and records of an older state format that matched
+        // (rewritten in the new one).
+        let before = workspace.state.to_text();
+        apply::record_applied(&mut workspace.state, &plan, &[]);
+        if workspace.state.has_upgrades() || workspace.state.to_text() != before {
             workspace.save_state().await?;
         }
         return Ok(ExitStatus::Success);
@@ -156,12 +165,9 @@ async fn plan_and_apply(
         println!("{}", describe(result));
     }
 
-    apply::record_applied(&mut workspace.state, &results);
-    if results
-        .iter()
-        .any(|r| r.outcome.is_ok() && r.change.state_after.is_some())
-        || workspace.state.has_upgrades()
-    {
+    let before = workspace.state.to_text();
+    apply::record_applied(&mut workspace.state, &plan, &results);
+    if workspace.state.has_upgrades() || workspace.state.to_text() != before {
         workspace.save_state().await?;
     }
 
@@ -201,7 +207,7 @@ fn describe(result: &ResourceResult) -> String {
     let address = &result.change.address;
     let verb = result.change.action.as_str();
     match &result.outcome {
-        Ok(()) => format!("✓ {address}: {verb} applied"),
+        Ok(_) => format!("✓ {address}: {verb} applied"),
         Err(error) => format!(
             "✗ {address}: {verb} failed, {}: {error}",
             describe_verdict(error.verdict)

@@ -22,6 +22,9 @@ pub struct DriftArgs {
     fail_on_unmanaged: bool,
     #[command(flatten)]
     select: SelectionArgs,
+    /// Delete the managed objects that left the config, as `prune: true` on every provider
+    #[arg(long)]
+    prune: bool,
 }
 
 /// Prints the drift report; `Changes` when a configured resource differs (or, with
@@ -36,10 +39,11 @@ pub async fn run(settings: &Settings, args: &DriftArgs) -> Result<ExitStatus, Co
             check_selection: true,
             env: &process_env,
             lock: None,
+            prune: args.prune,
         },
     )
     .await?;
-    let planner = workspace.planner();
+    let planner = workspace.planner(&selection);
     // A narrowed run cannot tell unmanaged objects from configured ones it left out.
     let live = planner.fetch(selection.is_everything()).await;
     workspace.close().await;

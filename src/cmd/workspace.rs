@@ -121,6 +121,8 @@ pub struct RunOptions<'a> {
     /// Lock the state for this operation (`apply`) before reading it, waiting up to this long
     /// for another run's lock; `None` reads without locking (plan, drift).
     pub lock: Option<(&'a str, Duration)>,
+    /// `--prune`: as `prune: true` on every provider.
+    pub prune: bool,
 }
 
 impl Workspace {
@@ -145,15 +147,10 @@ impl Workspace {
                 .map_err(CommandError::user)?;
         }
         let http = settings.http(options.read_only);
-        let mut accounts = Accounts::new();
+        let mut providers = Vec::new();
         for block in &config.providers {
             let endpoint = settings.endpoint_override(block.name());
-            let provider = provider::connect(block, endpoint, &http, &config.secrets)?;
-            let account = Account {
-                provider: Arc::from(provider),
-                desired: selected(block, options.selection),
-            };
-            accounts.insert(block.name().to_owned(), account);
+            providers.push(provider::connect(block, endpoint, &http, &config.secrets)?);
         }
         let backend = open_backend(&settings.state_location(&config))?;
         let lock = match options.lock {
@@ -164,6 +161,15 @@ impl Workspace {
         };
         let mut loaded = backend.load().await?;
         loaded.state.use_key(settings.fingerprint_key.as_ref());
+        let mut accounts = Accounts::new();
+        for (block, provider) in config.providers.iter().zip(providers) {
+            let account = Account {
+                provider: Arc::from(provider),
+                desired: selected(block, options.selection, &loaded.state),
+                prune: options.prune || block.prune(),
+            };
+            accounts.insert(block.name().to_owned(), account);
+        }
         Ok(Workspace {
             config,
             accounts,
@@ -200,21 +206,36 @@ impl Workspace {
         Ok(())
     }
 
-    /// The plan stage over this workspace's providers, state and secrets.
-    pub fn planner(&self) -> Planner<'_> {
+    /// The plan stage over this workspace's providers, state and secrets, for `selection`.
+    pub fn planner<'a>(&'a self, selection: &'a Selection) -> Planner<'a> {
         Planner {
             accounts: &self.accounts,
+            selection,
             state: &self.state,
             secrets: &self.config.secrets,
         }
     }
 }
 
-/// The resources of one config block that the selection covers.
-fn selected(block: &ProviderConfig, selection: &Selection) -> Arc<[DesiredResource]> {
+/// The resources of one config block that the selection covers. One with neither `id` nor a
+/// name to match by (a Klavis instance by `user_id` and `server_name`) gets the id the state
+/// recorded when mcpform created it.
+fn selected(
+    block: &ProviderConfig,
+    selection: &Selection,
+    state: &State,
+) -> Arc<[DesiredResource]> {
     provider::desired_resources(block)
         .into_iter()
         .filter(|d| selection.includes(&d.address))
+        .map(|mut d| {
+            if d.id.is_none() && d.name.is_none() {
+                d.recorded_id = state
+                    .managed_id(block.name(), &d.address)
+                    .map(str::to_owned);
+            }
+            d
+        })
         .collect()
 }
 
@@ -359,7 +380,7 @@ mod tests {
             targets: vec!["pais/servers/b".into()],
             excludes: Vec::new(),
         };
-        let desired = selected(&block, &selection);
+        let desired = selected(&block, &selection, &State::new());
         let addresses: Vec<&str> = desired.iter().map(|d| d.address.as_str()).collect();
         assert_eq!(addresses, ["pais/servers/b"]);
     }

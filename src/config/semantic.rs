@@ -102,7 +102,8 @@ pub fn check_provider(provider: ProviderNode<'_>, out: &mut Vec<ConfigDiagnostic
                 );
             }
             Platform::Idun => checker.check_idun_transport(resource, out),
-            Platform::Hasmcp | Platform::Klavis => {}
+            Platform::Klavis => checker.check_klavis_identity(resource, out),
+            Platform::Hasmcp => {}
         }
     }
 }
@@ -251,13 +252,43 @@ impl Checker<'_> {
         }
     }
 
+    /// A Klavis instance is named by `id`, or by `user_id` and `server_name` together.
+    fn check_klavis_identity(&self, instance: &Node, out: &mut Vec<ConfigDiagnostic>) {
+        let has = |field| instance.get(field).is_some_and(is_set);
+        if has("id") || (has("user_id") && has("server_name")) {
+            return;
+        }
+        let missing = match (has("user_id"), has("server_name")) {
+            (true, false) => "`user_id` without `server_name`",
+            (false, true) => "`server_name` without `user_id`",
+            _ => "neither `id` nor `user_id` and `server_name`",
+        };
+        out.push(
+            self.file
+                .error(
+                    Code::MissingField,
+                    "a Klavis instance needs `id`, or `user_id` and `server_name`",
+                )
+                .at(instance.head(self.file), missing)
+                .help(
+                    "pin an existing instance with `id`, or give `user_id` and `server_name` \
+                     to have mcpform create it once and record its id",
+                ),
+        );
+    }
+
     /// `ignore:` entries must be fields of the resource; `id` picks the live object, so it
     /// is never compared and cannot be ignored.
     fn check_ignore(&self, resource: &Node, fields: &[String], out: &mut Vec<ConfigDiagnostic>) {
         let ignorable: Vec<&str> = fields
             .iter()
             .map(String::as_str)
-            .filter(|f| !matches!(*f, "id" | "ignore"))
+            .filter(|f| {
+                !matches!(
+                    *f,
+                    "id" | "ignore" | "lifecycle" | "user_id" | "server_name"
+                )
+            })
             .collect();
         for item in resource.get("ignore").map_or(&[][..], Node::items) {
             let Some(field) = item.as_str() else {

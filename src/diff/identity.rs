@@ -79,6 +79,11 @@ pub(super) fn match_live<'a>(
                 id: id.clone(),
             });
     }
+    if let Some(id) = &desired.recorded_id
+        && let Some(found) = live.by_id.get(&id.to_ascii_lowercase())
+    {
+        return Ok(Some(found));
+    }
     let Some(name) = &desired.name else {
         return Ok(None);
     };

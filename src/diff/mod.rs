@@ -41,6 +41,14 @@ pub struct DesiredResource {
     pub ignore: Vec<String>,
     /// Dotted-path prefixes whose values are secret by nature.
     pub secret_paths: &'static [&'static str],
+    /// `lifecycle.prevent_destroy`: recorded in the state at apply, so that a plan that would
+    /// delete the object once the entry is gone fails.
+    pub prevent_destroy: bool,
+    /// The id the state recorded for this entry when it has neither `id` nor a name to match by
+    /// (a Klavis instance by `user_id` and `server_name`): matched when live, else created.
+    pub recorded_id: Option<String>,
+    /// Fields sent only to create the object, never diffed (Klavis's `userId`, `serverName`).
+    pub create_only: Map<String, Value>,
 }
 
 /// A live object, normalized into config naming.
@@ -74,6 +82,8 @@ pub struct ResourceDelta<'a> {
 pub trait RequestBuilder {
     /// The request that turns the live object into the desired one.
     fn build_request(&self, delta: &ResourceDelta) -> Request;
+    /// The request that deletes the live object `id`.
+    fn delete_request(&self, id: &str) -> Request;
 }
 
 /// Who the resources belong to, and what is known besides the live objects.
@@ -207,6 +217,7 @@ fn plan_resource(
         platform: scope.platform,
         action,
         remote_id: live.map(|l| l.id.clone()),
+        prevent_destroy: desired.prevent_destroy,
         fields,
         request,
         state_after: state_changed.then_some(state_after),

@@ -7,6 +7,15 @@ use super::*;
 struct EchoBuilder;
 
 impl RequestBuilder for EchoBuilder {
+    fn delete_request(&self, id: &str) -> Request {
+        Request {
+            method: crate::plan::Method::Delete,
+            path: format!("/{id}"),
+            body: Value::Null,
+            sensitive: Vec::new(),
+        }
+    }
+
     fn build_request(&self, delta: &ResourceDelta) -> Request {
         let fields: Vec<&str> = delta.fields.iter().map(|f| f.path.as_str()).collect();
         Request {
@@ -27,6 +36,9 @@ fn desired(name: &str, document: Value) -> DesiredResource {
         write_only: Vec::new(),
         ignore: Vec::new(),
         secret_paths: &[],
+        prevent_destroy: false,
+        recorded_id: None,
+        create_only: Map::new(),
     }
 }
 

@@ -36,12 +36,31 @@ pub trait Provider: RequestBuilder + Send + Sync {
         &'a self,
         desired: &'a [DesiredResource],
     ) -> BoxFuture<'a, Result<Vec<LiveObject>, HttpError>>;
+    /// Dotted-path prefixes of a live document whose values are secret by nature.
+    fn secret_paths(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// Whether `fetch_live` returns every live object (so unmanaged ones can be reported).
     fn lists_everything(&self) -> bool {
         true
     }
-    /// Sends one planned request; `Ok` only when the platform confirms the write.
-    fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<(), WriteError>>;
+    /// Reads the live objects like `fetch_live`, and also the managed objects `ids` where the
+    /// platform cannot list them (Klavis), so that a plan can delete them; platforms that list
+    /// everything return it all anyway.
+    fn fetch_live_with<'a>(
+        &'a self,
+        desired: &'a [DesiredResource],
+        ids: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<LiveObject>, HttpError>> {
+        let _ = ids;
+        self.fetch_live(desired)
+    }
+    /// Sends one planned request; `Ok` only when the platform confirms the write (for a delete:
+    /// shows the object gone). `Ok` holds the id of a created object.
+    fn send<'a>(
+        &'a self,
+        request: &'a Request,
+    ) -> BoxFuture<'a, Result<Option<String>, WriteError>>;
     /// How many writes the platform takes at once: `Some(1)` sends them one at a time, in plan
     /// order; `None` leaves it to `--parallelism`.
     fn max_write_concurrency(&self) -> Option<usize> {

@@ -20,6 +20,7 @@ fn status(action: Action) -> &'static str {
         Action::NoOp => "in-sync",
         Action::Update => "differs",
         Action::Create => "missing",
+        Action::Delete => "not-in-config",
     }
 }
 
@@ -90,6 +91,16 @@ pub fn render_drift_text(
             writeln!(out, "  {}", object.address)?;
         }
     }
+    if !report.plan.kept.is_empty() {
+        writeln!(
+            out,
+            "\nNo longer in the config: {} mcpform manages, kept since pruning is off (`--prune` would delete them):",
+            super::count(report.plan.kept.len(), "live object", "live objects")
+        )?;
+        for kept in &report.plan.kept {
+            writeln!(out, "  {} (id {})", kept.address, kept.remote_id)?;
+        }
+    }
     writeln!(out, "\n{}", coverage_line(report))
 }
 
@@ -131,13 +142,22 @@ pub fn render_drift_json(
         .iter()
         .map(|c| json!({"provider": c.provider, "platform": c.platform.as_str(), "managed": c.managed, "total": c.total}))
         .collect();
-    let document = json!({
+    let mut document = json!({
         "format_version": "1",
         "drifted": report.drifted(),
         "resources": resources,
         "unmanaged": unmanaged,
         "coverage": {"percent": report.coverage_percent(), "providers": providers},
     });
+    if !report.plan.kept.is_empty() {
+        // Managed objects whose config entry is gone, left in place: pruning is off.
+        document["kept"] = report
+            .plan
+            .kept
+            .iter()
+            .map(|k| json!({"address": k.address, "provider": k.provider, "platform": k.platform.as_str(), "id": k.remote_id}))
+            .collect();
+    }
     serde_json::to_writer_pretty(&mut *out, &document)?;
     writeln!(out)
 }

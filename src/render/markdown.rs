@@ -39,7 +39,14 @@ fn markdown(plan: &Plan, secrets: &Secrets, max_bytes: usize) -> String {
             "configured resource",
             "configured resources",
         );
-        return format!("{COMMENT_MARKER}\n**mcpform plan:** no changes ({configured} in sync).\n");
+        let kept = kept_line(plan);
+        let kept = match kept.trim_end() {
+            "" => String::new(),
+            line => format!("\n{line}\n"),
+        };
+        return format!(
+            "{COMMENT_MARKER}\n**mcpform plan:** no changes ({configured} in sync).\n{kept}"
+        );
     }
     let sections = Sections {
         header: header(plan),
@@ -260,7 +267,8 @@ fn ordered(plan: &Plan) -> Vec<&ResourceChange> {
     let rank = |a: Action| match a {
         Action::Create => 0,
         Action::Update => 1,
-        Action::NoOp => 2,
+        Action::Delete => 2,
+        Action::NoOp => 3,
     };
     let mut changed: Vec<&ResourceChange> = plan
         .changes
@@ -273,9 +281,37 @@ fn ordered(plan: &Plan) -> Vec<&ResourceChange> {
 
 fn header(plan: &Plan) -> String {
     let s = plan.summary();
-    format!(
+    let mut header = format!(
         "{COMMENT_MARKER}\n### mcpform plan: {} to create, {} to update, {} to delete, {} unchanged\n\n",
         s.create, s.update, s.delete, s.no_op
+    );
+    if s.delete > 0 {
+        let deleted: Vec<String> = plan
+            .changes
+            .iter()
+            .filter(|c| c.action == Action::Delete)
+            .map(|c| code(&c.address))
+            .collect();
+        let _ = writeln!(
+            header,
+            "> [!WARNING]\n> This plan **deletes** {}: {}.\n",
+            super::count(s.delete, "object", "objects"),
+            deleted.join(", ")
+        );
+    }
+    header.push_str(&kept_line(plan));
+    header
+}
+
+/// One line naming the managed objects left in place although their config entry is gone.
+fn kept_line(plan: &Plan) -> String {
+    if plan.kept.is_empty() {
+        return String::new();
+    }
+    let kept: Vec<String> = plan.kept.iter().map(|k| code(&k.address)).collect();
+    format!(
+        "No longer in the config, kept (pruning is off): {}.\n\n",
+        kept.join(", ")
     )
 }
 
@@ -417,6 +453,7 @@ mod tests {
                 Action::Update
             },
             remote_id: None,
+            prevent_destroy: false,
             fields: (0..i % 3)
                 .map(|f| crate::plan::FieldChange {
                     path: format!("f|{f}"),
@@ -474,6 +511,7 @@ mod tests {
     #[test]
     fn cut_output_stays_within_any_budget_and_balanced() {
         let plan = Plan {
+            kept: Vec::new(),
             changes: (0..60).map(|i| change(i, true)).collect(),
         };
         let secrets = Secrets::default();

@@ -25,6 +25,7 @@ fn update(address: &str, fields: Vec<FieldChange>, body: Value) -> ResourceChang
         platform: Platform::Pais,
         action: Action::Update,
         remote_id: Some("5d0c7b3e-1f7a-4c1e-9d2b-2f9d1b0e6a11".into()),
+        prevent_destroy: false,
         fields,
         request: Some(Request {
             method: Method::Patch,
@@ -44,6 +45,7 @@ fn no_op(address: &str) -> ResourceChange {
         platform: Platform::Pais,
         action: Action::NoOp,
         remote_id: Some("7a1e2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b".into()),
+        prevent_destroy: false,
         fields: Vec::new(),
         request: None,
         state_after: None,
@@ -53,6 +55,7 @@ fn no_op(address: &str) -> ResourceChange {
 
 fn one_update() -> Plan {
     Plan {
+        kept: Vec::new(),
         changes: vec![
             update(
                 "pais/servers/github",
@@ -105,6 +108,7 @@ fn with_secret() -> (Plan, Secrets) {
     idun.platform = Platform::Idun;
     idun.request.as_mut().unwrap().sensitive = vec!["/mcpServer/env".into()];
     let plan = Plan {
+        kept: Vec::new(),
         changes: vec![
             idun,
             update(
@@ -119,6 +123,7 @@ fn with_secret() -> (Plan, Secrets) {
 
 fn many(count: usize) -> Plan {
     Plan {
+        kept: Vec::new(),
         changes: (0..count)
             .map(|i| {
                 let description = format!("description number {i} {}", "x".repeat(300));
@@ -179,6 +184,7 @@ fn assert_balanced(markdown: &str) {
 #[test]
 fn no_changes() {
     let plan = Plan {
+        kept: Vec::new(),
         changes: vec![no_op("pais/servers/jira")],
     };
     let secrets = Secrets::default();

@@ -1,4 +1,5 @@
-//! The state file: fingerprints of write-only fields mcpform last applied.
+//! The state file: fingerprints of write-only fields mcpform last applied, and the objects
+//! mcpform manages (per provider, by id: the ones it created or applied a config entry to).
 //!
 //! Platforms never return some fields (PAIS `headers`, Klavis `isReadOnly`), so mcpform
 //! remembers what it sent as a fingerprint, never the value: the file is safe to commit. Every
@@ -17,6 +18,12 @@
 //!   re-send), and every record that matched is rewritten keyed at the next apply;
 //! - a keyed file and another key, or none: its records cannot be checked, so each write-only
 //!   field is sent once more (the same value) and the plan says why ([`State::unverifiable`]).
+//!
+//! Format 3 adds `managed` (provider → id → the address and `prevent_destroy` of its config
+//! entry at the last apply): what a plan may delete once its config entry is gone. A format 2
+//! file loads with nothing managed, so nothing is deleted until an apply has recorded ownership;
+//! the next save writes format 3 (an older mcpform then refuses the file rather than silently
+//! dropping the ownership records).
 //!
 //! Only `apply` writes the file, atomically (temp file + rename), so an interrupted apply never
 //! leaves a torn file behind.
@@ -51,7 +58,8 @@ const DOMAIN: &str = "mcpform state v2";
 /// Records of format 1: `sha256:` + SHA-256(salt ‖ 0 ‖ canonical JSON).
 const LEGACY_PREFIX: &str = "sha256:";
 
-/// The file as written (format 2) or as v0.1 wrote it (format 1).
+/// The file as written (format 3), or as earlier versions wrote it (format 2: no `managed`;
+/// format 1: a bare salt).
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct StateFile {
@@ -64,6 +72,20 @@ struct StateFile {
     fingerprint: Option<Scheme>,
     /// Address → write-only field path → fingerprint.
     resources: BTreeMap<String, BTreeMap<String, String>>,
+    /// Format 3: provider → id → the managed object's config entry at the last apply.
+    #[serde(default)]
+    managed: BTreeMap<String, BTreeMap<String, Managed>>,
+}
+
+/// An object mcpform manages: what its config entry was at the last apply that matched it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Managed {
+    /// The config entry's address, which names the object once the entry is gone.
+    pub address: String,
+    /// `lifecycle.prevent_destroy` of the entry: a plan that would delete the object fails.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub prevent_destroy: bool,
 }
 
 /// The state: fingerprints of the write-only values mcpform last applied.
@@ -81,6 +103,8 @@ pub struct State {
     unverifiable: Option<String>,
     /// Address → write-only field path → fingerprint.
     resources: BTreeMap<String, BTreeMap<String, String>>,
+    /// Provider → id → the object's config entry at the last apply that matched it.
+    managed: BTreeMap<String, BTreeMap<String, Managed>>,
     /// Legacy records found to match during this run, with their new form: (address, field) →
     /// (legacy record, new record). Applied by [`State::save`].
     upgrades: Mutex<BTreeMap<(String, String), (String, String)>>,
@@ -88,7 +112,9 @@ pub struct State {
 
 impl PartialEq for State {
     fn eq(&self, other: &State) -> bool {
-        self.scheme == other.scheme && self.resources == other.resources
+        self.scheme == other.scheme
+            && self.resources == other.resources
+            && self.managed == other.managed
     }
 }
 
@@ -158,6 +184,7 @@ impl State {
             scheme,
             unverifiable: None,
             resources: BTreeMap::new(),
+            managed: BTreeMap::new(),
             upgrades: Mutex::new(BTreeMap::new()),
         })
     }
@@ -220,15 +247,24 @@ impl State {
     /// Parses a state document, whichever backend holds it; `Err` says what is wrong.
     pub fn parse(text: &str) -> Result<State, String> {
         let file: StateFile = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        let scheme = match (file.format_version.as_str(), file.salt, file.fingerprint) {
+        let version = file.format_version.as_str();
+        if version != "3" && !file.managed.is_empty() {
+            return Err(format!("format {version} has no `managed`"));
+        }
+        let scheme = match (version, file.salt, file.fingerprint) {
             ("1", Some(salt), None) => Scheme::Argon2id(KdfParams::with_salt(salt)),
-            ("2", None, Some(scheme)) => scheme,
+            ("2" | "3", None, Some(scheme)) => scheme,
             ("1", _, _) => return Err("format 1 has a `salt` and no `fingerprint`".into()),
-            ("2", _, _) => return Err("format 2 has a `fingerprint` and no `salt`".into()),
+            ("2" | "3", _, _) => {
+                return Err(format!(
+                    "format {version} has a `fingerprint` and no `salt`"
+                ));
+            }
             (other, _, _) => return Err(format!("unsupported format_version `{other}`")),
         };
         let mut state = State::with_scheme(scheme)?;
         state.resources = file.resources;
+        state.managed = file.managed;
         Ok(state)
     }
 
@@ -244,24 +280,75 @@ impl State {
             }
         }
         let file = StateFile {
-            format_version: "2".into(),
+            format_version: "3".into(),
             salt: None,
             fingerprint: Some(self.scheme.clone()),
             resources,
+            managed: self.managed.clone(),
         };
         let mut text = serde_json::to_string_pretty(&file).expect("state serializes");
         text.push('\n');
         text
     }
 
-    /// How many resources have a record.
+    /// How many resources have a record or are managed.
     pub fn len(&self) -> usize {
-        self.resources.len()
+        let managed_elsewhere = self
+            .managed
+            .values()
+            .flat_map(|ids| ids.values())
+            .filter(|m| !self.resources.contains_key(&m.address))
+            .count();
+        self.resources.len() + managed_elsewhere
     }
 
-    /// Whether no resource has a record.
+    /// Whether no resource has a record and nothing is managed.
     pub fn is_empty(&self) -> bool {
-        self.resources.is_empty()
+        self.resources.is_empty() && self.managed.values().all(BTreeMap::is_empty)
+    }
+
+    /// The objects of `provider` mcpform manages, by id.
+    pub fn managed(&self, provider: &str) -> Option<&BTreeMap<String, Managed>> {
+        self.managed.get(provider)
+    }
+
+    /// The id of the object of `provider` managed for the config entry at `address`: how an
+    /// entry without an `id` that mcpform created (a Klavis instance by `user_id` and
+    /// `server_name`) finds its object again.
+    pub fn managed_id(&self, provider: &str, address: &str) -> Option<&str> {
+        self.managed
+            .get(provider)?
+            .iter()
+            .find(|(_, m)| m.address == address)
+            .map(|(id, _)| id.as_str())
+    }
+
+    /// Records `ids` of `provider` as managed, each for the config entry at its address (and
+    /// its `prevent_destroy`), replacing what was recorded for those ids: what `apply` does for
+    /// every object it created or matched, and what `export --adopt` does for the objects it
+    /// wrote into the config. Only `save` makes it last.
+    pub fn record_managed(
+        &mut self,
+        provider: &str,
+        ids: impl IntoIterator<Item = (String, Managed)>,
+    ) {
+        let managed = self.managed.entry(provider.to_owned()).or_default();
+        for (id, entry) in ids {
+            // One config entry names one object: an id recorded for the address before (the
+            // object was replaced) is no longer the entry's.
+            managed.retain(|other, m| other == &id || m.address != entry.address);
+            managed.insert(id, entry);
+        }
+    }
+
+    /// Forgets that mcpform manages `id` of `provider` (it was deleted).
+    pub fn forget_managed(&mut self, provider: &str, id: &str) {
+        if let Some(managed) = self.managed.get_mut(provider) {
+            managed.remove(id);
+            if managed.is_empty() {
+                self.managed.remove(provider);
+            }
+        }
     }
 
     /// Writes the whole file to a temporary sibling, then renames it over the old one.
@@ -457,7 +544,7 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(!text.contains("secret-value"));
         let file: Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(file["format_version"], "2");
+        assert_eq!(file["format_version"], "3");
         assert_eq!(
             file["fingerprint"],
             serde_json::to_value(state.kdf.params()).unwrap()
@@ -507,7 +594,7 @@ mod tests {
         state.save(&path).unwrap();
 
         let file: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        assert_eq!(file["format_version"], "2");
+        assert_eq!(file["format_version"], "3");
         assert!(file.get("salt").is_none());
         assert_eq!(file["fingerprint"]["salt"], salt);
         let upgraded = file["resources"]["a"]["headers"].as_str().unwrap();
@@ -552,7 +639,9 @@ mod tests {
         let params = serde_json::to_value(crate::fingerprint::cheap_params()).unwrap();
         for text in [
             "{not json".to_owned(),
-            json!({"format_version": "3", "resources": {}}).to_string(),
+            json!({"format_version": "4", "resources": {}}).to_string(),
+            json!({"format_version": "2", "fingerprint": params, "resources": {},
+                   "managed": {"pais": {"x": {"address": "pais/servers/a"}}}}).to_string(),
             json!({"format_version": "2", "salt": "00112233445566778899aabbccddeeff", "resources": {}})
                 .to_string(),
             json!({"format_version": "1", "fingerprint": params, "resources": {}}).to_string(),
@@ -564,6 +653,66 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    /// A format 2 file, as the previous release wrote it (`tests/fixtures/state/format-2.json`):
+    /// its records load unchanged, nothing is managed, and the next save writes format 3 with
+    /// the records as they were.
+    #[test]
+    fn a_format_2_file_loads_without_loss_and_is_saved_as_format_3() {
+        let text = include_str!("../../tests/fixtures/state/format-2.json");
+        let old: Value = serde_json::from_str(text).unwrap();
+        let state = State::parse(text).unwrap();
+        assert!(state.managed("pais").is_none(), "format 2 manages nothing");
+        assert_eq!(
+            state.record("pais/servers/github").unwrap()["headers"],
+            old["resources"]["pais/servers/github"]["headers"]
+        );
+        let file: Value = serde_json::from_str(&state.to_text()).unwrap();
+        assert_eq!(file["format_version"], "3");
+        assert_eq!(file["fingerprint"], old["fingerprint"]);
+        assert_eq!(file["resources"], old["resources"]);
+        assert_eq!(file["managed"], json!({}));
+    }
+
+    #[test]
+    fn managed_objects_are_recorded_per_provider_saved_and_forgotten() {
+        let mut state = cheap();
+        let entry = |address: &str, prevent_destroy| Managed {
+            address: address.into(),
+            prevent_destroy,
+        };
+        state.record_managed(
+            "pais",
+            [
+                ("id-1".to_owned(), entry("pais/servers/a", false)),
+                ("id-2".to_owned(), entry("pais/servers/b", true)),
+            ],
+        );
+        assert_eq!(state.managed_id("pais", "pais/servers/b"), Some("id-2"));
+        assert_eq!(state.managed_id("idun", "pais/servers/b"), None);
+        // A new object for an address replaces the one recorded for it.
+        state.record_managed(
+            "pais",
+            [("id-3".to_owned(), entry("pais/servers/a", false))],
+        );
+        assert_eq!(state.managed_id("pais", "pais/servers/a"), Some("id-3"));
+        assert!(!state.managed("pais").unwrap().contains_key("id-1"));
+
+        let loaded = State::parse(&state.to_text()).unwrap();
+        assert_eq!(loaded, state);
+        assert!(loaded.managed("pais").unwrap()["id-2"].prevent_destroy);
+        let file: Value = serde_json::from_str(&state.to_text()).unwrap();
+        assert_eq!(
+            file["managed"]["pais"]["id-3"],
+            json!({"address": "pais/servers/a"}),
+            "`prevent_destroy: false` is not written"
+        );
+
+        state.forget_managed("pais", "id-2");
+        state.forget_managed("pais", "id-3");
+        assert!(state.managed("pais").is_none());
+        assert!(state.is_empty());
     }
 
     fn key(c: char) -> FingerprintKey {

@@ -20,7 +20,7 @@ use crate::http::{HttpClient, HttpError, HttpResponse, RetryPolicy};
 use crate::plan::{Method, Request};
 
 use super::create::{Creates, create_once};
-use super::{BoxFuture, Connection, Provider, WriteError};
+use super::{BoxFuture, Connection, Provider, Verdict, WriteError};
 
 pub struct PaisProvider {
     http: HttpClient,
@@ -53,10 +53,15 @@ impl Provider for PaisProvider {
         })
     }
 
-    fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<(), WriteError>> {
+    fn send<'a>(
+        &'a self,
+        request: &'a Request,
+    ) -> BoxFuture<'a, Result<Option<String>, WriteError>> {
         Box::pin(async move {
-            if request.method == Method::Post {
-                return create_once(self, request).await;
+            match request.method {
+                Method::Post => return create_once(self, request).await.map(Some),
+                Method::Delete => return self.delete(request).await.map(|()| None),
+                Method::Patch => {}
             }
             // A merge patch is idempotent: the HTTP client may send it again.
             let answer = self
@@ -69,8 +74,30 @@ impl Provider for PaisProvider {
                     true,
                 )
                 .await?;
-            confirm::check_answer(request, &answer.json())
+            confirm::check_answer(request, &answer.json()).map(|()| None)
         })
+    }
+}
+
+impl PaisProvider {
+    /// `DELETE`: a 2xx or a 404 (already gone) shows the server gone; a 409 means one of its
+    /// tools is still linked to an agent, and PAIS keeps the server.
+    async fn delete(&self, request: &Request) -> Result<(), WriteError> {
+        let sent = self
+            .http
+            .send(reqwest::Method::DELETE, &request.path, &[], None, true)
+            .await;
+        match sent {
+            Ok(_) => Ok(()),
+            Err(error) if error.status() == Some(404) => Ok(()),
+            Err(error) if error.status() == Some(409) => Err(WriteError::settled(
+                Verdict::LeftUntouched,
+                error.to_string(),
+                "a tool of this MCP server is still linked to an agent, so PAIS keeps the \
+                 server; unlink the tool from the agent in PAIS, then re-run `mcpform apply`",
+            )),
+            Err(error) => Err(error.into()),
+        }
     }
 }
 
@@ -87,8 +114,10 @@ impl Creates for PaisProvider {
         ))
     }
 
-    fn check_answer(&self, request: &Request, answer: &HttpResponse) -> Result<(), WriteError> {
-        confirm::check_answer(request, &answer.json())
+    fn check_answer(&self, request: &Request, answer: &HttpResponse) -> Result<String, WriteError> {
+        let answer = answer.json();
+        confirm::check_answer(request, &answer)?;
+        Ok(answer["id"].as_str().unwrap_or_default().to_owned())
     }
 
     fn name<'r>(&self, request: &'r Request) -> Option<&'r str> {
@@ -103,8 +132,9 @@ impl Creates for PaisProvider {
         })
     }
 
-    fn check_found(&self, request: &Request, found: &api::McpServer) -> Result<(), WriteError> {
-        confirm::check_server(&request.body, found.clone())
+    fn check_found(&self, request: &Request, found: &api::McpServer) -> Result<String, WriteError> {
+        confirm::check_server(&request.body, found.clone())?;
+        Ok(found.id.clone())
     }
 
     fn retry_policy(&self) -> RetryPolicy {
@@ -113,6 +143,15 @@ impl Creates for PaisProvider {
 }
 
 impl RequestBuilder for PaisProvider {
+    fn delete_request(&self, id: &str) -> Request {
+        Request {
+            method: Method::Delete,
+            path: format!("{}/{id}", api::COLLECTION_PATH),
+            body: Value::Null,
+            sensitive: Vec::new(),
+        }
+    }
+
     fn build_request(&self, delta: &ResourceDelta) -> Request {
         let mut body = Map::new();
         let (method, path) = match delta.live {
