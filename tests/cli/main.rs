@@ -21,6 +21,7 @@ mod idun_session;
 mod openapi;
 mod output_details;
 mod plan;
+mod prune;
 mod resilience;
 mod saved_plan;
 mod secret_forms;
