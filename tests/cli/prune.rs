@@ -36,19 +36,29 @@ fn entry(name: &str, extra: &str) -> String {
 fn three(jira_extra: &str) -> String {
     config(&[pais_provider(
         &String::new(),
-        &[entry("github", ""), entry("slack", ""), entry("jira", jira_extra)].concat(),
+        &[
+            entry("github", ""),
+            entry("slack", ""),
+            entry("jira", jira_extra),
+        ]
+        .concat(),
     )])
 }
 
 /// A workdir whose config manages github, slack and jira (applied once), then drops jira.
 fn managed_then_dropped(pais: &Emulator, jira_extra: &str) -> Workdir {
-    let work = Workdir::new(&three(jira_extra).replace("endpoint: \n", &format!("endpoint: {}\n", pais.url())));
+    let work = Workdir::new(
+        &three(jira_extra).replace("endpoint: \n", &format!("endpoint: {}\n", pais.url())),
+    );
     work.run(&["apply", "--auto-approve"]).expect_code(0);
     let state: Value =
         serde_json::from_str(&std::fs::read_to_string(work.state_file()).unwrap()).unwrap();
     let managed = state["managed"]["pais"].as_object().unwrap();
     assert_eq!(managed.len(), 3, "a matched entry is managed: {state:#}");
-    assert!(!managed.contains_key(HAND), "the console's server is not mcpform's");
+    assert!(
+        !managed.contains_key(HAND),
+        "the console's server is not mcpform's"
+    );
     work.write_config(&config(&[pais_provider(
         &pais.url(),
         &[entry("github", ""), entry("slack", "")].concat(),
@@ -90,27 +100,66 @@ fn a_managed_server_left_the_config_is_kept_without_prune_and_deleted_with_it() 
     assert_eq!(plan["summary"]["delete"], 1);
 
     let text = work.run(&["plan", "--prune"]).expect_code(0).stdout.clone();
-    assert!(text.contains("# pais/servers/jira will be destroyed"), "{text}");
-    assert!(text.contains(&format!("- pais/servers/jira (id {C})")), "{text}");
-    assert!(text.contains("Plan: 0 to create, 0 to update, 1 to delete; 2 unchanged."), "{text}");
-    let markdown = work.run(&["plan", "--prune", "--format", "markdown"]).expect_code(0).stdout.clone();
-    assert!(markdown.contains("> [!WARNING]\n> This plan **deletes** 1 object: `pais/servers/jira`."), "{markdown}");
+    assert!(
+        text.contains("# pais/servers/jira will be destroyed"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("- pais/servers/jira (id {C})")),
+        "{text}"
+    );
+    assert!(
+        text.contains("Plan: 0 to create, 0 to update, 1 to delete; 2 unchanged."),
+        "{text}"
+    );
+    let markdown = work
+        .run(&["plan", "--prune", "--format", "markdown"])
+        .expect_code(0)
+        .stdout
+        .clone();
+    assert!(
+        markdown.contains("> [!WARNING]\n> This plan **deletes** 1 object: `pais/servers/jira`."),
+        "{markdown}"
+    );
 
     pais.clear_requests();
     let applied = work.run(&["apply", "--prune", "--auto-approve"]);
     applied.expect_code(0);
-    assert!(applied.stdout.contains("✓ pais/servers/jira: delete applied"), "{}", applied.stdout);
-    let writes: Vec<(String, String)> = pais.writes().into_iter().map(|w| (w.method, w.path)).collect();
-    assert_eq!(writes, [("DELETE".to_owned(), format!("/api/v1/control/mcp-servers/{C}"))]);
+    assert!(
+        applied
+            .stdout
+            .contains("✓ pais/servers/jira: delete applied"),
+        "{}",
+        applied.stdout
+    );
+    let writes: Vec<(String, String)> = pais
+        .writes()
+        .into_iter()
+        .map(|w| (w.method, w.path))
+        .collect();
+    assert_eq!(
+        writes,
+        [(
+            "DELETE".to_owned(),
+            format!("/api/v1/control/mcp-servers/{C}")
+        )]
+    );
 
     let left: Vec<Value> = stored(&pais).iter().map(|s| s["id"].clone()).collect();
-    assert_eq!(left, [json!(A), json!(B), json!(HAND)], "the unmanaged server stays");
+    assert_eq!(
+        left,
+        [json!(A), json!(B), json!(HAND)],
+        "the unmanaged server stays"
+    );
     pais.clear_requests();
     let again = work.run(&["plan", "--prune", "--detailed-exitcode"]);
     again.expect_code(0);
     assert!(again.stdout.starts_with("No changes."), "{}", again.stdout);
     let state = std::fs::read_to_string(work.state_file()).unwrap();
-    assert!(!state.contains(C), "a deleted server is no longer managed: {state}");
+    assert!(
+        !state.contains(C),
+        "a deleted server is no longer managed: {state}"
+    );
 }
 
 #[test]
@@ -118,15 +167,27 @@ fn an_unmanaged_live_server_is_never_deleted_even_with_prune() {
     let pais = seeded(&[]);
     // Nothing applied yet: nothing is managed, whatever the config leaves out.
     let work = Workdir::new(&config(&[pais_provider(&pais.url(), &entry("github", ""))]));
-    let plan = work.run(&["plan", "--prune", "--format", "json"]).expect_code(0).json();
+    let plan = work
+        .run(&["plan", "--prune", "--format", "json"])
+        .expect_code(0)
+        .json();
     assert_eq!(plan["summary"]["delete"], 0, "{plan:#}");
-    work.run(&["apply", "--prune", "--auto-approve"]).expect_code(0);
-    work.write_config(&config(&[pais_provider(&pais.url(), "      []\n")]).replace("servers:\n      []", "prune: true\n    servers: []"));
+    work.run(&["apply", "--prune", "--auto-approve"])
+        .expect_code(0);
+    work.write_config(
+        &config(&[pais_provider(&pais.url(), "      []\n")])
+            .replace("servers:\n      []", "prune: true\n    servers: []"),
+    );
     pais.clear_requests();
     let run = work.run(&["apply", "--auto-approve"]);
     run.expect_code(0);
     let writes: Vec<String> = pais.writes().into_iter().map(|w| w.path).collect();
-    assert_eq!(writes, [format!("/api/v1/control/mcp-servers/{A}")], "only the managed github: {}", run.stdout);
+    assert_eq!(
+        writes,
+        [format!("/api/v1/control/mcp-servers/{A}")],
+        "only the managed github: {}",
+        run.stdout
+    );
     assert_eq!(stored(&pais).len(), 3, "slack, jira and console stay");
 }
 
@@ -142,7 +203,8 @@ fn prevent_destroy_fails_a_plan_that_would_delete_the_server() {
         "{}",
         run.stderr
     );
-    work.run(&["apply", "--prune", "--auto-approve"]).expect_code(1);
+    work.run(&["apply", "--prune", "--auto-approve"])
+        .expect_code(1);
     assert!(pais.writes().is_empty());
     // Without prune nothing would be deleted, so nothing fails.
     work.run(&["plan", "--detailed-exitcode"]).expect_code(0);
@@ -155,8 +217,11 @@ fn a_pais_409_is_reported_as_a_tool_linked_to_an_agent_and_the_server_stays() {
     let run = work.run(&["apply", "--prune", "--auto-approve"]);
     run.expect_code(1);
     assert!(
-        run.stdout.contains("✗ pais/servers/jira: delete failed, left untouched")
-            && run.stdout.contains("a tool of this MCP server is still linked to an agent"),
+        run.stdout
+            .contains("✗ pais/servers/jira: delete failed, left untouched")
+            && run
+                .stdout
+                .contains("a tool of this MCP server is still linked to an agent"),
         "{}",
         run.stdout
     );
@@ -169,7 +234,8 @@ fn a_pais_409_is_reported_as_a_tool_linked_to_an_agent_and_the_server_stays() {
 fn a_saved_plan_with_a_delete_is_stale_when_the_server_changed_since() {
     let pais = seeded(&[]);
     let work = managed_then_dropped(&pais, "");
-    work.run(&["plan", "--prune", "--out", "plan.json"]).expect_code(0);
+    work.run(&["plan", "--prune", "--out", "plan.json"])
+        .expect_code(0);
     let saved = std::fs::read_to_string(work.path().join("plan.json")).unwrap();
     assert!(saved.contains("\"action\": \"delete\""), "{saved}");
     // Someone edits jira in the console after the review.
@@ -179,18 +245,24 @@ fn a_saved_plan_with_a_delete_is_stale_when_the_server_changed_since() {
     pais.clear_requests();
     let run = work.run(&["apply", "plan.json"]);
     run.expect_code(3);
-    assert!(run.stderr.contains("`pais/servers/jira` changed on the platform since the plan"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("`pais/servers/jira` changed on the platform since the plan"),
+        "{}",
+        run.stderr
+    );
     assert!(pais.writes().is_empty());
 
     // Unchanged, the saved plan deletes exactly what it showed.
-    work.run(&["plan", "--prune", "--out", "plan.json"]).expect_code(0);
+    work.run(&["plan", "--prune", "--out", "plan.json"])
+        .expect_code(0);
     work.run(&["apply", "plan.json"]).expect_code(0);
     let writes: Vec<String> = pais.writes().into_iter().map(|w| w.method).collect();
     assert_eq!(writes, ["DELETE"]);
 }
 
 #[test]
-fn hasmcp_and_idun_deletes_are_confirmed_from_the_platform() {
+fn hasmcp_deletes_are_confirmed_by_reading_the_server_afterwards() {
     let hasmcp = Emulator::start(
         Platform::Hasmcp,
         json!({"servers": [
@@ -224,4 +296,181 @@ fn hasmcp_and_idun_deletes_are_confirmed_from_the_platform() {
         "HasMCP answers 204 for any id, so the delete is confirmed by reading"
     );
     assert_eq!(stored(&hasmcp).len(), 1);
+}
+
+#[test]
+fn idun_deletes_are_confirmed_from_its_envelope() {
+    let mcp = |name: &str| json!({"name": name, "transport": "streamable_http", "url": format!("https://mcp.example.com/{name}")});
+    let idun = Emulator::start(
+        Platform::Idun,
+        json!({"servers": [
+            {"id": A, "name": "GitHub", "enabled": true, "mcpServer": mcp("github")},
+            {"id": C, "name": "Jira", "enabled": true, "mcpServer": mcp("jira")}
+        ]}),
+    );
+    let server = |name: &str| {
+        format!(
+            "      - name: {name}\n        mcp_server: {{ name: {lower}, url: \"https://mcp.example.com/{lower}\" }}\n",
+            lower = name.to_lowercase()
+        )
+    };
+    let work = Workdir::new(&config(&[idun_provider(
+        &idun.url(),
+        &[server("GitHub"), server("Jira")].concat(),
+    )]));
+    work.run(&["apply", "--auto-approve"]).expect_code(0);
+    work.write_config(&config(&[idun_provider(&idun.url(), &server("GitHub"))]));
+    idun.clear_requests();
+    let run = work.run(&["apply", "--prune", "--auto-approve"]);
+    run.expect_code(0);
+    assert!(
+        run.stdout.contains("✓ idun/servers/Jira: delete applied"),
+        "{}",
+        run.stdout
+    );
+    let writes: Vec<(String, String)> = idun
+        .writes()
+        .into_iter()
+        .map(|w| (w.method, w.path))
+        .collect();
+    assert_eq!(
+        writes,
+        [(
+            "DELETE".to_owned(),
+            format!("/admin/api/v1/mcp-servers/{C}")
+        )]
+    );
+    assert_eq!(stored(&idun).len(), 1);
+}
+
+const USER: &str = "user-123";
+
+fn klavis_by_key(url: &str, server_name: &str, read_only: bool) -> String {
+    config(&[klavis_provider(
+        url,
+        &format!(
+            "      - user_id: {USER}\n        server_name: {server_name}\n        read_only: {read_only}\n"
+        ),
+    )])
+}
+
+#[test]
+fn a_klavis_instance_by_user_and_server_name_is_created_once_then_reused() {
+    let klavis = Emulator::start(Platform::Klavis, json!({"instances": []}));
+    let work = Workdir::new(&klavis_by_key(&klavis.url(), "Google Calendar", true));
+
+    let plan = work
+        .run(&["plan", "--format", "json"])
+        .expect_code(0)
+        .json();
+    let change = &plan["changes"][0];
+    assert_eq!(
+        change["address"],
+        "klavis/instances/user-123/Google Calendar"
+    );
+    assert_eq!(change["action"], "create");
+    assert_eq!(
+        change["request"],
+        json!({"method": "POST", "path": "/mcp-server/instance/create",
+               "body": {"userId": USER, "serverName": "Google Calendar", "isReadOnly": true}})
+    );
+
+    let run = work.run(&["apply", "--auto-approve"]);
+    run.expect_code(0);
+    let writes: Vec<(String, String)> = klavis
+        .writes()
+        .into_iter()
+        .map(|w| (w.method, w.path))
+        .collect();
+    let instances = klavis.state()["instances"].as_array().unwrap().clone();
+    assert_eq!(instances.len(), 1, "created once");
+    let id = instances[0]["instanceId"].as_str().unwrap().to_owned();
+    assert_eq!(instances[0]["isReadOnly"], true, "read_only applied");
+    assert_eq!(
+        writes,
+        [
+            ("POST".to_owned(), "/mcp-server/instance/create".to_owned()),
+            ("PATCH".to_owned(), format!("/mcp-server/instance/{id}")),
+        ],
+        "the create, then `isReadOnly` for the instance it answered"
+    );
+    let state: Value =
+        serde_json::from_str(&std::fs::read_to_string(work.state_file()).unwrap()).unwrap();
+    assert_eq!(
+        state["managed"]["klavis"][&id]["address"], "klavis/instances/user-123/Google Calendar",
+        "{state:#}"
+    );
+
+    // The next runs read the recorded id: no second create.
+    klavis.clear_requests();
+    work.run(&["plan", "--detailed-exitcode"]).expect_code(0);
+    work.run(&["apply", "--auto-approve"]).expect_code(0);
+    assert!(klavis.writes().is_empty(), "{:#?}", klavis.writes());
+    assert!(
+        klavis
+            .requests()
+            .iter()
+            .any(|r| r.method == "GET" && r.path == format!("/mcp-server/instance/{id}")),
+        "read by the recorded id"
+    );
+
+    // A change of `read_only` is a PATCH of that instance.
+    work.write_config(&klavis_by_key(&klavis.url(), "Google Calendar", false));
+    klavis.clear_requests();
+    work.run(&["apply", "--auto-approve"]).expect_code(0);
+    let writes: Vec<(String, String)> = klavis
+        .writes()
+        .into_iter()
+        .map(|w| (w.method, w.path))
+        .collect();
+    assert_eq!(
+        writes,
+        [("PATCH".to_owned(), format!("/mcp-server/instance/{id}"))]
+    );
+    assert_eq!(klavis.state()["instances"][0]["isReadOnly"], false);
+}
+
+#[test]
+fn klavis_answers_a_known_pair_with_its_instance_whatever_the_case_and_separators() {
+    const EXISTING: &str = "3c90c3cc-0d44-4b50-8888-8dd25736052a";
+    let klavis = Emulator::start(
+        Platform::Klavis,
+        json!({"instances": [{"instanceId": EXISTING, "serverName": "Google Calendar",
+                              "externalUserId": USER, "isReadOnly": false}]}),
+    );
+    // No state yet: mcpform plans a create; Klavis answers with the existing instance.
+    let work = Workdir::new(&klavis_by_key(&klavis.url(), "GOOGLE_CALENDAR", true));
+    work.run(&["apply", "--auto-approve"]).expect_code(0);
+    let instances = klavis.state()["instances"].as_array().unwrap().clone();
+    assert_eq!(instances.len(), 1, "no second instance: {instances:#?}");
+    assert_eq!(
+        instances[0]["isReadOnly"], true,
+        "read_only applied to the existing one"
+    );
+    let state = std::fs::read_to_string(work.state_file()).unwrap();
+    assert!(state.contains(EXISTING), "{state}");
+
+    // Pruned once it leaves the config: `DELETE /mcp-server/instance/{id}`.
+    work.write_config(
+        &config(&[klavis_provider(&klavis.url(), "      []\n")])
+            .replace("instances:\n      []", "instances: []"),
+    );
+    klavis.clear_requests();
+    let run = work.run(&["apply", "--prune", "--auto-approve"]);
+    run.expect_code(0);
+    let writes: Vec<(String, String)> = klavis
+        .writes()
+        .into_iter()
+        .map(|w| (w.method, w.path))
+        .collect();
+    assert_eq!(
+        writes,
+        [(
+            "DELETE".to_owned(),
+            format!("/mcp-server/instance/{EXISTING}")
+        )],
+        "{}",
+        run.stdout
+    );
+    assert_eq!(klavis.state()["instances"], json!([]));
 }
