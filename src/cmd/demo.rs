@@ -206,12 +206,13 @@ async fn apply_and_show(
         .collect();
     sent.sort_by_key(|r| planned(&r.path).unwrap_or(usize::MAX));
     for request in sent {
-        let body = request
-            .body
-            .as_ref()
-            .map(|b| workspace.config.secrets.mask_json(b))
-            .unwrap_or(Value::Null);
-        println!("  {} {} {}", request.method, request.path, body);
+        match &request.body {
+            Some(body) => {
+                let body = workspace.config.secrets.mask_json(body);
+                println!("  {} {} {body}", request.method, request.path);
+            }
+            None => println!("  {} {}", request.method, request.path),
+        }
     }
     let failed = results.iter().filter(|r| r.outcome.is_err()).count();
     apply::record_applied(&mut workspace.state, plan, &results);
