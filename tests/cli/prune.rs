@@ -474,3 +474,35 @@ fn klavis_answers_a_known_pair_with_its_instance_whatever_the_case_and_separator
     );
     assert_eq!(klavis.state()["instances"], json!([]));
 }
+
+#[test]
+fn drift_reports_managed_servers_that_left_the_config() {
+    let pais = seeded(&[]);
+    let work = managed_then_dropped(&pais, "");
+    let run = work.run(&["drift"]);
+    snapshot!(run, @"
+    ----- stdout -----
+    No drift. 2 configured resources match the live state.
+
+    Unmanaged: 1 live object that no config names:
+      pais/servers/console
+
+    No longer in the config: 1 live object mcpform manages, kept since pruning is off (`--prune` would delete them):
+      pais/servers/jira (id 9b2f3c4d-5e6f-4a70-8b8c-9d0e1f2a3b4c)
+
+    Coverage: 3 of 4 live objects are managed (75%).
+    [exit status: 0]
+    ");
+    let pruning = work.run(&["drift", "--prune", "--format", "json"]);
+    pruning.expect_code(2);
+    let report = pruning.json();
+    let jira: Vec<&Value> = report["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["address"] == "pais/servers/jira")
+        .collect();
+    assert_eq!(jira.len(), 1, "{report:#}");
+    assert_eq!(jira[0]["status"], "not-in-config");
+    assert!(pais.writes().is_empty(), "drift never writes");
+}
