@@ -73,13 +73,22 @@ fn a_managed_server_left_the_config_is_kept_without_prune_and_deleted_with_it() 
     let work = managed_then_dropped(&pais, "");
 
     let kept = work.run(&["plan", "--detailed-exitcode"]);
-    kept.expect_code(0);
-    assert!(
-        kept.stdout.contains("# pais/servers/jira is no longer in the config: kept, since provider `pais` does not prune"),
-        "{}",
-        kept.stdout
+    snapshot!(kept, @"
+    ----- stdout -----
+    No changes. 2 configured resources match the live state.
+
+      # pais/servers/jira is no longer in the config: kept, since provider `pais` does not prune
+        pais/servers/jira (id 9b2f3c4d-5e6f-4a70-8b8c-9d0e1f2a3b4c)
+              # `--prune` or `prune: true` on the provider deletes it; adding it back to the config keeps managing it
+    [exit status: 0]
+    ");
+    let kept_json = work.run(&["plan", "--format", "json"]).expect_code(0).json();
+    assert_eq!(
+        kept_json["kept"],
+        json!([{"address": "pais/servers/jira", "provider": "pais", "platform": "pais", "id": C,
+                "reason": "no longer in the config; kept because pruning is off"}])
     );
-    assert!(!kept.stdout.contains("console"), "{}", kept.stdout);
+    assert_eq!(kept_json["summary"]["delete"], 0);
 
     let plan = work
         .run(&["plan", "--prune", "--format", "json", "--detailed-exitcode"])
