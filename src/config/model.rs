@@ -473,7 +473,8 @@ pub struct KlavisProvider {
     /// config entry is gone. Off by default: the plan names them and leaves them in place.
     #[serde(default)]
     pub prune: bool,
-    /// The server instances mcpform manages, each named by id.
+    /// The server instances mcpform manages, each named by `id`, or by `user_id` and
+    /// `server_name`.
     #[serde(default)]
     pub instances: Vec<KlavisInstance>,
 }

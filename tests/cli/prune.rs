@@ -27,6 +27,22 @@ fn seeded(jira_agents: &[&str]) -> Emulator {
     )
 }
 
+/// Asserts that a `plan --format json` document validates against `schemas/plan.schema.json`.
+#[track_caller]
+fn assert_plan_schema(plan: &Value) {
+    let schema: Value = serde_json::from_str(include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/schemas/plan.schema.json"
+    )))
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(plan)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}\n{plan:#}");
+}
+
 fn entry(name: &str, extra: &str) -> String {
     format!(
         "      - name: {name}\n        url: https://mcp.example.com/{name}\n        transport: SSE\n{extra}"
@@ -82,13 +98,17 @@ fn a_managed_server_left_the_config_is_kept_without_prune_and_deleted_with_it() 
               # `--prune` or `prune: true` on the provider deletes it; adding it back to the config keeps managing it
     [exit status: 0]
     ");
-    let kept_json = work.run(&["plan", "--format", "json"]).expect_code(0).json();
+    let kept_json = work
+        .run(&["plan", "--format", "json"])
+        .expect_code(0)
+        .json();
     assert_eq!(
         kept_json["kept"],
         json!([{"address": "pais/servers/jira", "provider": "pais", "platform": "pais", "id": C,
                 "reason": "no longer in the config; kept because pruning is off"}])
     );
     assert_eq!(kept_json["summary"]["delete"], 0);
+    assert_plan_schema(&kept_json);
 
     let plan = work
         .run(&["plan", "--prune", "--format", "json", "--detailed-exitcode"])
@@ -107,6 +127,7 @@ fn a_managed_server_left_the_config_is_kept_without_prune_and_deleted_with_it() 
         json!({"method": "DELETE", "path": format!("/api/v1/control/mcp-servers/{C}"), "body": null})
     );
     assert_eq!(plan["summary"]["delete"], 1);
+    assert_plan_schema(&plan);
 
     let text = work.run(&["plan", "--prune"]).expect_code(0).stdout.clone();
     assert!(
