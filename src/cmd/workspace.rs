@@ -217,9 +217,9 @@ impl Workspace {
     }
 }
 
-/// The resources of one config block that the selection covers. One with neither `id` nor a
-/// name to match by (a Klavis instance by `user_id` and `server_name`) gets the id the state
-/// recorded when mcpform created it.
+/// The resources of one config block that the selection covers. One without `id` gets the id
+/// the state recorded for its address, so that it finds the object mcpform manages for it again:
+/// a Klavis instance by `user_id` and `server_name`, or a server renamed in a console.
 fn selected(
     block: &ProviderConfig,
     selection: &Selection,
@@ -229,7 +229,7 @@ fn selected(
         .into_iter()
         .filter(|d| selection.includes(&d.address))
         .map(|mut d| {
-            if d.id.is_none() && d.name.is_none() {
+            if d.id.is_none() {
                 d.recorded_id = state
                     .managed_id(block.name(), &d.address)
                     .map(str::to_owned);

@@ -1,5 +1,6 @@
-//! Matching a configured resource to its live object: by `id` when pinned, else by name.
-//! Pure; two live objects with the wanted name are an error naming both, never a guess.
+//! Matching a configured resource to its live object: by `id` when pinned, else by the id the
+//! state recorded for it (when still live), else by name. Pure; two live objects with the wanted
+//! name are an error naming both, never a guess.
 
 use std::collections::HashMap;
 

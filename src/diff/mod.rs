@@ -44,8 +44,10 @@ pub struct DesiredResource {
     /// `lifecycle.prevent_destroy`: recorded in the state at apply, so that a plan that would
     /// delete the object once the entry is gone fails.
     pub prevent_destroy: bool,
-    /// The id the state recorded for this entry when it has neither `id` nor a name to match by
-    /// (a Klavis instance by `user_id` and `server_name`): matched when live, else created.
+    /// The id of the object the state records mcpform manages for this entry (which has no
+    /// `id`): matched before the name when live, so a server renamed in a console is renamed
+    /// back rather than created again (and its old self deleted by a prune). Klavis instances
+    /// by `user_id` and `server_name` are found only this way.
     pub recorded_id: Option<String>,
     /// Fields sent only to create the object, never diffed (Klavis's `userId`, `serverName`).
     pub create_only: Map<String, Value>,

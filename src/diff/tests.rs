@@ -92,6 +92,31 @@ fn a_differing_resource_is_updated_through_the_builder() {
 }
 
 #[test]
+fn the_recorded_id_wins_over_the_name_while_it_is_live() {
+    let mut renamed = desired("a", json!({"name": "a"}));
+    renamed.recorded_id = Some("1".into());
+    let objects = [
+        live("1", "a-renamed", json!({"name": "a-renamed"})),
+        live("2", "a", json!({"name": "a"})),
+    ];
+    let changes = plan(std::slice::from_ref(&renamed), &objects, &State::new()).unwrap();
+    assert_eq!(
+        changes[0].remote_id.as_deref(),
+        Some("1"),
+        "renamed back, not matched by name"
+    );
+    assert_eq!(changes[0].action, Action::Update);
+
+    renamed.recorded_id = Some("gone".into());
+    let changes = plan(&[renamed], &objects, &State::new()).unwrap();
+    assert_eq!(
+        changes[0].remote_id.as_deref(),
+        Some("2"),
+        "a gone id falls back to the name"
+    );
+}
+
+#[test]
 fn a_missing_resource_is_created() {
     let changes = plan(
         &[desired("a", json!({"x": 2}))],

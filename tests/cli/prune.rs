@@ -536,3 +536,44 @@ fn drift_reports_managed_servers_that_left_the_config() {
     assert_eq!(jira[0]["status"], "not-in-config");
     assert!(pais.writes().is_empty(), "drift never writes");
 }
+
+#[test]
+fn a_managed_server_renamed_in_the_console_is_renamed_back_not_replaced() {
+    let pais = seeded(&[]);
+    let work = Workdir::new(&config(&[pais_provider(
+        &pais.url(),
+        &[entry("github", ""), entry("jira", "")].concat(),
+    )]));
+    work.run(&["apply", "--auto-approve"]).expect_code(0);
+    let mut state = pais.state();
+    state["servers"][2]["name"] = json!("jira-old");
+    pais.set_state(state);
+    pais.clear_requests();
+    let plan = work
+        .run(&["plan", "--prune", "--format", "json"])
+        .expect_code(0)
+        .json();
+    let actions: Vec<(&str, &str)> = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["address"].as_str().unwrap(),
+                c["action"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("pais/servers/github", "no-op"),
+            ("pais/servers/jira", "update")
+        ],
+        "matched by the id the state records: {plan:#}"
+    );
+    assert_eq!(
+        plan["changes"][1]["request"]["body"],
+        json!({"name": "jira"})
+    );
+}

@@ -51,7 +51,10 @@ impl Provider for HasmcpProvider {
             let wanted = |server: &api::Server| {
                 desired.iter().any(|d| match &d.id {
                     Some(id) => *id == server.id,
-                    None => d.name.as_deref() == Some(server.name.as_str()),
+                    None => {
+                        d.recorded_id.as_deref() == Some(server.id.as_str())
+                            || d.name.as_deref() == Some(server.name.as_str())
+                    }
                 })
             };
             let (matched, unmatched): (Vec<_>, Vec<_>) =
