@@ -175,7 +175,7 @@ impl Planner<'_> {
             };
             for orphan in self.orphans(name, &planned, objects) {
                 match orphan {
-                    Orphan::Delete(change) => changes.push(change),
+                    Orphan::Delete(change) => changes.push(*change),
                     Orphan::Kept(object) => kept.push(object),
                     Orphan::Protected(error) => problems.push(error.into()),
                 }
@@ -240,7 +240,7 @@ impl Planner<'_> {
                     id: object.id.clone(),
                 }));
             } else {
-                orphans.push(Orphan::Delete(ResourceChange {
+                orphans.push(Orphan::Delete(Box::new(ResourceChange {
                     address,
                     provider: name.to_owned(),
                     platform: provider.platform(),
@@ -256,7 +256,7 @@ impl Planner<'_> {
                         "meta": object.meta,
                         "secret_paths": provider.secret_paths(),
                     })),
-                }));
+                })));
             }
         }
         orphans
@@ -265,7 +265,7 @@ impl Planner<'_> {
 
 /// What becomes of one managed object whose config entry is gone.
 enum Orphan {
-    Delete(ResourceChange),
+    Delete(Box<ResourceChange>),
     Kept(Kept),
     Protected(PreventDestroy),
 }

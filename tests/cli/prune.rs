@@ -49,9 +49,9 @@ fn entry(name: &str, extra: &str) -> String {
     )
 }
 
-fn three(jira_extra: &str) -> String {
+fn three(url: &str, jira_extra: &str) -> String {
     config(&[pais_provider(
-        &String::new(),
+        url,
         &[
             entry("github", ""),
             entry("slack", ""),
@@ -63,9 +63,7 @@ fn three(jira_extra: &str) -> String {
 
 /// A workdir whose config manages github, slack and jira (applied once), then drops jira.
 fn managed_then_dropped(pais: &Emulator, jira_extra: &str) -> Workdir {
-    let work = Workdir::new(
-        &three(jira_extra).replace("endpoint: \n", &format!("endpoint: {}\n", pais.url())),
-    );
+    let work = Workdir::new(&three(&pais.url(), jira_extra));
     work.run(&["apply", "--auto-approve"]).expect_code(0);
     let state: Value =
         serde_json::from_str(&std::fs::read_to_string(work.state_file()).unwrap()).unwrap();
