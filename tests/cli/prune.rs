@@ -300,9 +300,19 @@ fn hasmcp_deletes_are_confirmed_by_reading_the_server_afterwards() {
     );
     let work = Workdir::new(&config(&[hasmcp_provider(
         &hasmcp.url(),
-        "      - name: github1\n      - name: jira1\n",
+        "      - name: github1\n      - name: jira1\n      - name: new1\n",
     )]));
     work.run(&["apply", "--auto-approve"]).expect_code(0);
+    let created = stored(&hasmcp)
+        .into_iter()
+        .find(|s| s["name"] == "new1")
+        .expect("new1 created");
+    let created_id = created["id"].as_str().unwrap().to_owned();
+    let state = std::fs::read_to_string(work.state_file()).unwrap();
+    assert!(
+        state.contains(&created_id),
+        "a created server is managed: {state}"
+    );
     let pruning = config(&[hasmcp_provider(&hasmcp.url(), "      - name: github1\n")])
         .replace("    servers:", "    prune: true\n    servers:");
     work.write_config(&pruning);
@@ -322,6 +332,13 @@ fn hasmcp_deletes_are_confirmed_by_reading_the_server_afterwards() {
             ("GET".to_owned(), "/servers/sSuB9Gf6aD5".to_owned())
         ],
         "HasMCP answers 204 for any id, so the delete is confirmed by reading"
+    );
+    assert!(
+        hasmcp
+            .writes()
+            .iter()
+            .any(|w| w.method == "DELETE" && w.path == format!("/servers/{created_id}")),
+        "the server mcpform created is pruned too"
     );
     assert_eq!(stored(&hasmcp).len(), 1);
 }
