@@ -335,7 +335,9 @@ fn details(change: &ResourceChange, secrets: &Secrets) -> Details {
         change.action.as_str(),
         super::count(change.fields.len(), "field", "fields")
     );
-    head.push_str("| Field | Before | After |\n|---|---|---|\n");
+    if !change.fields.is_empty() {
+        head.push_str("| Field | Before | After |\n|---|---|---|\n");
+    }
     for field in &change.fields {
         let (before, after) = shown_values(field, secrets);
         let before = if field.write_only {
@@ -367,16 +369,21 @@ fn details(change: &ResourceChange, secrets: &Secrets) -> Details {
     let mut body = String::new();
     let mut body_cut = "";
     if let Some(request) = &change.request {
+        let lead = if change.fields.is_empty() { "" } else { "\n" };
         let _ = writeln!(
             head,
-            "\nRequest: `{} {}`",
+            "{lead}Request: `{} {}`",
             request.method.as_str(),
             request.path
         );
-        let json = serde_json::to_string_pretty(&masked_body(request, secrets)).unwrap_or_default();
-        let fence = fence_for(&json);
-        let _ = writeln!(body, "\n{fence}json\n{json}\n{fence}");
-        body_cut = BODY_LEFT_OUT;
+        // A delete has no body to show.
+        if !request.body.is_null() {
+            let json =
+                serde_json::to_string_pretty(&masked_body(request, secrets)).unwrap_or_default();
+            let fence = fence_for(&json);
+            let _ = writeln!(body, "\n{fence}json\n{json}\n{fence}");
+            body_cut = BODY_LEFT_OUT;
+        }
     }
     Details {
         head,

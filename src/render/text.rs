@@ -164,9 +164,12 @@ pub fn render_changes(
                 request["method"].as_str().unwrap_or_default(),
                 request["path"].as_str().unwrap_or_default()
             )?;
-            let body = serde_json::to_string_pretty(&request["body"]).unwrap_or_default();
-            for line in body.lines() {
-                writeln!(out, "        {line}")?;
+            // A delete has no body to show.
+            if !request["body"].is_null() {
+                let body = serde_json::to_string_pretty(&request["body"]).unwrap_or_default();
+                for line in body.lines() {
+                    writeln!(out, "        {line}")?;
+                }
             }
         }
     }
