@@ -592,3 +592,37 @@ fn a_managed_server_renamed_in_the_console_is_renamed_back_not_replaced() {
         json!({"name": "jira"})
     );
 }
+
+#[test]
+fn deletes_are_sent_after_every_update_of_the_provider_has_ended() {
+    let names = ["aaa", "b1", "b2", "b3", "b4"];
+    let ids = [A, B, C, HAND, "2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a"];
+    let pais = Emulator::start(
+        Platform::Pais,
+        json!({"servers": names.iter().zip(ids).map(|(n, id)| server(id, n)).collect::<Vec<_>>()}),
+    );
+    let all: String = names.iter().map(|n| entry(n, "")).collect();
+    let work = Workdir::new(&config(&[pais_provider(&pais.url(), &all)]));
+    work.run(&["apply", "--auto-approve"]).expect_code(0);
+    // `aaa` leaves (its address sorts first); the others change.
+    let changed: String = names[1..]
+        .iter()
+        .map(|n| entry(n, "        description: changed\n"))
+        .collect();
+    work.write_config(&config(&[pais_provider(&pais.url(), &changed)]));
+    pais.set_latency(std::time::Duration::from_millis(150));
+    pais.clear_requests();
+    work.run(&["apply", "--prune", "--auto-approve"])
+        .expect_code(0);
+    let writes = pais.writes();
+    let methods: Vec<&str> = writes.iter().map(|w| w.method.as_str()).collect();
+    assert_eq!(methods, ["PATCH", "PATCH", "PATCH", "PATCH", "DELETE"]);
+    assert!(
+        writes[..4].iter().any(|w| w.in_flight > 0),
+        "the updates overlap: {writes:#?}"
+    );
+    assert_eq!(
+        writes[4].in_flight, 0,
+        "the delete starts once every update has ended"
+    );
+}
