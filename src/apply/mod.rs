@@ -12,7 +12,7 @@
 //! that writes one at a time never holds permits the others could use. A provider's deletes
 //! form a second queue, started once every create and update of that provider has ended.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::{Semaphore, mpsc};
@@ -138,11 +138,13 @@ pub fn record_applied(state: &mut State, plan: &Plan, results: &[ResourceResult]
         Ok(Some(id)) if !id.is_empty() => Some((&r.change, id.clone())),
         _ => None,
     });
+    let applied: HashSet<&str> = results
+        .iter()
+        .filter(|r| r.outcome.is_ok())
+        .map(|r| r.change.address.as_str())
+        .collect();
     let matched = plan.changes.iter().filter_map(|change| {
-        let applied = change.request.is_none()
-            || results
-                .iter()
-                .any(|r| r.change.address == change.address && r.outcome.is_ok());
+        let applied = change.request.is_none() || applied.contains(change.address.as_str());
         match (change.action, &change.remote_id) {
             (Action::Update | Action::NoOp, Some(id)) if applied => Some((change, id.clone())),
             _ => None,

@@ -89,7 +89,7 @@ struct PreventDestroy {
 pub struct Planner<'a> {
     /// The providers and what each is to cover.
     pub accounts: &'a Accounts,
-    /// `--target`/`--exclude`: a managed object left the config is in the run when its
+    /// `--target`/`--exclude`: a managed object that left the config is in the run when its
     /// recorded address is selected.
     pub selection: &'a Selection,
     /// Write-only fingerprints from earlier applies.
