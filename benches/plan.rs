@@ -86,7 +86,7 @@ fn main() {
             let secrets = Secrets::default();
 
             let started = Instant::now();
-            let objects = provider.fetch_live(&desired).await.unwrap();
+            let objects = provider.fetch_live(&desired, &[]).await.unwrap();
             let fetched = started.elapsed();
             let state = State::new();
             let scope = PlanScope { provider: "pais", platform: Platform::Pais, state: &state, secrets: &secrets };
@@ -226,7 +226,7 @@ fn secret_headers(runtime: &tokio::runtime::Runtime, count: usize, distinct: boo
     runtime.block_on(async {
         let (running, provider, desired) = pais_against_emulator(live, servers).await;
         let secrets = Secrets::default();
-        let objects = provider.fetch_live(&desired).await.unwrap();
+        let objects = provider.fetch_live(&desired, &[]).await.unwrap();
 
         // Record every header as an apply would, then plan again with a fresh run's state.
         let dir = tempfile::tempdir().unwrap();
@@ -240,7 +240,7 @@ fn secret_headers(runtime: &tokio::runtime::Runtime, count: usize, distinct: boo
         state.save(&path).unwrap();
 
         let started = Instant::now();
-        let objects = provider.fetch_live(&desired).await.unwrap();
+        let objects = provider.fetch_live(&desired, &[]).await.unwrap();
         let fetched = started.elapsed();
         let state = State::load(&path).unwrap();
         let scope = PlanScope { provider: "pais", platform: Platform::Pais, state: &state, secrets: &secrets };

@@ -128,7 +128,7 @@ impl Planner<'_> {
             let (name, provider) = (name.clone(), Arc::clone(provider));
             let desired = Arc::clone(&account.desired);
             fetches.spawn(async move {
-                let live = provider.fetch_live_with(&desired, &managed).await;
+                let live = provider.fetch_live(&desired, &managed).await;
                 (name, live)
             });
         }

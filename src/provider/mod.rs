@@ -31,10 +31,12 @@ pub trait Provider: RequestBuilder + Send + Sync {
     /// The platform this provider talks to.
     fn platform(&self) -> Platform;
     /// Reads the live objects, in as few requests as the platform's API allows: every object
-    /// where the platform can list them, else only the `desired` ones.
+    /// where the platform can list them, else only the `desired` ones and the managed objects
+    /// `managed` (ids from the state, so that a plan can delete or keep them: Klavis).
     fn fetch_live<'a>(
         &'a self,
         desired: &'a [DesiredResource],
+        managed: &'a [String],
     ) -> BoxFuture<'a, Result<Vec<LiveObject>, HttpError>>;
     /// Dotted-path prefixes of a live document whose values are secret by nature.
     fn secret_paths(&self) -> &'static [&'static str] {
@@ -43,17 +45,6 @@ pub trait Provider: RequestBuilder + Send + Sync {
     /// Whether `fetch_live` returns every live object (so unmanaged ones can be reported).
     fn lists_everything(&self) -> bool {
         true
-    }
-    /// Reads the live objects like `fetch_live`, and also the managed objects `ids` where the
-    /// platform cannot list them (Klavis), so that a plan can delete them; platforms that list
-    /// everything return it all anyway.
-    fn fetch_live_with<'a>(
-        &'a self,
-        desired: &'a [DesiredResource],
-        ids: &'a [String],
-    ) -> BoxFuture<'a, Result<Vec<LiveObject>, HttpError>> {
-        let _ = ids;
-        self.fetch_live(desired)
     }
     /// Sends one planned request; `Ok` only when the platform confirms the write (for a delete:
     /// shows the object gone). `Ok` holds the id of a created object.

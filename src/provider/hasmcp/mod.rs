@@ -45,6 +45,7 @@ impl Provider for HasmcpProvider {
     fn fetch_live<'a>(
         &'a self,
         desired: &'a [DesiredResource],
+        _managed: &'a [String],
     ) -> BoxFuture<'a, Result<Vec<LiveObject>, HttpError>> {
         Box::pin(async move {
             let listed = client::list_servers(&self.http).await?;

@@ -44,6 +44,7 @@ impl Provider for IdunProvider {
     fn fetch_live<'a>(
         &'a self,
         _desired: &'a [DesiredResource],
+        _managed: &'a [String],
     ) -> BoxFuture<'a, Result<Vec<LiveObject>, HttpError>> {
         Box::pin(async move {
             Ok(self

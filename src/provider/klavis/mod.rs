@@ -43,25 +43,18 @@ impl Provider for KlavisProvider {
         Platform::Klavis
     }
 
+    /// Reads the configured instances (by `id`, or by the id the state recorded), and the
+    /// managed ones: Klavis cannot list instances.
     fn fetch_live<'a>(
         &'a self,
         desired: &'a [DesiredResource],
-    ) -> BoxFuture<'a, Result<Vec<LiveObject>, HttpError>> {
-        self.fetch_live_with(desired, &[])
-    }
-
-    /// Reads the configured instances (by `id`, or by the id the state recorded), and the
-    /// managed ones `ids`: Klavis cannot list instances.
-    fn fetch_live_with<'a>(
-        &'a self,
-        desired: &'a [DesiredResource],
-        ids: &'a [String],
+        managed: &'a [String],
     ) -> BoxFuture<'a, Result<Vec<LiveObject>, HttpError>> {
         Box::pin(async move {
             let mut ids: Vec<String> = desired
                 .iter()
                 .filter_map(|d| d.id.clone().or_else(|| d.recorded_id.clone()))
-                .chain(ids.iter().cloned())
+                .chain(managed.iter().cloned())
                 .map(|id| id.to_ascii_lowercase())
                 .collect();
             ids.sort();

@@ -43,6 +43,7 @@ impl Provider for PaisProvider {
     fn fetch_live<'a>(
         &'a self,
         _desired: &'a [DesiredResource],
+        _managed: &'a [String],
     ) -> BoxFuture<'a, Result<Vec<LiveObject>, HttpError>> {
         Box::pin(async move {
             Ok(client::list_servers(&self.http)
