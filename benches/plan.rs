@@ -150,6 +150,7 @@ fn plan_of(count: usize) -> Plan {
         .collect();
     Plan {
         kept: Vec::new(),
+        gone: Vec::new(),
         changes,
     }
 }

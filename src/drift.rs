@@ -190,6 +190,7 @@ mod tests {
                 change("pais", "2", Action::Update),
                 change("klavis", "k", Action::NoOp),
             ],
+            gone: Vec::new(),
             kept: vec![crate::plan::Kept {
                 address: "pais/servers/n3".into(),
                 provider: "pais".into(),

@@ -127,7 +127,8 @@ type Outcomes = mpsc::UnboundedSender<(usize, Result<Option<String>, WriteError>
 
 /// Records what the applied resources leave in the state: the write-only fingerprints of each,
 /// ownership of every object created or matched (the no-ops of `plan` too: an apply that
-/// reached its end matched them), and the end of ownership of each deleted object.
+/// reached its end matched them), and the end of ownership of each deleted object and of each
+/// managed object the plan found gone from the platform.
 pub fn record_applied(state: &mut State, plan: &Plan, results: &[ResourceResult]) {
     for result in results.iter().filter(|r| r.outcome.is_ok()) {
         if let Some(record) = &result.change.state_after {
@@ -161,5 +162,8 @@ pub fn record_applied(state: &mut State, plan: &Plan, results: &[ResourceResult]
         if let (Action::Delete, Some(id)) = (result.change.action, &result.change.remote_id) {
             state.forget_managed(&result.change.provider, id);
         }
+    }
+    for (provider, id) in &plan.gone {
+        state.forget_managed(provider, id);
     }
 }

@@ -154,6 +154,7 @@ impl Planner<'_> {
     pub fn diff(&self, live: &LiveState) -> Result<Plan, PlanFailed> {
         let mut changes = Vec::new();
         let mut kept = Vec::new();
+        let mut gone = Vec::new();
         let mut problems: Vec<Report> = Vec::new();
         for (name, account) in self.accounts {
             let Some(objects) = live.get(name) else {
@@ -177,6 +178,7 @@ impl Planner<'_> {
                 match orphan {
                     Orphan::Delete(change) => changes.push(*change),
                     Orphan::Kept(object) => kept.push(object),
+                    Orphan::Gone(id) => gone.push((name.clone(), id)),
                     Orphan::Protected(error) => problems.push(error.into()),
                 }
             }
@@ -189,7 +191,11 @@ impl Planner<'_> {
         kept.sort_by(|a: &Kept, b: &Kept| {
             (&a.provider, &a.address).cmp(&(&b.provider, &b.address))
         });
-        Ok(Plan { changes, kept })
+        Ok(Plan {
+            changes,
+            kept,
+            gone,
+        })
     }
 
     /// The managed objects of provider `name` that are live but that no configured resource
@@ -212,13 +218,14 @@ impl Planner<'_> {
         let mut orphans = Vec::new();
         for (id, entry) in managed {
             let key = id.to_ascii_lowercase();
-            // Gone from the platform already: nothing to delete or keep.
-            let Some(object) = live.get(&key) else {
-                continue;
-            };
             if matched.contains(&key) || !self.selection.includes(&entry.address) {
                 continue;
             }
+            // Gone from the platform already (fetched: it was selected): nothing to delete.
+            let Some(object) = live.get(&key) else {
+                orphans.push(Orphan::Gone(id.clone()));
+                continue;
+            };
             // A new entry may have taken the address: then the old object goes by its id.
             let address = if addresses.contains(entry.address.as_str()) {
                 let collection = entry.address.split('/').nth(1).unwrap_or("servers");
@@ -263,11 +270,13 @@ impl Planner<'_> {
     }
 }
 
-/// What becomes of one managed object whose config entry is gone.
+/// What becomes of one managed object that no configured resource matched.
 enum Orphan {
     Delete(Box<ResourceChange>),
     Kept(Kept),
     Protected(PreventDestroy),
+    /// No longer on the platform.
+    Gone(String),
 }
 
 fn failed(mut problems: Vec<Report>) -> PlanFailed {

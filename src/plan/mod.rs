@@ -24,6 +24,8 @@ pub struct Plan {
     pub changes: Vec<ResourceChange>,
     /// Managed objects whose config entry is gone, left in place because pruning is off.
     pub kept: Vec<Kept>,
+    /// Managed objects (provider, id) that are no longer on the platform: `apply` forgets them.
+    pub gone: Vec<(String, String)>,
 }
 
 /// A managed object whose config entry is gone, left in place: the run does not prune.

@@ -519,6 +519,7 @@ mod tests {
     fn cut_output_stays_within_any_budget_and_balanced() {
         let plan = Plan {
             kept: Vec::new(),
+            gone: Vec::new(),
             changes: (0..60).map(|i| change(i, true)).collect(),
         };
         let secrets = Secrets::default();

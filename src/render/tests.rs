@@ -56,6 +56,7 @@ fn no_op(address: &str) -> ResourceChange {
 fn one_update() -> Plan {
     Plan {
         kept: Vec::new(),
+        gone: Vec::new(),
         changes: vec![
             update(
                 "pais/servers/github",
@@ -109,6 +110,7 @@ fn with_secret() -> (Plan, Secrets) {
     idun.request.as_mut().unwrap().sensitive = vec!["/mcpServer/env".into()];
     let plan = Plan {
         kept: Vec::new(),
+        gone: Vec::new(),
         changes: vec![
             idun,
             update(
@@ -124,6 +126,7 @@ fn with_secret() -> (Plan, Secrets) {
 fn many(count: usize) -> Plan {
     Plan {
         kept: Vec::new(),
+        gone: Vec::new(),
         changes: (0..count)
             .map(|i| {
                 let description = format!("description number {i} {}", "x".repeat(300));
@@ -185,6 +188,7 @@ fn assert_balanced(markdown: &str) {
 fn no_changes() {
     let plan = Plan {
         kept: Vec::new(),
+        gone: Vec::new(),
         changes: vec![no_op("pais/servers/jira")],
     };
     let secrets = Secrets::default();

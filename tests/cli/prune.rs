@@ -626,3 +626,20 @@ fn deletes_are_sent_after_every_update_of_the_provider_has_ended() {
         "the delete starts once every update has ended"
     );
 }
+
+#[test]
+fn a_managed_server_deleted_by_hand_is_forgotten_at_the_next_apply() {
+    let pais = seeded(&[]);
+    let work = managed_then_dropped(&pais, "");
+    let mut state = pais.state();
+    state["servers"].as_array_mut().unwrap().remove(2);
+    pais.set_state(state);
+    let plan = work.run(&["plan", "--prune", "--detailed-exitcode"]);
+    plan.expect_code(0);
+    assert!(!plan.stdout.contains("jira"), "{}", plan.stdout);
+    work.run(&["apply", "--prune", "--auto-approve"])
+        .expect_code(0);
+    assert!(pais.writes().is_empty());
+    let state = std::fs::read_to_string(work.state_file()).unwrap();
+    assert!(!state.contains(C), "no longer managed: {state}");
+}
