@@ -643,3 +643,48 @@ fn a_managed_server_deleted_by_hand_is_forgotten_at_the_next_apply() {
     let state = std::fs::read_to_string(work.state_file()).unwrap();
     assert!(!state.contains(C), "no longer managed: {state}");
 }
+
+/// A format 2 state (before ownership) keeps its fingerprints: the plan stays clean, nothing is
+/// managed (so nothing can be pruned) until the next apply records the matched servers.
+#[test]
+fn a_format_2_state_migrates_without_loss() {
+    let pais = seeded(&[]);
+    let headers = "        headers:\n          - { name: X-Team, value: platform }\n";
+    let work = Workdir::new(&three(&pais.url(), headers));
+    work.run(&["apply", "--auto-approve"]).expect_code(0);
+    let mut state: Value =
+        serde_json::from_str(&std::fs::read_to_string(work.state_file()).unwrap()).unwrap();
+    let fingerprint = state["resources"]["pais/servers/jira"]["headers"].clone();
+    assert!(fingerprint.is_string(), "{state:#}");
+    // As the previous release wrote it.
+    state["format_version"] = json!("2");
+    state.as_object_mut().unwrap().remove("managed");
+    std::fs::write(work.state_file(), state.to_string()).unwrap();
+
+    work.run(&["plan", "--detailed-exitcode"]).expect_code(0);
+    work.write_config(&config(&[pais_provider(
+        &pais.url(),
+        &[entry("github", ""), entry("slack", "")].concat(),
+    )]));
+    let plan = work
+        .run(&["plan", "--prune", "--format", "json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(
+        plan["summary"]["delete"], 0,
+        "nothing is managed yet: {plan:#}"
+    );
+
+    work.write_config(&three(&pais.url(), headers));
+    pais.clear_requests();
+    work.run(&["apply", "--auto-approve"]).expect_code(0);
+    assert!(pais.writes().is_empty(), "the fingerprints still match");
+    let state: Value =
+        serde_json::from_str(&std::fs::read_to_string(work.state_file()).unwrap()).unwrap();
+    assert_eq!(state["format_version"], "3");
+    assert_eq!(
+        state["resources"]["pais/servers/jira"]["headers"],
+        fingerprint
+    );
+    assert_eq!(state["managed"]["pais"].as_object().unwrap().len(), 3);
+}
