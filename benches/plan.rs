@@ -86,7 +86,7 @@ fn main() {
             let secrets = Secrets::default();
 
             let started = Instant::now();
-            let objects = provider.fetch_live(&desired).await.unwrap();
+            let objects = provider.fetch_live(&desired, &[]).await.unwrap();
             let fetched = started.elapsed();
             let state = State::new();
             let scope = PlanScope { provider: "pais", platform: Platform::Pais, state: &state, secrets: &secrets };
@@ -128,6 +128,7 @@ fn plan_of(count: usize) -> Plan {
                     Action::Update
                 },
                 remote_id: Some(id.clone()),
+                prevent_destroy: false,
                 fields: vec![FieldChange {
                     path: "description".into(),
                     before: Some(json!("old")),
@@ -148,7 +149,11 @@ fn plan_of(count: usize) -> Plan {
             }
         })
         .collect();
-    Plan { changes }
+    Plan {
+        kept: Vec::new(),
+        gone: Vec::new(),
+        changes,
+    }
 }
 
 /// Least wall time of `runs` calls of `f` (single-threaded, so about its CPU time), in ms,
@@ -224,7 +229,7 @@ fn secret_headers(runtime: &tokio::runtime::Runtime, count: usize, distinct: boo
     runtime.block_on(async {
         let (running, provider, desired) = pais_against_emulator(live, servers).await;
         let secrets = Secrets::default();
-        let objects = provider.fetch_live(&desired).await.unwrap();
+        let objects = provider.fetch_live(&desired, &[]).await.unwrap();
 
         // Record every header as an apply would, then plan again with a fresh run's state.
         let dir = tempfile::tempdir().unwrap();
@@ -238,7 +243,7 @@ fn secret_headers(runtime: &tokio::runtime::Runtime, count: usize, distinct: boo
         state.save(&path).unwrap();
 
         let started = Instant::now();
-        let objects = provider.fetch_live(&desired).await.unwrap();
+        let objects = provider.fetch_live(&desired, &[]).await.unwrap();
         let fetched = started.elapsed();
         let state = State::load(&path).unwrap();
         let scope = PlanScope { provider: "pais", platform: Platform::Pais, state: &state, secrets: &secrets };

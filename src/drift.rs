@@ -82,11 +82,18 @@ impl DriftReport {
         let mut unmanaged = Vec::new();
         let mut coverage = Vec::new();
         for (provider, provider_live) in live {
+            // Managed objects whose config entry is gone are mcpform's, not unmanaged.
             let managed: BTreeSet<&str> = plan
                 .changes
                 .iter()
                 .filter(|c| &c.provider == provider)
                 .filter_map(|c| c.remote_id.as_deref())
+                .chain(
+                    plan.kept
+                        .iter()
+                        .filter(|k| &k.provider == provider)
+                        .map(|k| k.remote_id.as_str()),
+                )
                 .collect();
             if provider_live.complete {
                 let collection = match provider_live.platform {
@@ -162,7 +169,8 @@ impl DriftReport {
         counts
     }
 
-    /// Configured resources whose live object differs or is missing.
+    /// Configured resources whose live object differs or is missing, and managed objects the
+    /// run would delete (their config entry is gone and the run prunes).
     pub fn drifted(&self) -> usize {
         self.plan
             .changes
@@ -203,6 +211,7 @@ mod tests {
             platform: Platform::Pais,
             action,
             remote_id: Some(id.into()),
+            prevent_destroy: false,
             fields: Vec::new(),
             request: None,
             follow_ups: Vec::new(),
@@ -221,6 +230,13 @@ mod tests {
                 change("pais", "2", Action::Update),
                 change("klavis", "k", Action::NoOp),
             ],
+            gone: Vec::new(),
+            kept: vec![crate::plan::Kept {
+                address: "pais/servers/n3".into(),
+                provider: "pais".into(),
+                platform: Platform::Pais,
+                remote_id: "3".into(),
+            }],
         };
         let live = BTreeMap::from([
             (
@@ -242,9 +258,13 @@ mod tests {
         ]);
         let report = DriftReport::new(plan, &live, Vec::new());
         let ids: Vec<&str> = report.unmanaged.iter().map(|u| u.id.as_str()).collect();
-        assert_eq!(ids, ["3", "4"]);
+        assert_eq!(
+            ids,
+            ["4"],
+            "a managed object left the config is not unmanaged"
+        );
         assert_eq!(report.drifted(), 1);
-        assert_eq!(report.coverage_percent(), Some(50.0));
+        assert_eq!(report.coverage_percent(), Some(75.0));
         assert_eq!(report.coverage[0].total, None, "klavis cannot list");
     }
 }

@@ -66,6 +66,8 @@ const API_NAMES: &[(&str, &str, &str)] = &[
     ("hasmcp", "servers[].prompts", "`prompts[].id`"),
     ("klavis", "instances[].id", "`instanceId` (path)"),
     ("klavis", "instances[].read_only", "`isReadOnly`"),
+    ("klavis", "instances[].user_id", "`userId` (create only)"),
+    ("klavis", "instances[].server_name", "`serverName` (create only)"),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -306,7 +308,7 @@ fn api_name(platform: &str, path: &str) -> String {
     else {
         return "— (mcpform)".to_owned();
     };
-    if field == "ignore" {
+    if field == "ignore" || field == "lifecycle" || field.starts_with("lifecycle.") {
         return "— (mcpform)".to_owned();
     }
     let wire = match platform {

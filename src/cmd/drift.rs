@@ -26,6 +26,9 @@ pub struct DriftArgs {
     /// (a deliberate move; apply records the new one)
     #[arg(long)]
     allow_endpoint_change: bool,
+    /// Delete the managed objects that left the config, as `prune: true` on every provider
+    #[arg(long)]
+    prune: bool,
 }
 
 /// Prints the drift report; `Changes` when a configured resource differs (or, with
@@ -42,10 +45,11 @@ pub async fn run(settings: &Settings, args: &DriftArgs) -> Result<ExitStatus, Co
             lock: None,
             allow_endpoint_change: args.allow_endpoint_change,
             tool_discovery_timeout: None,
+            prune: args.prune,
         },
     )
     .await?;
-    let planner = workspace.planner();
+    let planner = workspace.planner(&selection);
     // A narrowed run cannot tell unmanaged objects from configured ones it left out.
     let live = planner.fetch(selection.is_everything()).await;
     workspace.close().await;

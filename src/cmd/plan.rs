@@ -28,6 +28,9 @@ pub struct PlanArgs {
     show_requests: bool,
     #[command(flatten)]
     select: SelectionArgs,
+    /// Delete the managed objects that left the config, as `prune: true` on every provider
+    #[arg(long)]
+    prune: bool,
     /// Accepted as for `apply`; plan reads the state without locking it, so it never waits
     #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = humantime::parse_duration)]
     lock_timeout: std::time::Duration,
@@ -50,10 +53,11 @@ pub async fn run(settings: &Settings, args: &PlanArgs) -> Result<ExitStatus, Com
             lock: None,
             allow_endpoint_change: args.allow_endpoint_change,
             tool_discovery_timeout: None,
+            prune: args.prune,
         },
     )
     .await?;
-    let plan = workspace.planner().plan().await;
+    let plan = workspace.planner(&selection).plan().await;
     workspace.close().await;
     let plan = plan?;
     let secrets = &workspace.config.secrets;
@@ -72,6 +76,7 @@ pub async fn run(settings: &Settings, args: &PlanArgs) -> Result<ExitStatus, Com
             &plan,
             &workspace.config.files,
             &selection,
+            args.prune,
             secrets,
             settings.fingerprint_key.as_ref(),
         )?

@@ -160,6 +160,8 @@ pub struct RunOptions<'a> {
     /// How long apply waits for a new PAIS server's tools to be discovered
     /// (`--discovery-timeout`); commands that send nothing keep the default.
     pub tool_discovery_timeout: Option<Duration>,
+    /// `--prune`: as `prune: true` on every provider.
+    pub prune: bool,
 }
 
 impl Workspace {
@@ -187,15 +189,10 @@ impl Workspace {
         if let Some(timeout) = options.tool_discovery_timeout {
             http.tool_discovery_timeout = timeout;
         }
-        let mut accounts = Accounts::new();
+        let mut providers = Vec::new();
         for block in &config.providers {
             let endpoint = settings.endpoint_override(block.name());
-            let provider = provider::connect(block, endpoint, &http, &config.secrets)?;
-            let account = Account {
-                provider: Arc::from(provider),
-                desired: selected(block, options.selection),
-            };
-            accounts.insert(block.name().to_owned(), account);
+            providers.push(provider::connect(block, endpoint, &http, &config.secrets)?);
         }
         let backend = open_backend(&settings.state_location(&config))?;
         let lock = match options.lock {
@@ -219,6 +216,15 @@ impl Workspace {
         if !options.allow_endpoint_change {
             check_origins(&loaded.state, &origins, &config)?;
         }
+        let mut accounts = Accounts::new();
+        for (block, provider) in config.providers.iter().zip(providers) {
+            let account = Account {
+                provider: Arc::from(provider),
+                desired: selected(block, options.selection, &loaded.state),
+                prune: options.prune || block.prune(),
+            };
+            accounts.insert(block.name().to_owned(), account);
+        }
         Ok(Workspace {
             config,
             accounts,
@@ -231,13 +237,11 @@ impl Workspace {
     }
 
     /// Records each provider's endpoint origin in the state (apply, once it has sent what it
-    /// planned); returns whether that changed the state.
-    pub fn record_origins(&mut self) -> bool {
-        let mut changed = false;
+    /// planned).
+    pub fn record_origins(&mut self) {
         for o in &self.origins {
-            changed |= self.state.record_endpoint(&o.provider, &o.origin, o.secret);
+            self.state.record_endpoint(&o.provider, &o.origin, o.secret);
         }
-        changed
     }
 
     /// Ends what the providers opened on their platforms (Idun's login sessions), all at
@@ -266,10 +270,11 @@ impl Workspace {
         Ok(())
     }
 
-    /// The plan stage over this workspace's providers, state and secrets.
-    pub fn planner(&self) -> Planner<'_> {
+    /// The plan stage over this workspace's providers, state and secrets, for `selection`.
+    pub fn planner<'a>(&'a self, selection: &'a Selection) -> Planner<'a> {
         Planner {
             accounts: &self.accounts,
+            selection,
             state: &self.state,
             secrets: &self.config.secrets,
         }
@@ -322,11 +327,25 @@ fn check_origins(
     Ok(())
 }
 
-/// The resources of one config block that the selection covers.
-fn selected(block: &ProviderConfig, selection: &Selection) -> Arc<[DesiredResource]> {
+/// The resources of one config block that the selection covers. One without `id` gets the id
+/// the state recorded for its address, so that it finds the object mcpform manages for it again:
+/// a Klavis instance by `user_id` and `server_name`, or a server renamed in a console.
+fn selected(
+    block: &ProviderConfig,
+    selection: &Selection,
+    state: &State,
+) -> Arc<[DesiredResource]> {
     provider::desired_resources(block)
         .into_iter()
         .filter(|d| selection.includes(&d.address))
+        .map(|mut d| {
+            if d.id.is_none() {
+                d.recorded_id = state
+                    .managed_id(block.name(), &d.address)
+                    .map(str::to_owned);
+            }
+            d
+        })
         .collect()
 }
 
@@ -519,7 +538,7 @@ mod tests {
             targets: vec!["pais/servers/b".into()],
             excludes: Vec::new(),
         };
-        let desired = selected(&block, &selection);
+        let desired = selected(&block, &selection, &State::new());
         let addresses: Vec<&str> = desired.iter().map(|d| d.address.as_str()).collect();
         assert_eq!(addresses, ["pais/servers/b"]);
     }

@@ -255,6 +255,10 @@ pub struct PaisProvider {
     /// Client-side request limit in requests per second (none by default).
     #[schemars(range(min = 0.1))]
     pub rate_limit: Option<f64>,
+    /// Delete the objects mcpform manages (created, or applied a config entry to) once their
+    /// config entry is gone. Off by default: the plan names them and leaves them in place.
+    #[serde(default)]
+    pub prune: bool,
     /// The MCP servers mcpform manages on this deployment.
     #[serde(default)]
     pub servers: Vec<PaisServer>,
@@ -289,6 +293,8 @@ pub struct PaisServer {
     /// Fields mcpform leaves to others (never diffed, never sent).
     #[serde(default)]
     pub ignore: Vec<String>,
+    /// What mcpform may do to the object besides updating it.
+    pub lifecycle: Option<Lifecycle>,
 }
 
 /// How PAIS connects to an MCP server: `STREAMABLE_HTTP` or `SSE`.
@@ -331,6 +337,10 @@ pub struct IdunProvider {
     /// Client-side request limit in requests per second (none by default).
     #[schemars(range(min = 0.1))]
     pub rate_limit: Option<f64>,
+    /// Delete the objects mcpform manages (created, or applied a config entry to) once their
+    /// config entry is gone. Off by default: the plan names them and leaves them in place.
+    #[serde(default)]
+    pub prune: bool,
     /// The MCP server rows mcpform manages on this instance.
     #[serde(default)]
     pub servers: Vec<IdunServer>,
@@ -354,6 +364,8 @@ pub struct IdunServer {
     /// whole object sent back, the live value goes back unchanged.
     #[serde(default)]
     pub ignore: Vec<String>,
+    /// What mcpform may do to the object besides updating it.
+    pub lifecycle: Option<Lifecycle>,
 }
 
 fn default_true() -> bool {
@@ -444,6 +456,10 @@ pub struct HasmcpProvider {
     /// Client-side request limit in requests per second (none by default).
     #[schemars(range(min = 0.1))]
     pub rate_limit: Option<f64>,
+    /// Delete the objects mcpform manages (created, or applied a config entry to) once their
+    /// config entry is gone. Off by default: the plan names them and leaves them in place.
+    #[serde(default)]
+    pub prune: bool,
     /// The MCP servers mcpform manages in this account.
     #[serde(default)]
     pub servers: Vec<HasmcpServer>,
@@ -481,6 +497,8 @@ pub struct HasmcpServer {
     /// whole object sent back, the live value goes back unchanged.
     #[serde(default)]
     pub ignore: Vec<String>,
+    /// What mcpform may do to the object besides updating it.
+    pub lifecycle: Option<Lifecycle>,
 }
 
 /// A HasMCP provider linked to a server, with the tools it exposes there.
@@ -511,24 +529,49 @@ pub struct KlavisProvider {
     /// Client-side request limit (default 2 per second, the platform's free-tier limit).
     #[schemars(range(min = 0.1))]
     pub rate_limit: Option<f64>,
-    /// The server instances mcpform manages, each named by id.
+    /// Delete the objects mcpform manages (created, or applied a config entry to) once their
+    /// config entry is gone. Off by default: the plan names them and leaves them in place.
+    #[serde(default)]
+    pub prune: bool,
+    /// The server instances mcpform manages, each named by `id`, or by `user_id` and
+    /// `server_name`.
     #[serde(default)]
     pub instances: Vec<KlavisInstance>,
 }
 
-/// A Klavis server connection instance; Klavis cannot list them, so each is named by id.
+/// What mcpform may do to a resource's live object besides updating it.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Lifecycle {
+    /// Make any plan that would delete the object fail (kept in the state from the last apply,
+    /// so it holds once the config entry is gone).
+    #[serde(default)]
+    pub prevent_destroy: bool,
+}
+
+/// A Klavis server connection instance, named by `id`, or by `user_id` and `server_name`
+/// (created when missing; Klavis cannot list instances, so mcpform records the id it gets).
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KlavisInstance {
-    /// The instance's UUID (`instanceId`); Klavis has no list, so it cannot be matched by name.
+    /// The instance's UUID (`instanceId`): pins an existing instance. Without it, the instance
+    /// is the one of `user_id` and `server_name`.
     #[schemars(extend("format" = "uuid"))]
-    pub id: String,
+    pub id: Option<String>,
+    /// The user the instance belongs to (`userId`); with `server_name`, the instance's natural
+    /// key when no `id` is given.
+    pub user_id: Option<String>,
+    /// The MCP server's name in Klavis's catalogue (`serverName`, e.g. `GitHub`), compared case-
+    /// and separator-insensitively as Klavis does.
+    pub server_name: Option<String>,
     /// Write-only: Klavis never returns it, so mcpform tracks a fingerprint in the state file.
     pub read_only: Option<bool>,
     /// Fields of this resource mcpform leaves to others: never diffed; where the platform needs a
     /// whole object sent back, the live value goes back unchanged.
     #[serde(default)]
     pub ignore: Vec<String>,
+    /// What mcpform may do to the object besides updating it.
+    pub lifecycle: Option<Lifecycle>,
 }
 
 impl ProviderConfig {
@@ -593,6 +636,16 @@ impl ProviderConfig {
         };
         if let Some(file) = tls.and_then(|t| t.ca_file.as_mut()) {
             *file = config_dir.join(&*file).to_string_lossy().into_owned();
+        }
+    }
+
+    /// Whether the provider deletes the managed objects that left its config (`prune: true`).
+    pub fn prune(&self) -> bool {
+        match self {
+            ProviderConfig::Pais(p) => p.prune,
+            ProviderConfig::Idun(p) => p.prune,
+            ProviderConfig::Hasmcp(p) => p.prune,
+            ProviderConfig::Klavis(p) => p.prune,
         }
     }
 

@@ -94,6 +94,9 @@ pub fn check_provider(provider: ProviderNode<'_>, out: &mut Vec<ConfigDiagnostic
     };
     let resources = provider.node.get(collection).map_or(&[][..], Node::items);
     checker.check_identities(resources, out);
+    if platform == Platform::Klavis {
+        checker.check_klavis_keys(resources, out);
+    }
     for resource in resources {
         checker.check_ignore(resource, &fields, out);
         match platform {
@@ -109,7 +112,8 @@ pub fn check_provider(provider: ProviderNode<'_>, out: &mut Vec<ConfigDiagnostic
                 );
             }
             Platform::Idun => checker.check_idun_transport(resource, out),
-            Platform::Hasmcp | Platform::Klavis => {}
+            Platform::Klavis => checker.check_klavis_identity(resource, out),
+            Platform::Hasmcp => {}
         }
     }
 }
@@ -401,13 +405,90 @@ impl Checker<'_> {
         }
     }
 
+    /// Two instances without `id` with one `user_id` and server name (compared as Klavis
+    /// does: case and separators aside) are one instance on the platform.
+    fn check_klavis_keys(&self, instances: &[Node], out: &mut Vec<ConfigDiagnostic>) {
+        let mut seen: HashMap<(&str, String), &Node> = HashMap::new();
+        for instance in instances.iter().filter(|i| i.get("id").is_none()) {
+            let (Some(user), Some(server)) = (
+                instance.get("user_id").and_then(Node::as_str),
+                instance.get("server_name"),
+            ) else {
+                continue;
+            };
+            let Some(name) = server.as_str() else {
+                continue;
+            };
+            let key: String = name
+                .chars()
+                .filter(|c| !matches!(c, ' ' | '_' | '-'))
+                .flat_map(char::to_lowercase)
+                .collect();
+            match seen.get(&(user, key.clone())) {
+                None => {
+                    seen.insert((user, key), server);
+                }
+                Some(first) => out.push(
+                    self.file
+                        .error(
+                            Code::DuplicateResource,
+                            format!(
+                                "two instances in provider `{}` are user `{}`'s `{}`",
+                                self.provider,
+                                instance
+                                    .get("user_id")
+                                    .map_or_else(String::new, |u| u.shown(self.file)),
+                                server.shown(self.file)
+                            ),
+                        )
+                        .at(server.span, "named again here")
+                        .also(first.span, "first named here")
+                        .help(
+                            "Klavis compares server names ignoring case, spaces, `_` and `-`: \
+                             both entries are one instance; remove one",
+                        ),
+                ),
+            }
+        }
+    }
+
+    /// A Klavis instance is named by `id`, or by `user_id` and `server_name` together.
+    fn check_klavis_identity(&self, instance: &Node, out: &mut Vec<ConfigDiagnostic>) {
+        let has = |field| instance.get(field).is_some_and(is_set);
+        if has("id") || (has("user_id") && has("server_name")) {
+            return;
+        }
+        let missing = match (has("user_id"), has("server_name")) {
+            (true, false) => "`user_id` without `server_name`",
+            (false, true) => "`server_name` without `user_id`",
+            _ => "neither `id` nor `user_id` and `server_name`",
+        };
+        out.push(
+            self.file
+                .error(
+                    Code::MissingField,
+                    "a Klavis instance needs `id`, or `user_id` and `server_name`",
+                )
+                .at(instance.head(self.file), missing)
+                .help(
+                    "pin an existing instance with `id`, or give `user_id` and `server_name` \
+                     to have mcpform create it once and record its id",
+                ),
+        );
+    }
+
     /// `ignore:` entries must be fields of the resource; `id` picks the live object, so it
     /// is never compared and cannot be ignored.
     fn check_ignore(&self, resource: &Node, fields: &[String], out: &mut Vec<ConfigDiagnostic>) {
         let ignorable: Vec<&str> = fields
             .iter()
             .map(String::as_str)
-            .filter(|f| !matches!(*f, "id" | "ignore"))
+            .filter(|f| {
+                !matches!(
+                    *f,
+                    "id" | "ignore" | "lifecycle" | "user_id" | "server_name"
+                )
+            })
             .collect();
         for item in resource.get("ignore").map_or(&[][..], Node::items) {
             let Some(field) = item.as_str() else {
@@ -779,6 +860,8 @@ mod tests {
             ("same name, one pinned: one address", pais("{ name: s, url: https://s, transport: SSE }, { id: 5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a, name: s, url: https://t, transport: SSE }"), vec![Code::DuplicateResource]),
             ("same name in two providers", two_providers, vec![]),
             ("same klavis id", "  - { name: k, platform: klavis, instances: [ { id: 3c90c3cc-0d44-4b50-8888-8dd25736052a }, { id: 3c90c3cc-0d44-4b50-8888-8dd25736052a } ] }\n".into(), vec![Code::DuplicateResource]),
+            ("same klavis natural key", "  - { name: k, platform: klavis, instances: [ { user_id: u, server_name: Google Calendar }, { user_id: u, server_name: GOOGLE_CALENDAR } ] }\n".into(), vec![Code::DuplicateResource]),
+            ("klavis natural keys of two users", "  - { name: k, platform: klavis, instances: [ { user_id: u, server_name: GitHub }, { user_id: v, server_name: GitHub } ] }\n".into(), vec![]),
             ("pais server by id only", pais("{ id: 5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a, url: https://s, transport: SSE }"), vec![]),
             ("pais server without name or id", pais("{ url: https://s, transport: SSE }"), vec![Code::MissingField]),
             ("pais ftp url", pais("{ name: s, url: ftp://s, transport: SSE }"), vec![Code::InvalidUrl]),

@@ -42,6 +42,16 @@ pub struct DesiredResource {
     pub ignore: Vec<String>,
     /// Dotted-path prefixes whose values are secret by nature.
     pub secret_paths: &'static [&'static str],
+    /// `lifecycle.prevent_destroy`: recorded in the state at apply, so that a plan that would
+    /// delete the object once the entry is gone fails.
+    pub prevent_destroy: bool,
+    /// The id of the object the state records mcpform manages for this entry (which has no
+    /// `id`): matched before the name when live, so a server renamed in a console is renamed
+    /// back rather than created again (and its old self deleted by a prune). Klavis instances
+    /// by `user_id` and `server_name` are found only this way.
+    pub recorded_id: Option<String>,
+    /// Fields sent only to create the object, never diffed (Klavis's `userId`, `serverName`).
+    pub create_only: Map<String, Value>,
 }
 
 /// A live object, normalized into config naming.
@@ -86,6 +96,8 @@ pub trait RequestBuilder {
     fn build_follow_ups(&self, _delta: &ResourceDelta) -> Vec<FollowUp> {
         Vec::new()
     }
+    /// The request that deletes the live object `id`.
+    fn delete_request(&self, id: &str) -> Request;
 }
 
 /// Who the resources belong to, and what is known besides the live objects.
@@ -230,6 +242,7 @@ fn plan_resource(
         platform: scope.platform,
         action,
         remote_id: live.map(|l| l.id.clone()),
+        prevent_destroy: desired.prevent_destroy,
         fields,
         request,
         follow_ups,

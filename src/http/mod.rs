@@ -85,6 +85,7 @@ pub fn method(method: crate::plan::Method) -> reqwest::Method {
     match method {
         crate::plan::Method::Post => reqwest::Method::POST,
         crate::plan::Method::Patch => reqwest::Method::PATCH,
+        crate::plan::Method::Delete => reqwest::Method::DELETE,
     }
 }
 

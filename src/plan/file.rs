@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 
 use crate::fingerprint::{FingerprintKey, Fingerprinter, Scheme};
 use crate::mask::Secrets;
-use crate::plan::{Plan, ResourceChange};
+use crate::plan::{Action, Plan, ResourceChange};
 use crate::selection::Selection;
 
 /// A saved plan, as written by `plan --out` and read by `apply FILE`.
@@ -41,6 +41,9 @@ pub struct PlanFile {
     config_hash: String,
     /// The `--target`/`--exclude` the plan was made with; apply reuses it.
     pub selection: Selection,
+    /// Whether the plan was made with `--prune`; apply reuses it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub prune: bool,
     changes: Vec<SavedChange>,
 }
 
@@ -116,6 +119,7 @@ impl PlanFile {
         plan: &Plan,
         config_files: &[PathBuf],
         selection: &Selection,
+        prune: bool,
         secrets: &Secrets,
         key: Option<&FingerprintKey>,
     ) -> Result<PlanFile, PlanFileError> {
@@ -148,6 +152,7 @@ impl PlanFile {
             fingerprint: Some(params),
             config_hash,
             selection: selection.clone(),
+            prune,
             changes,
         })
     }
@@ -234,7 +239,14 @@ impl PlanFile {
         let fingerprints = Fingerprints::new(&kdf, secrets, planned.iter().copied());
         for saved in &self.changes {
             let Some(now) = planned.iter().find(|c| c.address == saved.address) else {
-                reasons.push(format!("`{}` is no longer in the config", saved.address));
+                reasons.push(if saved.action == Action::Delete.as_str() {
+                    format!(
+                        "`{}` is no longer to be deleted (gone from the platform, or back in the config)",
+                        saved.address
+                    )
+                } else {
+                    format!("`{}` is no longer in the config", saved.address)
+                });
                 continue;
             };
             if fingerprints.live(now) != saved.live {

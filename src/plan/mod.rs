@@ -20,8 +20,25 @@ pub use build::{Account, Accounts, LiveState, PlanFailed, Planner};
 /// Deliberately not `Serialize`: every serialized form goes through `render`, which masks.
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
-    /// One entry per configured resource in the run.
+    /// One entry per configured resource in the run, and one per managed object to delete.
     pub changes: Vec<ResourceChange>,
+    /// Managed objects whose config entry is gone, left in place because pruning is off.
+    pub kept: Vec<Kept>,
+    /// Managed objects (provider, id) that are no longer on the platform: `apply` forgets them.
+    pub gone: Vec<(String, String)>,
+}
+
+/// A managed object whose config entry is gone, left in place: the run does not prune.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kept {
+    /// The address its config entry had.
+    pub address: String,
+    /// The provider block's name.
+    pub provider: String,
+    /// That provider's platform.
+    pub platform: Platform,
+    /// The platform's id of the object.
+    pub remote_id: String,
 }
 
 impl Plan {
@@ -32,6 +49,7 @@ impl Plan {
             match change.action {
                 Action::Create => summary.create += 1,
                 Action::Update => summary.update += 1,
+                Action::Delete => summary.delete += 1,
                 Action::NoOp => summary.no_op += 1,
             }
         }
@@ -51,7 +69,7 @@ pub struct Summary {
     pub create: usize,
     /// Resources to update.
     pub update: usize,
-    /// Never filled: mcpform does not delete (a resource missing from the config is left alone).
+    /// Managed objects to delete (their config entry is gone and the run prunes).
     pub delete: usize,
     /// Resources already in line.
     pub no_op: usize,
@@ -64,16 +82,19 @@ pub enum Action {
     Create,
     /// Change it in place.
     Update,
+    /// Delete it: a managed object whose config entry is gone, in a run that prunes.
+    Delete,
     /// Nothing: it is in line.
     NoOp,
 }
 
 impl Action {
-    /// The name in every output (`create`, `update`, `no-op`).
+    /// The name in every output (`create`, `update`, `delete`, `no-op`).
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Create => "create",
             Action::Update => "update",
+            Action::Delete => "delete",
             Action::NoOp => "no-op",
         }
     }
@@ -92,6 +113,8 @@ pub struct ResourceChange {
     pub action: Action,
     /// The platform's id of the live object (absent for `create`).
     pub remote_id: Option<String>,
+    /// The config entry's `lifecycle.prevent_destroy`, recorded in the state once applied.
+    pub prevent_destroy: bool,
     /// Field-level differences, in the config's snake_case naming.
     pub fields: Vec<FieldChange>,
     /// The exact request apply sends for the resource itself; absent for `no-op`, and when only
@@ -166,6 +189,8 @@ pub enum Method {
     Post,
     /// Update.
     Patch,
+    /// Delete.
+    Delete,
 }
 
 impl Method {
@@ -174,6 +199,7 @@ impl Method {
         match self {
             Method::Post => "POST",
             Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
         }
     }
 }

@@ -17,35 +17,26 @@ use crate::plan::Request;
 pub(super) trait Creates: Sync {
     /// An object as the platform's listing shows it.
     type Found: Send;
-    /// What a confirmed create yields (PAIS: the new server's id, for its tool approvals).
-    type Created: Send;
     /// Sends the planned `POST` (the HTTP client's own safe retries included).
     fn post<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<HttpResponse, HttpError>>;
-    /// Whether the answer to the `POST` shows the object as sent.
-    fn check_answer(
-        &self,
-        request: &Request,
-        answer: &HttpResponse,
-    ) -> Result<Self::Created, WriteError>;
+    /// Whether the answer to the `POST` shows the object as sent; `Ok` holds its id.
+    fn check_answer(&self, request: &Request, answer: &HttpResponse) -> Result<String, WriteError>;
     /// The name the request creates the object under, if it has one.
     fn name<'r>(&self, request: &'r Request) -> Option<&'r str>;
     /// Every live object with that name.
     fn find<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Vec<Self::Found>, HttpError>>;
-    /// Whether a found object shows what the request sent.
-    fn check_found(
-        &self,
-        request: &Request,
-        found: &Self::Found,
-    ) -> Result<Self::Created, WriteError>;
+    /// Whether a found object shows what the request sent; `Ok` holds its id.
+    fn check_found(&self, request: &Request, found: &Self::Found) -> Result<String, WriteError>;
     /// When and how long to wait before sending the create again.
     fn retry_policy(&self) -> RetryPolicy;
 }
 
-/// Sends a create, settling an unknown outcome by name before anything is sent again.
+/// Sends a create, settling an unknown outcome by name before anything is sent again; `Ok`
+/// holds the created object's id.
 pub(super) async fn create_once<C: Creates>(
     platform: &C,
     request: &Request,
-) -> Result<C::Created, WriteError> {
+) -> Result<String, WriteError> {
     let policy = platform.retry_policy();
     let mut attempt = 0;
     loop {
@@ -190,7 +181,6 @@ mod tests {
 
     impl Creates for Scripted {
         type Found = &'static str;
-        type Created = ();
 
         fn post<'a>(&'a self, _: &'a Request) -> BoxFuture<'a, Result<HttpResponse, HttpError>> {
             self.log.lock().unwrap().push("POST");
@@ -198,10 +188,10 @@ mod tests {
             Box::pin(async move { answer.map(|body| HttpResponse::for_test(201, body)) })
         }
 
-        fn check_answer(&self, _: &Request, answer: &HttpResponse) -> Result<(), WriteError> {
+        fn check_answer(&self, _: &Request, answer: &HttpResponse) -> Result<String, WriteError> {
             match &answer.json() {
                 Value::Null => Err(WriteError::answered(Verdict::NotConfirmed, "empty")),
-                body if body["name"] == "a" => Ok(()),
+                body if body["name"] == "a" => Ok("id".into()),
                 _ => Err(WriteError::answered(Verdict::NotAppliedAsPlanned, "other")),
             }
         }
@@ -216,9 +206,9 @@ mod tests {
             Box::pin(async move { listing })
         }
 
-        fn check_found(&self, _: &Request, found: &&'static str) -> Result<(), WriteError> {
+        fn check_found(&self, _: &Request, found: &&'static str) -> Result<String, WriteError> {
             match *found {
-                "as sent" => Ok(()),
+                "as sent" => Ok("id".into()),
                 _ => Err(WriteError::answered(Verdict::NotAppliedAsPlanned, "other")),
             }
         }
@@ -273,7 +263,7 @@ mod tests {
         }
     }
 
-    async fn run(platform: &Scripted, name: Option<&str>) -> Result<(), WriteError> {
+    async fn run(platform: &Scripted, name: Option<&str>) -> Result<String, WriteError> {
         create_once(platform, &create(name)).await
     }
 

@@ -31,24 +31,38 @@ pub trait Provider: RequestBuilder + Send + Sync {
     /// The platform this provider talks to.
     fn platform(&self) -> Platform;
     /// Reads the live objects, in as few requests as the platform's API allows: every object
-    /// where the platform can list them, else only the `desired` ones.
+    /// where the platform can list them, else only the `desired` ones and the managed objects
+    /// `managed` (ids from the state, so that a plan can delete or keep them: Klavis).
     fn fetch_live<'a>(
         &'a self,
         desired: &'a [DesiredResource],
+        managed: &'a [String],
     ) -> BoxFuture<'a, Result<Vec<LiveObject>, HttpError>>;
+    /// Dotted-path prefixes of a live document whose values are secret by nature.
+    fn secret_paths(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// Whether `fetch_live` returns every live object (so unmanaged ones can be reported).
     fn lists_everything(&self) -> bool {
         true
     }
-    /// Sends one planned request; `Ok` only when the platform confirms the write.
-    fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<(), WriteError>>;
+    /// Sends one planned request; `Ok` only when the platform confirms the write (for a delete:
+    /// shows the object gone). `Ok` holds the id of a created object.
+    fn send<'a>(
+        &'a self,
+        request: &'a Request,
+    ) -> BoxFuture<'a, Result<Option<String>, WriteError>>;
     /// Applies one planned change: its request, then its follow-ups (PAIS tool approvals); `Ok`
-    /// only when the platform confirms every write. Platforms without follow-ups send the request.
-    fn apply<'a>(&'a self, change: &'a ResourceChange) -> BoxFuture<'a, Result<(), WriteError>> {
+    /// only when the platform confirms every write, with the id of a created object. Platforms
+    /// without follow-ups send the request.
+    fn apply<'a>(
+        &'a self,
+        change: &'a ResourceChange,
+    ) -> BoxFuture<'a, Result<Option<String>, WriteError>> {
         Box::pin(async move {
             match &change.request {
                 Some(request) => self.send(request).await,
-                None => Ok(()),
+                None => Ok(None),
             }
         })
     }

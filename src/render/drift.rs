@@ -17,6 +17,7 @@ fn status(action: Action) -> &'static str {
         Action::NoOp => "in-sync",
         Action::Update => "differs",
         Action::Create => "missing",
+        Action::Delete => "not-in-config",
     }
 }
 
@@ -114,6 +115,16 @@ pub fn render_drift_text(
             writeln!(out, "  {}", object.address)?;
         }
     }
+    if !report.plan.kept.is_empty() {
+        writeln!(
+            out,
+            "\nNo longer in the config: {} mcpform manages, kept since pruning is off (`--prune` would delete them):",
+            super::count(report.plan.kept.len(), "live object", "live objects")
+        )?;
+        for kept in &report.plan.kept {
+            writeln!(out, "  {} (id {})", kept.address, kept.remote_id)?;
+        }
+    }
     if let Some(line) = unchecked_line(report) {
         writeln!(out, "\n{line}")?;
     }
@@ -163,7 +174,7 @@ pub fn render_drift_json(
         .iter()
         .map(|u| json!({"provider": u.provider, "address": u.address, "field": u.field}))
         .collect();
-    let document = json!({
+    let mut document = json!({
         "format_version": "1",
         "drifted": report.drifted(),
         "resources": resources,
@@ -171,6 +182,15 @@ pub fn render_drift_json(
         "unchecked": {"count": unchecked.len(), "providers": report.unchecked_by_provider(), "fields": unchecked},
         "coverage": {"percent": report.coverage_percent(), "providers": providers},
     });
+    if !report.plan.kept.is_empty() {
+        // Managed objects whose config entry is gone, left in place: pruning is off.
+        document["kept"] = report
+            .plan
+            .kept
+            .iter()
+            .map(|k| json!({"address": k.address, "provider": k.provider, "platform": k.platform.as_str(), "id": k.remote_id}))
+            .collect();
+    }
     serde_json::to_writer_pretty(&mut *out, &document)?;
     writeln!(out)
 }

@@ -61,8 +61,13 @@ fn markdown(plan: &Plan, secrets: &Secrets, title: &str, max_bytes: usize) -> St
             "configured resource",
             "configured resources",
         );
+        let kept = kept_line(plan);
+        let kept = match kept.trim_end() {
+            "" => String::new(),
+            line => format!("\n{line}\n"),
+        };
         return format!(
-            "{marker}\n**mcpform plan · {}:** no changes ({configured} in sync).\n",
+            "{marker}\n**mcpform plan · {}:** no changes ({configured} in sync).\n{kept}",
             html_escape(title)
         );
     }
@@ -289,7 +294,8 @@ fn ordered(plan: &Plan) -> Vec<&ResourceChange> {
     let rank = |a: Action| match a {
         Action::Create => 0,
         Action::Update => 1,
-        Action::NoOp => 2,
+        Action::Delete => 2,
+        Action::NoOp => 3,
     };
     let mut changed: Vec<&ResourceChange> = plan.changes.iter().filter(|c| c.sends()).collect();
     changed.sort_by(|a, b| (rank(a.action), &a.address).cmp(&(rank(b.action), &b.address)));
@@ -298,13 +304,41 @@ fn ordered(plan: &Plan) -> Vec<&ResourceChange> {
 
 fn header(plan: &Plan, marker: &str, title: &str) -> String {
     let s = plan.summary();
-    format!(
+    let mut header = format!(
         "{marker}\n### mcpform plan · {}\n\n**{} to create, {} to update, {} to delete, {} unchanged**\n\n",
         html_escape(title),
         s.create,
         s.update,
         s.delete,
         s.no_op
+    );
+    if s.delete > 0 {
+        let deleted: Vec<String> = plan
+            .changes
+            .iter()
+            .filter(|c| c.action == Action::Delete)
+            .map(|c| code(&c.address))
+            .collect();
+        let _ = writeln!(
+            header,
+            "> [!WARNING]\n> This plan **deletes** {}: {}.\n",
+            super::count(s.delete, "object", "objects"),
+            deleted.join(", ")
+        );
+    }
+    header.push_str(&kept_line(plan));
+    header
+}
+
+/// One line naming the managed objects left in place although their config entry is gone.
+fn kept_line(plan: &Plan) -> String {
+    if plan.kept.is_empty() {
+        return String::new();
+    }
+    let kept: Vec<String> = plan.kept.iter().map(|k| code(&k.address)).collect();
+    format!(
+        "No longer in the config, kept (pruning is off): {}.\n\n",
+        kept.join(", ")
     )
 }
 
@@ -359,7 +393,9 @@ fn details(change: &ResourceChange, secrets: &Secrets) -> Details {
         change.action.as_str(),
         super::count(change.fields.len(), "field", "fields")
     );
-    head.push_str("| Field | Before | After |\n|---|---|---|\n");
+    if !change.fields.is_empty() {
+        head.push_str("| Field | Before | After |\n|---|---|---|\n");
+    }
     for field in &change.fields {
         let (before, after) = shown_values(field, secrets);
         let before = if field.write_only {
@@ -391,16 +427,21 @@ fn details(change: &ResourceChange, secrets: &Secrets) -> Details {
     let mut body = String::new();
     let mut body_cut = "";
     if let Some(request) = &change.request {
+        let lead = if change.fields.is_empty() { "" } else { "\n" };
         let _ = writeln!(
             head,
-            "\nRequest: `{} {}`",
+            "{lead}Request: `{} {}`",
             request.method.as_str(),
             request.path
         );
-        let json = serde_json::to_string_pretty(&masked_body(request, secrets)).unwrap_or_default();
-        let fence = fence_for(&json);
-        let _ = writeln!(body, "\n{fence}json\n{json}\n{fence}");
-        body_cut = BODY_LEFT_OUT;
+        // A delete has no body to show.
+        if !request.body.is_null() {
+            let json =
+                serde_json::to_string_pretty(&masked_body(request, secrets)).unwrap_or_default();
+            let fence = fence_for(&json);
+            let _ = writeln!(body, "\n{fence}json\n{json}\n{fence}");
+            body_cut = BODY_LEFT_OUT;
+        }
     }
     // Follow-ups (PAIS tool approvals) are one small body each: listed in full, never cut.
     if !change.follow_ups.is_empty() {
@@ -499,6 +540,7 @@ mod tests {
                 Action::Update
             },
             remote_id: None,
+            prevent_destroy: false,
             fields: (0..i % 3)
                 .map(|f| crate::plan::FieldChange {
                     path: format!("f|{f}"),
@@ -557,6 +599,8 @@ mod tests {
     #[test]
     fn cut_output_stays_within_any_budget_and_balanced() {
         let plan = Plan {
+            kept: Vec::new(),
+            gone: Vec::new(),
             changes: (0..60).map(|i| change(i, true)).collect(),
         };
         let secrets = Secrets::default();

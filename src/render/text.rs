@@ -50,13 +50,15 @@ pub fn render_text(
         } else {
             ("resources", "match")
         };
-        return writeln!(
+        writeln!(
             out,
             "No changes. {count} configured {noun} {verb} the live state."
-        );
+        )?;
+        return render_kept(plan, style, out);
     }
     writeln!(out, "mcpform will perform the following actions:")?;
     render_changes(plan, secrets, style, Tense::Plan, out)?;
+    render_kept(plan, style, out)?;
     writeln!(out)?;
     writeln!(
         out,
@@ -67,6 +69,30 @@ pub fn render_text(
         summary.delete,
         summary.no_op
     )
+}
+
+/// The managed objects whose config entry is gone and that the run leaves in place.
+pub fn render_kept(plan: &Plan, style: TextStyle, out: &mut dyn Write) -> std::io::Result<()> {
+    for kept in &plan.kept {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "  {}",
+            style.paint(
+                BOLD,
+                &format!(
+                    "# {} is no longer in the config: kept, since provider `{}` does not prune",
+                    kept.address, kept.provider
+                )
+            )
+        )?;
+        writeln!(out, "    {} (id {})", kept.address, kept.remote_id)?;
+        writeln!(
+            out,
+            "          # `--prune` or `prune: true` on the provider deletes it; adding it back to the config keeps managing it"
+        )?;
+    }
+    Ok(())
 }
 
 /// How a block's header reads: what apply will do, or how the live state differs.
@@ -96,6 +122,12 @@ pub fn render_changes(
             (Action::Update | Action::NoOp, Tense::Drift) => {
                 ("~", YELLOW, "differs from the config")
             }
+            (Action::Delete, Tense::Plan) => ("-", RED, "will be destroyed"),
+            (Action::Delete, Tense::Drift) => (
+                "-",
+                RED,
+                "is managed but no longer in the config (apply would destroy it)",
+            ),
         };
         writeln!(out)?;
         writeln!(
@@ -140,9 +172,12 @@ pub fn render_changes(
                     request["method"].as_str().unwrap_or_default(),
                     request["path"].as_str().unwrap_or_default()
                 )?;
-                let body = serde_json::to_string_pretty(&request["body"]).unwrap_or_default();
-                for line in body.lines() {
-                    writeln!(out, "        {line}")?;
+                // A delete has no body to show.
+                if !request["body"].is_null() {
+                    let body = serde_json::to_string_pretty(&request["body"]).unwrap_or_default();
+                    for line in body.lines() {
+                        writeln!(out, "        {line}")?;
+                    }
                 }
             }
         }

@@ -24,6 +24,7 @@ mod oidc;
 mod openapi;
 mod output_details;
 mod plan;
+mod prune;
 mod resilience;
 mod saved_plan;
 mod secret_forms;

@@ -47,6 +47,9 @@ pub fn desired_resource(provider: &str, server: &PaisServer) -> DesiredResource 
         )],
         ignore: server.ignore.clone(),
         secret_paths: &[],
+        prevent_destroy: server.lifecycle.as_ref().is_some_and(|l| l.prevent_destroy),
+        recorded_id: None,
+        create_only: Map::new(),
     }
 }
 

@@ -27,7 +27,7 @@ use crate::plan::{FollowUp, Method, Request, ResourceChange};
 use convert::APPROVE_TOOLS;
 
 use super::create::{Creates, create_once};
-use super::{BoxFuture, Connection, Provider, WriteError};
+use super::{BoxFuture, Connection, Provider, Verdict, WriteError};
 
 pub struct PaisProvider {
     http: HttpClient,
@@ -77,6 +77,7 @@ impl Provider for PaisProvider {
     fn fetch_live<'a>(
         &'a self,
         desired: &'a [DesiredResource],
+        _managed: &'a [String],
     ) -> BoxFuture<'a, Result<Vec<LiveObject>, HttpError>> {
         Box::pin(async move {
             let mut live = Vec::new();
@@ -92,10 +93,15 @@ impl Provider for PaisProvider {
         })
     }
 
-    fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<(), WriteError>> {
+    fn send<'a>(
+        &'a self,
+        request: &'a Request,
+    ) -> BoxFuture<'a, Result<Option<String>, WriteError>> {
         Box::pin(async move {
-            if request.method == Method::Post {
-                return create_once(self, request).await.map(|_| ());
+            match request.method {
+                Method::Post => return create_once(self, request).await.map(Some),
+                Method::Delete => return self.delete(request).await.map(|()| None),
+                Method::Patch => {}
             }
             // A merge patch is idempotent: the HTTP client may send it again.
             let answer = self
@@ -108,25 +114,29 @@ impl Provider for PaisProvider {
                     true,
                 )
                 .await?;
-            confirm::check_answer(request, &answer.json()).map(|_| ())
+            confirm::check_answer(request, &answer.json()).map(|_| None)
         })
     }
 
     /// The server's own request (a create yields the new server's id), then its approvals.
-    fn apply<'a>(&'a self, change: &'a ResourceChange) -> BoxFuture<'a, Result<(), WriteError>> {
+    fn apply<'a>(
+        &'a self,
+        change: &'a ResourceChange,
+    ) -> BoxFuture<'a, Result<Option<String>, WriteError>> {
         Box::pin(async move {
-            let server_id = match &change.request {
+            let (created, server_id) = match &change.request {
                 Some(request) if request.method == Method::Post => {
-                    create_once(self, request).await?
+                    let id = create_once(self, request).await?;
+                    (Some(id.clone()), id)
                 }
                 Some(request) => {
-                    self.send(request).await?;
-                    change.remote_id.clone().unwrap_or_default()
+                    let created = self.send(request).await?;
+                    (created, change.remote_id.clone().unwrap_or_default())
                 }
-                None => change.remote_id.clone().unwrap_or_default(),
+                None => (None, change.remote_id.clone().unwrap_or_default()),
             };
             if change.follow_ups.is_empty() {
-                return Ok(());
+                return Ok(created);
             }
             let approvals = approve::Approvals {
                 http: &self.http,
@@ -134,14 +144,35 @@ impl Provider for PaisProvider {
                 server_id: &server_id,
                 discovery_timeout: self.tool_discovery_timeout,
             };
-            approvals.apply(&change.follow_ups).await
+            approvals.apply(&change.follow_ups).await.map(|()| created)
         })
+    }
+}
+
+impl PaisProvider {
+    /// `DELETE`: a 2xx or a 404 (already gone) shows the server gone; a 409 means one of its
+    /// tools is still linked to an agent, and PAIS keeps the server.
+    async fn delete(&self, request: &Request) -> Result<(), WriteError> {
+        let sent = self
+            .http
+            .send(reqwest::Method::DELETE, &request.path, &[], None, true)
+            .await;
+        match sent {
+            Ok(_) => Ok(()),
+            Err(error) if error.status() == Some(404) => Ok(()),
+            Err(error) if error.status() == Some(409) => Err(WriteError::settled(
+                Verdict::LeftUntouched,
+                error.to_string(),
+                "a tool of this MCP server is still linked to an agent, so PAIS keeps the \
+                 server; unlink the tool from the agent in PAIS, then re-run `mcpform apply`",
+            )),
+            Err(error) => Err(error.into()),
+        }
     }
 }
 
 impl Creates for PaisProvider {
     type Found = api::McpServer;
-    type Created = String;
 
     fn post<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<HttpResponse, HttpError>> {
         Box::pin(self.http.send(
@@ -179,6 +210,15 @@ impl Creates for PaisProvider {
 }
 
 impl RequestBuilder for PaisProvider {
+    fn delete_request(&self, id: &str) -> Request {
+        Request {
+            method: Method::Delete,
+            path: format!("{}/{id}", api::COLLECTION_PATH),
+            body: Value::Null,
+            sensitive: Vec::new(),
+        }
+    }
+
     fn build_request(&self, delta: &ResourceDelta) -> Request {
         let mut body = Map::new();
         let (method, path) = match delta.live {

@@ -149,6 +149,8 @@ async fn update(
     Ok(Json(answer))
 }
 
+/// `DELETE`: 204; 409 while one of the server's tools is linked to an agent (the data file's
+/// `linked_agents`), which leaves the server in place.
 async fn remove(
     State(store): Shared,
     Path(raw_id): Path<String>,
@@ -161,6 +163,12 @@ async fn remove(
             .iter()
             .position(|s| s.id == id)
             .ok_or_else(not_found)?;
+        if !state.servers[index].linked_agents.is_empty() {
+            return Err(fastapi::Error::Http(
+                StatusCode::CONFLICT,
+                Some("MCP server has tools linked to one or more agents."),
+            ));
+        }
         state.servers.remove(index);
         state.tools.retain(|t| t.server_id != id);
         Ok(StatusCode::NO_CONTENT)

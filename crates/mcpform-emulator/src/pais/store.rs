@@ -15,7 +15,8 @@ use crate::store::{PlatformState, servers_of};
 const AVAILABILITIES: [&str; 3] = ["AVAILABLE", "UNAVAILABLE", "PENDING"];
 
 /// Server-managed keys a data file may carry besides the writable ones.
-const MANAGED_FIELDS: [&str; 6] = [
+const MANAGED_FIELDS: [&str; 7] = [
+    "linked_agents",
     "id",
     "object",
     "created_at",
@@ -144,6 +145,15 @@ fn seed_server(item: &Value, now: i64) -> Result<McpServer, String> {
     let mut server = McpServer::new(id, created_at, last_updated_at);
     server.last_available_at = timestamp("last_available_at", last_updated_at)?;
     server.availability = availability;
+    server.linked_agents = match fields.get("linked_agents") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(agents)) => agents
+            .iter()
+            .map(|a| a.as_str().map(str::to_owned))
+            .collect::<Option<_>>()
+            .ok_or("linked_agents: must be a list of agent names")?,
+        Some(_) => return Err("linked_agents: must be a list of agent names".into()),
+    };
     server.merge(&patch);
     Ok(server)
 }

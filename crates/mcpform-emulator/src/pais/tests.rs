@@ -430,6 +430,32 @@ async fn delete_is_204_and_the_server_is_gone() {
 }
 
 #[tokio::test]
+async fn delete_is_409_while_a_tool_is_linked_to_an_agent_and_the_server_stays() {
+    let seed = json!({ "servers": [{ "id": ID, "url": "https://a.example", "transport": "SSE",
+                                     "linked_agents": ["support-bot"] }] });
+    let emu = start_emulator(Platform::Pais, Some(seed), EmulatorAuth::None).await;
+    let http = client();
+    let (status, body) = send(http.delete(one(&emu))).await;
+    assert_eq!(
+        (status, body),
+        (
+            409,
+            json!({"detail": "MCP server has tools linked to one or more agents."})
+        )
+    );
+    let (status, server) = send(http.get(one(&emu))).await;
+    assert_eq!(status, 200);
+    assert!(
+        server.get("linked_agents").is_none(),
+        "not on the wire: {server}"
+    );
+    assert_eq!(
+        emu.state()["servers"][0]["linked_agents"],
+        json!(["support-bot"])
+    );
+}
+
+#[tokio::test]
 async fn bearer_auth_guards_every_route() {
     let seed = json!({ "servers": [{ "id": ID, "url": "https://a.example", "transport": "SSE" }] });
     let emu = start_emulator(
