@@ -17,6 +17,7 @@ use crate::state::State;
 
 /// One provider block of a run: the connected provider and the configured resources the run
 /// covers (already narrowed by `--target`/`--exclude`).
+#[derive(Clone)]
 pub struct Account {
     /// The platform account.
     pub provider: Arc<dyn Provider>,

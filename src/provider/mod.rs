@@ -233,7 +233,7 @@ pub fn connect(
 
 /// The resources a config block asks for, normalized like the live side, in config order.
 pub fn desired_resources(config: &ProviderConfig) -> Vec<DesiredResource> {
-    match config {
+    let mut resources: Vec<DesiredResource> = match config {
         ProviderConfig::Pais(c) => c
             .servers
             .iter()
@@ -254,6 +254,26 @@ pub fn desired_resources(config: &ProviderConfig) -> Vec<DesiredResource> {
             .iter()
             .map(|i| klavis::desired_resource(&c.name, i))
             .collect(),
+    };
+    address_shared_names_by_id(&mut resources);
+    resources
+}
+
+/// Two resources may share a name when each pins its `id` (the platform allows it, and
+/// `export` writes such objects that way): their addresses use the ids, so every address
+/// stays unique. The config check refuses a shared name that is not pinned on every use.
+fn address_shared_names_by_id(resources: &mut [DesiredResource]) {
+    let mut uses: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for name in resources.iter().filter_map(|r| r.name.clone()) {
+        *uses.entry(name).or_default() += 1;
+    }
+    for resource in resources.iter_mut() {
+        let shared = resource.name.as_ref().is_some_and(|n| uses[n] > 1);
+        if let (true, Some(id)) = (shared, &resource.id)
+            && let Some((prefix, _)) = resource.address.rsplit_once('/')
+        {
+            resource.address = format!("{prefix}/{id}");
+        }
     }
 }
 
