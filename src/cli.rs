@@ -8,8 +8,8 @@ use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::cmd::{
-    ApplyArgs, CompletionArgs, DriftArgs, EmulateArgs, ExitStatus, ForceUnlockArgs, PlanArgs,
-    ExportArgs, StateArgs, ValidateArgs,
+    ApplyArgs, CompletionArgs, DriftArgs, EmulateArgs, ExitStatus, ExportArgs, ForceUnlockArgs,
+    PlanArgs, StateArgs, ValidateArgs,
 };
 
 /// Keep MCP server configurations in YAML, in git: plan and apply them like Terraform.

@@ -11,7 +11,7 @@ use super::workspace::{RunOptions, Workspace, process_env};
 use super::{CommandError, ExitStatus, Settings};
 use crate::config::suggest;
 use crate::export::{ProviderExport, export};
-use crate::plan::{Accounts, Planner};
+use crate::plan::{Accounts, Planner, Reading};
 use crate::selection::Selection;
 
 /// `mcpform export`'s arguments.
@@ -46,7 +46,12 @@ pub async fn run(settings: &Settings, args: &ExportArgs) -> Result<ExitStatus, C
         },
     )
     .await?;
-    let known: Vec<&str> = workspace.config.providers.iter().map(|p| p.name()).collect();
+    let known: Vec<&str> = workspace
+        .config
+        .providers
+        .iter()
+        .map(|p| p.name())
+        .collect();
     for name in &args.providers {
         if !known.contains(&name.as_str()) {
             let help = match suggest::closest(name, known.iter().copied()) {
@@ -71,7 +76,7 @@ pub async fn run(settings: &Settings, args: &ExportArgs) -> Result<ExitStatus, C
         state: &workspace.state,
         secrets: &workspace.config.secrets,
     };
-    let live = planner.fetch(true).await;
+    let live = planner.fetch(Reading::Complete).await;
     workspace.close().await;
     let live = live?;
 
@@ -137,18 +142,14 @@ pub async fn run(settings: &Settings, args: &ExportArgs) -> Result<ExitStatus, C
 /// Replaces `path` whole: written beside it, then renamed over it, so a failed write leaves
 /// the old file.
 fn write_file(path: &std::path::Path, text: &str) -> Result<(), CommandError> {
-    let name = path.file_name().map_or_else(
-        || "export".into(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let name = path
+        .file_name()
+        .map_or_else(|| "export".into(), |n| n.to_string_lossy().into_owned());
     let temporary = path.with_file_name(format!(".{name}.tmp"));
     std::fs::write(&temporary, text)
         .and_then(|()| std::fs::rename(&temporary, path))
         .map_err(|e| {
             let _ = std::fs::remove_file(&temporary);
-            CommandError::local(miette::miette!(
-                "cannot write `{}`: {e}",
-                path.display()
-            ))
+            CommandError::local(miette::miette!("cannot write `{}`: {e}", path.display()))
         })
 }

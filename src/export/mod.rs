@@ -97,7 +97,7 @@ fn provider_block(p: &ProviderExport, secrets: &Secrets, variables: &mut Variabl
         items.push(Item::Entry("endpoint".into(), as_written(endpoint)));
     }
     if !p.written.auth.is_empty() {
-        let mut auth: Vec<(Vec<&str>, Node)> = Vec::new();
+        let mut auth: Vec<PathValue> = Vec::new();
         for (path, text) in &p.written.auth {
             let node = if text.contains("${") {
                 Node::Verbatim(text.clone())
@@ -129,10 +129,13 @@ fn as_written(text: &str) -> Node {
     }
 }
 
+/// A value at a dotted path, split.
+type PathValue<'a> = (Vec<&'a str>, Node);
+
 /// Dotted paths (in file order) as nested mappings.
-fn nest(entries: Vec<(Vec<&str>, Node)>) -> Node {
+fn nest(entries: Vec<PathValue>) -> Node {
     let mut items: Vec<Item> = Vec::new();
-    let mut groups: Vec<(&str, Vec<(Vec<&str>, Node)>)> = Vec::new();
+    let mut groups: Vec<(&str, Vec<PathValue>)> = Vec::new();
     for (path, node) in entries {
         match path.as_slice() {
             [] => {}
@@ -214,7 +217,10 @@ impl Resource<'_> {
     ) -> Node {
         let mut items = Vec::new();
         if pin {
-            items.push(Item::Entry("id".into(), Node::Data(object.id.clone().into())));
+            items.push(Item::Entry(
+                "id".into(),
+                Node::Data(object.id.clone().into()),
+            ));
         }
         for (key, value) in &object.document {
             let node = self.value(&[key.as_str()], value, secrets, variables);
@@ -274,8 +280,7 @@ impl Resource<'_> {
 
     /// Idun keeps header and env values as given, and they carry tokens: secret by nature.
     fn is_secret(&self, path: &[&str]) -> bool {
-        self.platform == Platform::Idun
-            && matches!(path, ["mcp_server", "headers" | "env", _])
+        self.platform == Platform::Idun && matches!(path, ["mcp_server", "headers" | "env", _])
     }
 
     /// The words a variable name takes from a path: `mcp_server.headers.X-Token` →

@@ -27,7 +27,10 @@ fn round_trip(
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("c.yaml");
     std::fs::write(&path, format!("version: 1\nproviders:\n{block}")).unwrap();
-    let source = config::load(&[path.clone()], &|_| Some("secret-token-value".into())).unwrap();
+    let source = config::load(std::slice::from_ref(&path), &|_| {
+        Some("secret-token-value".into())
+    })
+    .unwrap();
     let exported = export(
         &[ProviderExport {
             block: &source.providers[0],
@@ -55,7 +58,11 @@ fn assert_same_documents(loaded: &config::LoadedConfig, objects: &[LiveObject]) 
         let found = desired
             .iter()
             .find(|d| d.id.as_deref() == Some(&object.id))
-            .or_else(|| desired.iter().find(|d| d.id.is_none() && d.name == object.name))
+            .or_else(|| {
+                desired
+                    .iter()
+                    .find(|d| d.id.is_none() && d.name == object.name)
+            })
             .unwrap_or_else(|| panic!("{object:?} was not exported"));
         assert!(
             values_equal(
@@ -72,8 +79,23 @@ fn assert_same_documents(loaded: &config::LoadedConfig, objects: &[LiveObject]) 
 #[test]
 fn awkward_strings_read_back_as_they_were() {
     let awkward = [
-        "true", "null", "1.5", "-dash", "a: b", "x #y", "${HOME}", "$${X}", "$$${Y}", "line\nbreak",
-        " padded ", "ünïcode", "~", "", "'quote\"", "@at", "https://h.example/p?q=1&r=2#f",
+        "true",
+        "null",
+        "1.5",
+        "-dash",
+        "a: b",
+        "x #y",
+        "${HOME}",
+        "$${X}",
+        "$$${Y}",
+        "line\nbreak",
+        " padded ",
+        "ünïcode",
+        "~",
+        "",
+        "'quote\"",
+        "@at",
+        "https://h.example/p?q=1&r=2#f",
     ];
     let objects: Vec<LiveObject> = awkward
         .iter()
@@ -108,14 +130,24 @@ fn idun_secrets_and_inline_credentials_become_variables() {
     )];
     let block = "  - { name: idun, platform: idun, auth: { password: inline-password } }\n";
     let env = [
-        ("IDUN_GITHUB_HEADER_AUTHORIZATION", "Bearer live-header-secret"),
+        (
+            "IDUN_GITHUB_HEADER_AUTHORIZATION",
+            "Bearer live-header-secret",
+        ),
         ("IDUN_GITHUB_ENV_TOKEN", "live-env-secret"),
         ("IDUN_PASSWORD", "inline-password"),
     ];
     let (text, variables, loaded) = round_trip(block, &objects, &env);
     assert_same_documents(&loaded, &objects);
     let names: Vec<&str> = variables.iter().map(|v| v.name.as_str()).collect();
-    assert_eq!(names, ["IDUN_PASSWORD", "IDUN_GITHUB_HEADER_AUTHORIZATION", "IDUN_GITHUB_ENV_TOKEN"]);
+    assert_eq!(
+        names,
+        [
+            "IDUN_PASSWORD",
+            "IDUN_GITHUB_HEADER_AUTHORIZATION",
+            "IDUN_GITHUB_ENV_TOKEN"
+        ]
+    );
     for secret in ["live-header-secret", "live-env-secret", "inline-password"] {
         assert!(!text.contains(secret), "{text}");
     }
@@ -124,9 +156,21 @@ fn idun_secrets_and_inline_credentials_become_variables() {
 #[test]
 fn shared_and_missing_names_pin_ids_with_id_addresses() {
     let objects = [
-        live("bbbbbbbb-0d44-4b50-8888-8dd25736052a", Some("same"), json!({"name": "same", "url": "https://b.example/", "transport": "SSE"})),
-        live("aaaaaaaa-0d44-4b50-8888-8dd25736052a", Some("same"), json!({"name": "same", "url": "https://a.example/", "transport": "SSE"})),
-        live("cccccccc-0d44-4b50-8888-8dd25736052a", None, json!({"url": "https://c.example/", "transport": "STREAMABLE_HTTP"})),
+        live(
+            "bbbbbbbb-0d44-4b50-8888-8dd25736052a",
+            Some("same"),
+            json!({"name": "same", "url": "https://b.example/", "transport": "SSE"}),
+        ),
+        live(
+            "aaaaaaaa-0d44-4b50-8888-8dd25736052a",
+            Some("same"),
+            json!({"name": "same", "url": "https://a.example/", "transport": "SSE"}),
+        ),
+        live(
+            "cccccccc-0d44-4b50-8888-8dd25736052a",
+            None,
+            json!({"url": "https://c.example/", "transport": "STREAMABLE_HTTP"}),
+        ),
     ];
     let block = "  - { name: pais, platform: pais, endpoint: https://pais.example }\n";
     let (text, _, loaded) = round_trip(block, &objects, &[]);
@@ -135,13 +179,29 @@ fn shared_and_missing_names_pin_ids_with_id_addresses() {
         .into_iter()
         .map(|d| d.address)
         .collect();
-    assert_eq!(addresses, ["pais/servers/cccccccc-0d44-4b50-8888-8dd25736052a", "pais/servers/aaaaaaaa-0d44-4b50-8888-8dd25736052a", "pais/servers/bbbbbbbb-0d44-4b50-8888-8dd25736052a"], "{text}");
+    assert_eq!(
+        addresses,
+        [
+            "pais/servers/cccccccc-0d44-4b50-8888-8dd25736052a",
+            "pais/servers/aaaaaaaa-0d44-4b50-8888-8dd25736052a",
+            "pais/servers/bbbbbbbb-0d44-4b50-8888-8dd25736052a"
+        ],
+        "{text}"
+    );
 }
 
 #[test]
 fn the_text_is_the_same_whatever_order_the_platform_listed() {
-    let a = live("1", Some("a"), json!({"name": "a", "url": "https://a.example/", "transport": "SSE"}));
-    let b = live("2", Some("b"), json!({"name": "b", "url": "https://b.example/", "transport": "SSE"}));
+    let a = live(
+        "1",
+        Some("a"),
+        json!({"name": "a", "url": "https://a.example/", "transport": "SSE"}),
+    );
+    let b = live(
+        "2",
+        Some("b"),
+        json!({"name": "b", "url": "https://b.example/", "transport": "SSE"}),
+    );
     let block = "  - { name: pais, platform: pais, endpoint: https://pais.example }\n";
     let (first, _, _) = round_trip(block, &[a.clone(), b.clone()], &[]);
     let (second, _, _) = round_trip(block, &[b, a], &[]);
@@ -155,6 +215,12 @@ fn written_values_without_a_reference_are_kept_plain() {
         endpoint: Some("https://pais.example".into()),
         auth: Vec::new(),
     };
-    assert_eq!(as_written(written.endpoint.as_deref().unwrap()), Node::Data("https://pais.example".into()));
-    assert_eq!(as_written("https://${H}"), Node::Verbatim("https://${H}".into()));
+    assert_eq!(
+        as_written(written.endpoint.as_deref().unwrap()),
+        Node::Data("https://pais.example".into())
+    );
+    assert_eq!(
+        as_written("https://${H}"),
+        Node::Verbatim("https://${H}".into())
+    );
 }

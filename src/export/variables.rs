@@ -78,7 +78,10 @@ mod tests {
             vars.add(["idun", "GitHub MCP", "header", "X-Api-Key"], place()),
             "IDUN_GITHUB_MCP_HEADER_X_API_KEY"
         );
-        assert_eq!(vars.add(["idun", "github-mcp", "header", "x_api_key"], place()), "IDUN_GITHUB_MCP_HEADER_X_API_KEY_2");
+        assert_eq!(
+            vars.add(["idun", "github-mcp", "header", "x_api_key"], place()),
+            "IDUN_GITHUB_MCP_HEADER_X_API_KEY_2"
+        );
         assert_eq!(vars.add(["1st", "ünï"], place()), "V_1ST_N");
         assert_eq!(vars.add(["--"], place()), "SECRET");
         assert_eq!(vars.into_list().len(), 4);

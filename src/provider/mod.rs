@@ -36,6 +36,14 @@ pub trait Provider: RequestBuilder + Send + Sync {
         &'a self,
         desired: &'a [DesiredResource],
     ) -> BoxFuture<'a, Result<Vec<LiveObject>, HttpError>>;
+    /// Reads every live object whole, for `export`: like `fetch_live`, plus the fields its
+    /// listing leaves out of objects no config names.
+    fn fetch_complete<'a>(
+        &'a self,
+        desired: &'a [DesiredResource],
+    ) -> BoxFuture<'a, Result<Vec<LiveObject>, HttpError>> {
+        self.fetch_live(desired)
+    }
     /// Whether `fetch_live` returns every live object (so unmanaged ones can be reported).
     fn lists_everything(&self) -> bool {
         true

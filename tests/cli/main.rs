@@ -11,6 +11,7 @@ mod completion;
 mod confirm;
 mod demo;
 mod drift;
+mod export;
 mod fault_matrix;
 mod fingerprints;
 mod formats;
