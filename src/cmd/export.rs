@@ -116,8 +116,8 @@ pub async fn run(settings: &Settings, args: &ExportArgs) -> Result<ExitStatus, C
     let _ = writeln!(
         stderr,
         "Exported {} live object{} of {} provider{}{to}.",
-        exported.resources,
-        if exported.resources == 1 { "" } else { "s" },
+        exported.objects.len(),
+        if exported.objects.len() == 1 { "" } else { "s" },
         providers.len(),
         if providers.len() == 1 { "" } else { "s" },
     );

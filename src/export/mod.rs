@@ -44,20 +44,28 @@ pub struct Export {
     pub text: String,
     /// The variables the text refers to that the user must set, in order of appearance.
     pub variables: Vec<Variable>,
-    /// How many live objects were written.
-    pub resources: usize,
+    /// Every live object written, with the address its entry has in the text.
+    pub objects: Vec<ExportedObject>,
+}
+
+/// A live object the export wrote as a config entry (what `--adopt` records as managed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportedObject {
+    /// The provider block's name.
+    pub provider: String,
+    /// The platform's id.
+    pub id: String,
+    /// The entry's address: `<provider>/<collection>/<name or id>`.
+    pub address: String,
 }
 
 /// Writes the providers, in the order given, as one config file.
 pub fn export(providers: &[ProviderExport], secrets: &Secrets) -> Export {
     let mut variables = Variables::default();
-    let mut resources = 0;
+    let mut objects = Vec::new();
     let blocks: Vec<Node> = providers
         .iter()
-        .map(|p| {
-            resources += p.live.len();
-            provider_block(p, secrets, &mut variables)
-        })
+        .map(|p| provider_block(p, secrets, &mut variables, &mut objects))
         .collect();
     let names: Vec<&str> = providers.iter().map(|p| p.block.name()).collect();
     let root = [
@@ -80,11 +88,16 @@ pub fn export(providers: &[ProviderExport], secrets: &Secrets) -> Export {
     Export {
         text,
         variables: variables.into_list(),
-        resources,
+        objects,
     }
 }
 
-fn provider_block(p: &ProviderExport, secrets: &Secrets, variables: &mut Variables) -> Node {
+fn provider_block(
+    p: &ProviderExport,
+    secrets: &Secrets,
+    variables: &mut Variables,
+    objects: &mut Vec<ExportedObject>,
+) -> Node {
     let name = p.block.name();
     let mut items = vec![
         Item::Entry("name".into(), Node::Data(name.into())),
@@ -114,7 +127,7 @@ fn provider_block(p: &ProviderExport, secrets: &Secrets, variables: &mut Variabl
     if let Some(rate) = p.block.rate_limit() {
         items.push(Item::Entry("rate_limit".into(), Node::Data(rate.into())));
     }
-    let (collection, resources) = resources(p, secrets, variables);
+    let (collection, resources) = resources(p, secrets, variables, objects);
     items.push(Item::Entry(collection.into(), Node::Seq(resources)));
     Node::Map(items)
 }
@@ -160,6 +173,7 @@ fn resources(
     p: &ProviderExport,
     secrets: &Secrets,
     variables: &mut Variables,
+    objects: &mut Vec<ExportedObject>,
 ) -> (&'static str, Vec<Node>) {
     let platform = p.block.platform();
     let mut live: Vec<&LiveObject> = p.live.iter().collect();
@@ -186,6 +200,11 @@ fn resources(
                 _ => object.id.as_str(),
             };
             let address = format!("{}/{collection}/{key}", p.block.name());
+            objects.push(ExportedObject {
+                provider: p.block.name().to_owned(),
+                id: object.id.clone(),
+                address: address.clone(),
+            });
             let resource = Resource {
                 platform,
                 provider: p.block.name(),

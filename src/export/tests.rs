@@ -23,7 +23,12 @@ fn round_trip(
     block: &str,
     objects: &[LiveObject],
     env: &[(&str, &str)],
-) -> (String, Vec<Variable>, config::LoadedConfig) {
+) -> (
+    String,
+    Vec<Variable>,
+    config::LoadedConfig,
+    Vec<ExportedObject>,
+) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("c.yaml");
     std::fs::write(&path, format!("version: 1\nproviders:\n{block}")).unwrap();
@@ -48,7 +53,7 @@ fn round_trip(
     };
     let loaded = config::load(&[path], &lookup)
         .unwrap_or_else(|e| panic!("{:?}\n{}", miette::Report::new(e), exported.text));
-    (exported.text, exported.variables, loaded)
+    (exported.text, exported.variables, loaded, exported.objects)
 }
 
 fn assert_same_documents(loaded: &config::LoadedConfig, objects: &[LiveObject]) {
@@ -110,7 +115,7 @@ fn awkward_strings_read_back_as_they_were() {
         })
         .collect();
     let block = "  - { name: pais, platform: pais, endpoint: \"https://${HOST}/x\", auth: { bearer: \"${TOKEN}\" } }\n";
-    let (text, variables, loaded) = round_trip(block, &objects, &[]);
+    let (text, variables, loaded, _) = round_trip(block, &objects, &[]);
     assert_same_documents(&loaded, &objects);
     assert!(variables.is_empty(), "{variables:?}");
     assert!(text.contains("endpoint: \"https://${HOST}/x\""), "{text}");
@@ -137,7 +142,7 @@ fn idun_secrets_and_inline_credentials_become_variables() {
         ("IDUN_GITHUB_ENV_TOKEN", "live-env-secret"),
         ("IDUN_PASSWORD", "inline-password"),
     ];
-    let (text, variables, loaded) = round_trip(block, &objects, &env);
+    let (text, variables, loaded, _) = round_trip(block, &objects, &env);
     assert_same_documents(&loaded, &objects);
     let names: Vec<&str> = variables.iter().map(|v| v.name.as_str()).collect();
     assert_eq!(
@@ -173,7 +178,7 @@ fn shared_and_missing_names_pin_ids_with_id_addresses() {
         ),
     ];
     let block = "  - { name: pais, platform: pais, endpoint: https://pais.example }\n";
-    let (text, _, loaded) = round_trip(block, &objects, &[]);
+    let (text, _, loaded, exported) = round_trip(block, &objects, &[]);
     assert_same_documents(&loaded, &objects);
     let addresses: Vec<String> = desired_resources(&loaded.providers[0])
         .into_iter()
@@ -187,6 +192,11 @@ fn shared_and_missing_names_pin_ids_with_id_addresses() {
             "pais/servers/bbbbbbbb-0d44-4b50-8888-8dd25736052a"
         ],
         "{text}"
+    );
+    let exported: Vec<&str> = exported.iter().map(|o| o.address.as_str()).collect();
+    assert_eq!(
+        exported, addresses,
+        "the addresses --adopt records are the config's"
     );
 }
 
@@ -203,8 +213,8 @@ fn the_text_is_the_same_whatever_order_the_platform_listed() {
         json!({"name": "b", "url": "https://b.example/", "transport": "SSE"}),
     );
     let block = "  - { name: pais, platform: pais, endpoint: https://pais.example }\n";
-    let (first, _, _) = round_trip(block, &[a.clone(), b.clone()], &[]);
-    let (second, _, _) = round_trip(block, &[b, a], &[]);
+    let (first, ..) = round_trip(block, &[a.clone(), b.clone()], &[]);
+    let (second, ..) = round_trip(block, &[b, a], &[]);
     assert_eq!(first, second);
     insta::assert_snapshot!(first);
 }
