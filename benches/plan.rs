@@ -86,7 +86,7 @@ fn main() {
             let secrets = Secrets::default();
 
             let started = Instant::now();
-            let objects = provider.fetch_live(&desired).await.unwrap();
+            let objects = provider.fetch_live(&desired, &[]).await.unwrap();
             let fetched = started.elapsed();
             let state = State::new();
             let scope = PlanScope { provider: "pais", platform: Platform::Pais, state: &state, secrets: &secrets };
@@ -128,6 +128,7 @@ fn plan_of(count: usize) -> Plan {
                     Action::Update
                 },
                 remote_id: Some(id.clone()),
+                prevent_destroy: false,
                 fields: vec![FieldChange {
                     path: "description".into(),
                     before: Some(json!("old")),
@@ -142,12 +143,17 @@ fn plan_of(count: usize) -> Plan {
                     body: json!({"description": description}),
                     sensitive: Vec::new(),
                 }),
+                follow_ups: Vec::new(),
                 state_after: None,
                 live: None,
             }
         })
         .collect();
-    Plan { changes }
+    Plan {
+        kept: Vec::new(),
+        gone: Vec::new(),
+        changes,
+    }
 }
 
 /// Least wall time of `runs` calls of `f` (single-threaded, so about its CPU time), in ms,
@@ -171,10 +177,11 @@ fn render_costs() {
     for count in [1_000usize, 5_000, 10_000] {
         let plan = plan_of(count);
         let (uncut, uncut_bytes) = best_of(3, |out| {
-            render::render_markdown(&plan, &secrets, usize::MAX, out).unwrap()
+            render::render_markdown(&plan, &secrets, "bench", usize::MAX, out).unwrap()
         });
         let (cut, cut_bytes) = best_of(3, |out| {
-            render::render_markdown(&plan, &secrets, render::DEFAULT_MAX_BYTES, out).unwrap()
+            render::render_markdown(&plan, &secrets, "bench", render::DEFAULT_MAX_BYTES, out)
+                .unwrap()
         });
         let (json, json_bytes) =
             best_of(3, |out| render::render_json(&plan, &secrets, out).unwrap());
@@ -222,7 +229,7 @@ fn secret_headers(runtime: &tokio::runtime::Runtime, count: usize, distinct: boo
     runtime.block_on(async {
         let (running, provider, desired) = pais_against_emulator(live, servers).await;
         let secrets = Secrets::default();
-        let objects = provider.fetch_live(&desired).await.unwrap();
+        let objects = provider.fetch_live(&desired, &[]).await.unwrap();
 
         // Record every header as an apply would, then plan again with a fresh run's state.
         let dir = tempfile::tempdir().unwrap();
@@ -236,7 +243,7 @@ fn secret_headers(runtime: &tokio::runtime::Runtime, count: usize, distinct: boo
         state.save(&path).unwrap();
 
         let started = Instant::now();
-        let objects = provider.fetch_live(&desired).await.unwrap();
+        let objects = provider.fetch_live(&desired, &[]).await.unwrap();
         let fetched = started.elapsed();
         let state = State::load(&path).unwrap();
         let scope = PlanScope { provider: "pais", platform: Platform::Pais, state: &state, secrets: &secrets };

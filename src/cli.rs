@@ -162,9 +162,15 @@ pub struct OutputArgs {
     /// Markdown: stay within this many bytes (GitHub comments take at most 65,536 characters)
     #[arg(long, value_name = "N", default_value_t = crate::render::DEFAULT_MAX_BYTES)]
     pub max_bytes: usize,
-    /// Also append the Markdown report to $GITHUB_STEP_SUMMARY when that is set
+    /// Also append the Markdown report to $GITHUB_STEP_SUMMARY when that is set (uncut there, up
+    /// to GitHub's 1 MiB)
     #[arg(long)]
     pub step_summary: bool,
+    /// Markdown: the run's name in the heading and the comment marker, so several plans (staging,
+    /// production) can each keep one comment on a pull request [default: each provider's name
+    /// and endpoint host]
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
 }
 
 /// How a plan or drift report is printed: `text`, `json` or `markdown`.

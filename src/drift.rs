@@ -16,6 +16,20 @@ pub struct DriftReport {
     pub unmanaged: Vec<Unmanaged>,
     /// Per provider, how many live objects the config manages.
     pub coverage: Vec<Coverage>,
+    /// Configured write-only fields of live objects: the platform never returns them, so a
+    /// change made to them outside mcpform (a header rotated in the console) cannot show here.
+    pub unchecked: Vec<Unchecked>,
+}
+
+/// A configured write-only field drift cannot compare with the live object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unchecked {
+    /// The provider block's name.
+    pub provider: String,
+    /// The configured resource.
+    pub address: String,
+    /// The field (`headers`, `read_only`).
+    pub field: String,
 }
 
 /// A live object no configured resource matches.
@@ -58,16 +72,28 @@ pub struct ProviderLive<'a> {
 }
 
 impl DriftReport {
-    /// Matches the plan's changes to the listings, per provider.
-    pub fn new(plan: Plan, live: &BTreeMap<String, ProviderLive>) -> DriftReport {
+    /// Matches the plan's changes to the listings, per provider. `write_only` is every
+    /// configured write-only field; those of resources that exist live are the unchecked ones.
+    pub fn new(
+        plan: Plan,
+        live: &BTreeMap<String, ProviderLive>,
+        write_only: Vec<Unchecked>,
+    ) -> DriftReport {
         let mut unmanaged = Vec::new();
         let mut coverage = Vec::new();
         for (provider, provider_live) in live {
+            // Managed objects whose config entry is gone are mcpform's, not unmanaged.
             let managed: BTreeSet<&str> = plan
                 .changes
                 .iter()
                 .filter(|c| &c.provider == provider)
                 .filter_map(|c| c.remote_id.as_deref())
+                .chain(
+                    plan.kept
+                        .iter()
+                        .filter(|k| &k.provider == provider)
+                        .map(|k| k.remote_id.as_str()),
+                )
                 .collect();
             if provider_live.complete {
                 let collection = match provider_live.platform {
@@ -116,14 +142,35 @@ impl DriftReport {
                     .then_some(provider_live.objects.len()),
             });
         }
+        let existing: BTreeSet<&str> = plan
+            .changes
+            .iter()
+            .filter(|c| c.remote_id.is_some())
+            .map(|c| c.address.as_str())
+            .collect();
+        let unchecked = write_only
+            .into_iter()
+            .filter(|u| existing.contains(u.address.as_str()))
+            .collect();
         DriftReport {
             plan,
             unmanaged,
             coverage,
+            unchecked,
         }
     }
 
-    /// Configured resources whose live object differs or is missing.
+    /// How many write-only fields went unchecked, per provider, in provider order.
+    pub fn unchecked_by_provider(&self) -> BTreeMap<&str, usize> {
+        let mut counts = BTreeMap::new();
+        for u in &self.unchecked {
+            *counts.entry(u.provider.as_str()).or_default() += 1;
+        }
+        counts
+    }
+
+    /// Configured resources whose live object differs or is missing, and managed objects the
+    /// run would delete (their config entry is gone and the run prunes).
     pub fn drifted(&self) -> usize {
         self.plan
             .changes
@@ -164,8 +211,10 @@ mod tests {
             platform: Platform::Pais,
             action,
             remote_id: Some(id.into()),
+            prevent_destroy: false,
             fields: Vec::new(),
             request: None,
+            follow_ups: Vec::new(),
             state_after: None,
             live: None,
         }
@@ -181,6 +230,13 @@ mod tests {
                 change("pais", "2", Action::Update),
                 change("klavis", "k", Action::NoOp),
             ],
+            gone: Vec::new(),
+            kept: vec![crate::plan::Kept {
+                address: "pais/servers/n3".into(),
+                provider: "pais".into(),
+                platform: Platform::Pais,
+                remote_id: "3".into(),
+            }],
         };
         let live = BTreeMap::from([
             (
@@ -200,11 +256,15 @@ mod tests {
                 },
             ),
         ]);
-        let report = DriftReport::new(plan, &live);
+        let report = DriftReport::new(plan, &live, Vec::new());
         let ids: Vec<&str> = report.unmanaged.iter().map(|u| u.id.as_str()).collect();
-        assert_eq!(ids, ["3", "4"]);
+        assert_eq!(
+            ids,
+            ["4"],
+            "a managed object left the config is not unmanaged"
+        );
         assert_eq!(report.drifted(), 1);
-        assert_eq!(report.coverage_percent(), Some(50.0));
+        assert_eq!(report.coverage_percent(), Some(75.0));
         assert_eq!(report.coverage[0].total, None, "klavis cannot list");
     }
 }

@@ -44,6 +44,13 @@ const WRITE_ONLY: &[(&str, &str)] = &[("pais", "servers[].headers"), ("klavis", 
 const SECRET: &[(&str, &str, &str)] = &[
     ("*", "auth.bearer", "yes"),
     ("*", "auth.password", "yes"),
+    ("pais", "auth.oidc.token_url", "yes"),
+    ("pais", "auth.oidc.issuer", "yes"),
+    ("pais", "auth.oidc.client_id", "yes"),
+    ("pais", "auth.oidc.client_secret", "yes"),
+    ("pais", "auth.oidc.username", "yes"),
+    ("pais", "auth.oidc.password", "yes"),
+    ("pais", "auth.oidc.scope", "yes"),
     ("pais", "servers[].headers[].value", "when `secret: true`"),
     ("idun", "servers[].mcp_server.headers", "values"),
     ("idun", "servers[].mcp_server.env", "values"),
@@ -53,11 +60,14 @@ const SECRET: &[(&str, &str, &str)] = &[
 #[rustfmt::skip]
 const API_NAMES: &[(&str, &str, &str)] = &[
     ("pais", "servers[].headers[].secret", "`headers[].is_secret`"),
+    ("pais", "servers[].approve_tools", "tools' `is_approved`"),
     ("hasmcp", "servers[].providers[].tools", "`providers[].tools[].id`"),
     ("hasmcp", "servers[].resources", "`resources[].id`"),
     ("hasmcp", "servers[].prompts", "`prompts[].id`"),
     ("klavis", "instances[].id", "`instanceId` (path)"),
     ("klavis", "instances[].read_only", "`isReadOnly`"),
+    ("klavis", "instances[].user_id", "`userId` (create only)"),
+    ("klavis", "instances[].server_name", "`serverName` (create only)"),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -298,7 +308,7 @@ fn api_name(platform: &str, path: &str) -> String {
     else {
         return "— (mcpform)".to_owned();
     };
-    if field == "ignore" {
+    if field == "ignore" || field == "lifecycle" || field.starts_with("lifecycle.") {
         return "— (mcpform)".to_owned();
     }
     let wire = match platform {

@@ -29,9 +29,20 @@ pub struct ApplyArgs {
     parallelism: u32,
     #[command(flatten)]
     select: SelectionArgs,
+    /// Delete the managed objects that left the config, as `prune: true` on every provider
+    #[arg(long)]
+    prune: bool,
     /// Wait up to this long for another run's lock on the state (`30s`, `5m`); `0s` fails at once
     #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = humantime::parse_duration)]
     lock_timeout: std::time::Duration,
+    /// Send credentials to an endpoint other than the one the last apply recorded in the state
+    /// (a deliberate move; apply records the new one)
+    #[arg(long)]
+    allow_endpoint_change: bool,
+    /// How long to wait for PAIS to discover the tools `approve_tools` lists that are not there yet
+    /// (a new server's); one still missing by then fails its server
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = humantime::parse_duration)]
+    discovery_timeout: std::time::Duration,
 }
 
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -77,6 +88,10 @@ pub async fn run(settings: &Settings, args: &ApplyArgs) -> Result<ExitStatus, Co
         check_selection: saved.is_none(),
         env: &process_env,
         lock: Some(("apply", args.lock_timeout)),
+        allow_endpoint_change: args.allow_endpoint_change,
+        tool_discovery_timeout: Some(args.discovery_timeout),
+        // A saved plan carries whether it was made with `--prune`.
+        prune: saved.as_ref().map_or(args.prune, |s| s.prune),
     };
     // The lock is held from before the state is read (and the live state planned) until the
     // state is written back: a second apply waits or fails, and never plans from stale state.
@@ -97,7 +112,8 @@ async fn plan_and_apply(
     saved: Option<&PlanFile>,
     approved: bool,
 ) -> Result<ExitStatus, CommandError> {
-    let plan = workspace.planner().plan().await?;
+    let selection = saved.map_or_else(|| args.select.selection(), |s| s.selection.clone());
+    let plan = workspace.planner(&selection).plan().await?;
     if let Some(saved) = saved {
         saved.verify(
             &plan,
@@ -121,8 +137,13 @@ async fn plan_and_apply(
             })?;
     }
     if !plan.has_changes() {
-        // Records of an older state format that matched are rewritten in the new one.
-        if workspace.state.has_upgrades() {
+        // Ownership of the matched objects, the endpoints the credentials went to (a first
+        // apply, an allowed move), and records of an older state format that matched
+        // (rewritten in the new one).
+        let before = workspace.state.to_text();
+        apply::record_applied(&mut workspace.state, &plan, &[]);
+        workspace.record_origins();
+        if workspace.state.has_upgrades() || workspace.state.to_text() != before {
             workspace.save_state().await?;
         }
         return Ok(ExitStatus::Success);
@@ -156,12 +177,10 @@ async fn plan_and_apply(
         println!("{}", describe(result));
     }
 
-    apply::record_applied(&mut workspace.state, &results);
-    if results
-        .iter()
-        .any(|r| r.outcome.is_ok() && r.change.state_after.is_some())
-        || workspace.state.has_upgrades()
-    {
+    let before = workspace.state.to_text();
+    apply::record_applied(&mut workspace.state, &plan, &results);
+    workspace.record_origins();
+    if workspace.state.has_upgrades() || workspace.state.to_text() != before {
         workspace.save_state().await?;
     }
 
@@ -201,7 +220,7 @@ fn describe(result: &ResourceResult) -> String {
     let address = &result.change.address;
     let verb = result.change.action.as_str();
     match &result.outcome {
-        Ok(()) => format!("✓ {address}: {verb} applied"),
+        Ok(_) => format!("✓ {address}: {verb} applied"),
         Err(error) => format!(
             "✗ {address}: {verb} failed, {}: {error}",
             describe_verdict(error.verdict)

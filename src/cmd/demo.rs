@@ -1,5 +1,6 @@
 //! `mcpform demo`: the whole loop against in-process emulators, no account needed.
-//! Seeds live state that differs from `examples/demo.yaml`, plans, applies, plans again.
+//! Seeds live state that differs from `examples/demo.yaml`, plans and applies (creates and
+//! updates), plans again; then removes a server from the config and prunes it.
 
 use mcpform_emulator::{EmulatorAuth, EmulatorOptions, Platform, RunningEmulator};
 use serde_json::Value;
@@ -16,6 +17,13 @@ const IDUN_SEED: &str = include_str!("../../examples/demo/idun.json");
 const HASMCP_SEED: &str = include_str!("../../examples/demo/hasmcp.json");
 const KLAVIS_SEED: &str = include_str!("../../examples/demo/klavis.json");
 const IDUN_PASSWORD: &str = "demo-password";
+/// The server the demo removes from the config before pruning.
+const PRUNED: &str = "      - name: jira
+        url: https://mcp.example.com/jira
+        transport: SSE
+        description: Jira tools
+        documentation_url: https://docs.example.com/jira
+";
 
 /// The demo's environment: made-up credentials, masked in the output like real ones.
 fn demo_env(name: &str) -> Option<String> {
@@ -94,7 +102,7 @@ async fn run_in(settings: &Settings, dir: &std::path::Path) -> Result<ExitStatus
     eprintln!("Started emulators: {}", started.join(", "));
 
     let demo = Settings {
-        config: vec![config_path],
+        config: vec![config_path.clone()],
         endpoint_overrides: emulators
             .iter()
             .map(|(name, e)| ((*name).to_owned(), e.url()))
@@ -113,19 +121,80 @@ async fn run_in(settings: &Settings, dir: &std::path::Path) -> Result<ExitStatus
         check_selection: true,
         env: &demo_env,
         lock: None,
+        allow_endpoint_change: false,
+        tool_discovery_timeout: None,
+        prune: false,
     };
     let mut out = std::io::stdout().lock();
     let write_err = CommandError::stdout;
 
     println!("== 1. mcpform plan: examples/demo.yaml against the emulators' live state\n");
     let mut workspace = Workspace::open(&demo, &options).await?;
-    let plan = workspace.planner().plan().await?;
+    let plan = workspace.planner(&everything).plan().await?;
     render::render_text(&plan, &workspace.config.secrets, style, &mut out).map_err(write_err)?;
 
     println!("\n== 2. mcpform apply --auto-approve: only the requests needed\n");
-    let results = apply::execute(&plan, &workspace.accounts, 8, &|_| {}).await;
-    // Writes only: not the reads, nor Idun's login and logout. Apply sends concurrently, so the order in which the emulators record the writes varies:
-    // list them in the plan's order, so the demo prints the same every time.
+    let mut failed = apply_and_show(&mut workspace, &plan, &emulators).await?;
+
+    println!("\n== 3. mcpform plan again: the live state now matches\n");
+    let workspace = Workspace::open(&demo, &options).await?;
+    let second = workspace.planner(&everything).plan().await;
+    workspace.close().await;
+    let second = second?;
+    render::render_text(&second, &workspace.config.secrets, style, &mut out).map_err(write_err)?;
+
+    println!(
+        "\n== 4. jira leaves the config; mcpform plan --prune deletes what mcpform manages only\n"
+    );
+    std::fs::write(&config_path, CONFIG.replacen(PRUNED, "", 1)).map_err(|e| {
+        CommandError::local(miette::miette!(
+            "cannot write `{}`: {e}",
+            config_path.display()
+        ))
+    })?;
+    let pruning = RunOptions {
+        prune: true,
+        ..options
+    };
+    let mut workspace = Workspace::open(&demo, &pruning).await?;
+    let prune = workspace.planner(&everything).plan().await?;
+    render::render_text(&prune, &workspace.config.secrets, style, &mut out).map_err(write_err)?;
+    println!("\n== 5. mcpform apply --prune --auto-approve\n");
+    failed += apply_and_show(&mut workspace, &prune, &emulators).await?;
+
+    println!("\n== 6. mcpform plan --prune again: clean (slack, made by hand, is not mcpform's)\n");
+    let workspace = Workspace::open(&demo, &pruning).await?;
+    let last = workspace.planner(&everything).plan().await;
+    workspace.close().await;
+    let last = last?;
+    render::render_text(&last, &workspace.config.secrets, style, &mut out).map_err(write_err)?;
+
+    for (_, emulator) in emulators {
+        emulator.shutdown().await;
+    }
+    Ok(
+        if failed == 0 && !second.has_changes() && !last.has_changes() {
+            ExitStatus::Success
+        } else {
+            ExitStatus::Failure
+        },
+    )
+}
+
+/// Applies `plan`, prints the writes the emulators received, records the state; returns how
+/// many resources failed.
+async fn apply_and_show(
+    workspace: &mut Workspace,
+    plan: &crate::plan::Plan,
+    emulators: &[(&str, RunningEmulator)],
+) -> Result<usize, CommandError> {
+    for (_, emulator) in emulators {
+        emulator.clear_requests();
+    }
+    let results = apply::execute(plan, &workspace.accounts, 8, &|_| {}).await;
+    // Writes only: not the reads, nor Idun's login and logout. Apply sends concurrently, so the
+    // order in which the emulators record the writes varies: list them in the plan's order, so
+    // the demo prints the same every time.
     workspace.close().await;
     let planned = |path: &str| {
         plan.changes
@@ -139,33 +208,19 @@ async fn run_in(settings: &Settings, dir: &std::path::Path) -> Result<ExitStatus
         .collect();
     sent.sort_by_key(|r| planned(&r.path).unwrap_or(usize::MAX));
     for request in sent {
-        let body = request
-            .body
-            .as_ref()
-            .map(|b| workspace.config.secrets.mask_json(b))
-            .unwrap_or(Value::Null);
-        println!("  {} {} {}", request.method, request.path, body);
+        match &request.body {
+            Some(body) => {
+                let body = workspace.config.secrets.mask_json(body);
+                println!("  {} {} {body}", request.method, request.path);
+            }
+            None => println!("  {} {}", request.method, request.path),
+        }
     }
     let failed = results.iter().filter(|r| r.outcome.is_err()).count();
-    apply::record_applied(&mut workspace.state, &results);
+    apply::record_applied(&mut workspace.state, plan, &results);
     workspace.save_state().await?;
     println!("\n  {} applied, {failed} failed.", results.len() - failed);
-
-    println!("\n== 3. mcpform plan again: the live state now matches\n");
-    let workspace = Workspace::open(&demo, &options).await?;
-    let second = workspace.planner().plan().await;
-    workspace.close().await;
-    let second = second?;
-    render::render_text(&second, &workspace.config.secrets, style, &mut out).map_err(write_err)?;
-
-    for (_, emulator) in emulators {
-        emulator.shutdown().await;
-    }
-    Ok(if failed == 0 && !second.has_changes() {
-        ExitStatus::Success
-    } else {
-        ExitStatus::Failure
-    })
+    Ok(failed)
 }
 
 async fn start(

@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 
 use clap::Args;
 
-use super::output::emit;
+use super::output::{emit, run_title};
 use super::workspace::{RunOptions, Workspace, process_env};
 use super::{CommandError, ExitStatus, Settings};
 use crate::cli::{Format, OutputArgs, SelectionArgs};
-use crate::drift::{DriftReport, ProviderLive};
+use crate::drift::{DriftReport, ProviderLive, Unchecked};
 use crate::plan::Reading;
 use crate::render::{self, TextStyle};
 
@@ -23,6 +23,13 @@ pub struct DriftArgs {
     fail_on_unmanaged: bool,
     #[command(flatten)]
     select: SelectionArgs,
+    /// Send credentials to an endpoint other than the one the last apply recorded in the state
+    /// (a deliberate move; apply records the new one)
+    #[arg(long)]
+    allow_endpoint_change: bool,
+    /// Delete the managed objects that left the config, as `prune: true` on every provider
+    #[arg(long)]
+    prune: bool,
 }
 
 /// Prints the drift report; `Changes` when a configured resource differs (or, with
@@ -37,10 +44,13 @@ pub async fn run(settings: &Settings, args: &DriftArgs) -> Result<ExitStatus, Co
             check_selection: true,
             env: &process_env,
             lock: None,
+            allow_endpoint_change: args.allow_endpoint_change,
+            tool_discovery_timeout: None,
+            prune: args.prune,
         },
     )
     .await?;
-    let planner = workspace.planner();
+    let planner = workspace.planner(&selection);
     // A narrowed run cannot tell unmanaged objects from configured ones it left out.
     let reading = if selection.is_everything() {
         Reading::Listed
@@ -66,18 +76,34 @@ pub async fn run(settings: &Settings, args: &DriftArgs) -> Result<ExitStatus, Co
             )
         })
         .collect();
-    let report = DriftReport::new(plan, &listings);
+    let write_only = workspace
+        .accounts
+        .iter()
+        .flat_map(|(provider, account)| {
+            account.desired.iter().flat_map(move |desired| {
+                desired
+                    .write_only
+                    .iter()
+                    .filter(|(_, value)| value.is_some())
+                    .map(move |(field, _)| Unchecked {
+                        provider: provider.clone(),
+                        address: desired.address.clone(),
+                        field: field.clone(),
+                    })
+            })
+        })
+        .collect();
+    let report = DriftReport::new(plan, &listings, write_only);
     let secrets = &workspace.config.secrets;
     let style = TextStyle {
         color: settings.color_stdout,
         show_requests: false,
     };
-    emit(&args.output, |format, out| match format {
+    let title = run_title(&args.output, &workspace, settings);
+    emit(&args.output, |format, max_bytes, out| match format {
         Format::Text => render::render_drift_text(&report, secrets, style, out),
         Format::Json => render::render_drift_json(&report, secrets, out),
-        Format::Markdown => {
-            render::render_drift_markdown(&report, secrets, args.output.max_bytes, out)
-        }
+        Format::Markdown => render::render_drift_markdown(&report, secrets, &title, max_bytes, out),
     })?;
     let drifted = report.drifted() > 0 || (args.fail_on_unmanaged && !report.unmanaged.is_empty());
     Ok(if drifted {

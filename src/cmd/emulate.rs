@@ -1,10 +1,10 @@
 //! `mcpform emulate`: serve one platform's emulator until interrupted. The emulator itself is
 //! its own crate (`mcpform-emulator`); this only turns the flags into its options.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
-use mcpform_emulator::{EmulatorAuth, EmulatorOptions};
+use mcpform_emulator::{EmulatorAuth, EmulatorOptions, IdentityProvider, TlsIdentity};
 
 use super::{CommandError, ExitStatus};
 use crate::config::model::Platform;
@@ -44,14 +44,54 @@ pub struct EmulateArgs {
     /// Serve every request, even on klavis
     #[arg(long)]
     no_rate_limit: bool,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key)
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// pais: run an OIDC identity provider under /oidc with a client of this id, and require
+    /// its tokens
+    #[arg(long, value_name = "ID", conflicts_with_all = ["token", "password"])]
+    oidc_client_id: Option<String>,
+    /// The OIDC client's secret (a confidential client; allows client_credentials)
+    #[arg(
+        long,
+        value_name = "SECRET",
+        requires = "oidc_client_id",
+        env = "MCPFORM_EMULATOR_OIDC_CLIENT_SECRET",
+        hide_env_values = true
+    )]
+    oidc_client_secret: Option<String>,
+    /// The user of the OIDC password grant (with --oidc-password)
+    #[arg(long, value_name = "NAME", requires_all = ["oidc_client_id", "oidc_password"])]
+    oidc_username: Option<String>,
+    /// The password of --oidc-username
+    #[arg(
+        long,
+        value_name = "PASSWORD",
+        requires = "oidc_username",
+        env = "MCPFORM_EMULATOR_OIDC_PASSWORD",
+        hide_env_values = true
+    )]
+    oidc_password: Option<String>,
+    /// How long the OIDC access tokens live
+    #[arg(long, value_name = "DURATION", default_value = "300s", value_parser = humantime::parse_duration)]
+    oidc_token_lifetime: std::time::Duration,
 }
 
 /// Serves until Ctrl-C; `Success` once stopped.
 pub async fn run(args: &EmulateArgs) -> Result<ExitStatus, CommandError> {
-    let auth = match (&args.token, &args.password) {
-        (Some(token), _) => EmulatorAuth::Bearer(token.clone()),
-        (None, Some(password)) => EmulatorAuth::Password(password.clone()),
-        (None, None) => EmulatorAuth::None,
+    let auth = match (&args.oidc_client_id, &args.token, &args.password) {
+        (Some(client_id), _, _) => EmulatorAuth::Oidc(IdentityProvider::new(
+            client_id.clone(),
+            args.oidc_client_secret.clone(),
+            args.oidc_username.clone().zip(args.oidc_password.clone()),
+            args.oidc_token_lifetime,
+        )),
+        (None, Some(token), _) => EmulatorAuth::Bearer(token.clone()),
+        (None, None, Some(password)) => EmulatorAuth::Password(password.clone()),
+        (None, None, None) => EmulatorAuth::None,
     };
     let port = match args.platform {
         Platform::Pais => 8701,
@@ -70,7 +110,14 @@ pub async fn run(args: &EmulateArgs) -> Result<ExitStatus, CommandError> {
         auth,
         rate_limit: rate_limit(args),
     };
-    let running = mcpform_emulator::start(options).await.map_err(|e| {
+    let started = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            let identity = read_identity(cert, key)?;
+            mcpform_emulator::start_https(options, identity).await
+        }
+        _ => mcpform_emulator::start(options).await,
+    };
+    let running = started.map_err(|e| {
         CommandError::user(miette::miette!(
             help = "check `--listen`, `--data` and the auth flags for this platform",
             "cannot start the {} emulator on {listen}: {e}",
@@ -85,6 +132,23 @@ pub async fn run(args: &EmulateArgs) -> Result<ExitStatus, CommandError> {
         .map_err(|e| CommandError::local(miette::miette!("cannot wait for Ctrl-C: {e}")))?;
     running.shutdown().await;
     Ok(ExitStatus::Success)
+}
+
+/// The PEM files of `--tls-cert` and `--tls-key`.
+fn read_identity(cert: &Path, key: &Path) -> Result<TlsIdentity, CommandError> {
+    let read = |path: &Path| {
+        std::fs::read(path).map_err(|e| {
+            CommandError::user(miette::miette!(
+                help = "pass readable PEM files to `--tls-cert` and `--tls-key`",
+                "cannot read `{}`: {e}",
+                path.display()
+            ))
+        })
+    };
+    Ok(TlsIdentity {
+        cert_chain_pem: read(cert)?,
+        key_pem: read(key)?,
+    })
 }
 
 /// The emulator crate names the platforms itself: it shares no code with mcpform.

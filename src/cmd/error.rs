@@ -99,7 +99,7 @@ impl From<ConfigErrors> for CommandError {
 impl From<SetupError> for CommandError {
     fn from(error: SetupError) -> CommandError {
         match error {
-            SetupError::NoEndpoint { .. } => CommandError::user(error),
+            SetupError::NoEndpoint { .. } | SetupError::Tls { .. } => CommandError::user(error),
             SetupError::Client { .. } => CommandError::new(ErrorKind::Platform, error),
         }
     }

@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Args;
 use miette::Diagnostic;
@@ -13,6 +14,7 @@ use crate::config::suggest;
 use crate::export::{ProviderExport, export};
 use crate::plan::{Accounts, Planner, Reading};
 use crate::selection::Selection;
+use crate::state::Managed;
 
 /// `mcpform export`'s arguments.
 #[derive(Debug, Args)]
@@ -23,6 +25,13 @@ pub struct ExportArgs {
     /// Write the YAML to this file (replaced whole) instead of stdout
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Also record the exported objects as managed in the state (taking its lock), so that
+    /// `--prune` may later delete those that leave the config
+    #[arg(long)]
+    adopt: bool,
+    /// Send credentials to an endpoint other than the one the last apply recorded in the state
+    #[arg(long)]
+    allow_endpoint_change: bool,
 }
 
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -33,19 +42,37 @@ struct UnknownProvider {
     help: String,
 }
 
-/// Reads every selected provider's live objects and writes them as config.
+/// Reads every selected provider's live objects and writes them as config; with `--adopt`,
+/// records them as managed.
 pub async fn run(settings: &Settings, args: &ExportArgs) -> Result<ExitStatus, CommandError> {
-    let workspace = Workspace::open(
+    let everything = Selection::default();
+    let mut workspace = Workspace::open(
         settings,
         &RunOptions {
-            selection: &Selection::default(),
+            selection: &everything,
             read_only: true,
             env: &process_env,
             check_selection: false,
-            lock: None,
+            // Adopting writes the state: it takes the lock as apply does (and fails at once
+            // while another run holds it).
+            lock: args.adopt.then_some(("export --adopt", Duration::ZERO)),
+            allow_endpoint_change: args.allow_endpoint_change,
+            tool_discovery_timeout: None,
+            prune: false,
         },
     )
     .await?;
+    let result = export_and_adopt(args, &mut workspace).await;
+    workspace.close().await;
+    let released = workspace.release().await;
+    result.and_then(|status| released.map(|()| status))
+}
+
+/// Everything after the workspace is open; `run` closes it and releases the lock.
+async fn export_and_adopt(
+    args: &ExportArgs,
+    workspace: &mut Workspace,
+) -> Result<ExitStatus, CommandError> {
     let known: Vec<&str> = workspace
         .config
         .providers
@@ -75,10 +102,9 @@ pub async fn run(settings: &Settings, args: &ExportArgs) -> Result<ExitStatus, C
         accounts: &accounts,
         state: &workspace.state,
         secrets: &workspace.config.secrets,
+        selection: &Selection::default(),
     };
-    let live = planner.fetch(Reading::Complete).await;
-    workspace.close().await;
-    let live = live?;
+    let live = planner.fetch(Reading::Complete).await?;
 
     let config = &workspace.config;
     let providers: Vec<ProviderExport> = config
@@ -93,6 +119,9 @@ pub async fn run(settings: &Settings, args: &ExportArgs) -> Result<ExitStatus, C
         })
         .collect();
     let exported = export(&providers, &config.secrets);
+    // The exported providers borrow the config; adopting below writes the state.
+    let provider_count = providers.len();
+    drop(providers);
 
     match &args.out {
         Some(path) => write_file(path, &exported.text)?,
@@ -118,8 +147,8 @@ pub async fn run(settings: &Settings, args: &ExportArgs) -> Result<ExitStatus, C
         "Exported {} live object{} of {} provider{}{to}.",
         exported.objects.len(),
         if exported.objects.len() == 1 { "" } else { "s" },
-        providers.len(),
-        if providers.len() == 1 { "" } else { "s" },
+        provider_count,
+        if provider_count == 1 { "" } else { "s" },
     );
     if !exported.variables.is_empty() {
         let width = exported
@@ -135,6 +164,22 @@ pub async fn run(settings: &Settings, args: &ExportArgs) -> Result<ExitStatus, C
         for variable in &exported.variables {
             let _ = writeln!(stderr, "  {:width$}  {}", variable.name, variable.place);
         }
+    }
+    if args.adopt {
+        for object in &exported.objects {
+            let managed = Managed {
+                address: object.address.clone(),
+                prevent_destroy: false,
+            };
+            workspace
+                .state
+                .record_managed(&object.provider, [(object.id.clone(), managed)]);
+        }
+        workspace.save_state().await?;
+        let _ = writeln!(
+            stderr,
+            "Adopted them: the state records them as managed, so `--prune` may delete those that leave the config."
+        );
     }
     Ok(ExitStatus::Success)
 }

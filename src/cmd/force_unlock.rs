@@ -1,6 +1,8 @@
-//! `mcpform force-unlock LOCK_ID`: removes the record of a lock a killed run left behind.
+//! `mcpform force-unlock LOCK_ID`: removes the lock (or its record) a killed run left behind.
 //! Local and PostgreSQL locks die with their run, so for them this only clears a stale record
-//! and refuses while the lock is still held; the backend says which it was.
+//! and refuses while the lock is still held; an s3 lock object outlives its run, so this
+//! deletes it (when the id matches, and not while its run is alive on this machine). The
+//! backend says which it was.
 
 use clap::Args;
 

@@ -3,18 +3,54 @@
 
 use std::io::Write;
 
-use super::CommandError;
+use super::workspace::Workspace;
+use super::{CommandError, Settings};
 use crate::cli::{Format, OutputArgs};
 
+/// The run's name for Markdown reports: `--title`, else each provider of the run with its
+/// endpoint's host (`pais (pais.example.internal), idun (localhost:8000)`).
+pub fn run_title(output: &OutputArgs, workspace: &Workspace, settings: &Settings) -> String {
+    if let Some(title) = &output.title {
+        return title.clone();
+    }
+    let providers: Vec<String> = workspace
+        .config
+        .providers
+        .iter()
+        .filter(|p| workspace.accounts.contains_key(p.name()))
+        .map(|p| {
+            let endpoint = settings.endpoint_override(p.name()).or(p.endpoint());
+            let host = endpoint
+                .and_then(|e| url::Url::parse(e).ok())
+                .and_then(|u| {
+                    let host = u.host_str()?.to_owned();
+                    Some(
+                        u.port()
+                            .map_or(host.clone(), |port| format!("{host}:{port}")),
+                    )
+                });
+            match host {
+                Some(host) => format!("{} ({host})", p.name()),
+                None => p.name().to_owned(),
+            }
+        })
+        .collect();
+    providers.join(", ")
+}
+
+/// GitHub's limit for one step's summary is 1 MiB; the summary holds the report uncut up to it,
+/// so a comment cut to fit can point there.
+pub const STEP_SUMMARY_MAX_BYTES: usize = 1_000_000;
+
 /// Renders to stdout; with `--step-summary` and `GITHUB_STEP_SUMMARY` set, also appends the
-/// Markdown form to that file.
+/// Markdown form to that file. `render` is given the format and the Markdown byte budget.
 pub fn emit(
     output: &OutputArgs,
-    render: impl Fn(Format, &mut dyn Write) -> std::io::Result<()>,
+    render: impl Fn(Format, usize, &mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), CommandError> {
     // One buffer, flushed once: stdout's own buffering flushes at every line.
     let mut stdout = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
-    match render(output.format, &mut stdout).and_then(|()| stdout.flush()) {
+    match render(output.format, output.max_bytes, &mut stdout).and_then(|()| stdout.flush()) {
         Ok(()) => {}
         // `mcpform plan --format json | head`: the reader has all it wanted; the run goes on
         // (the step summary, `--out`) and keeps its exit status.
@@ -35,7 +71,7 @@ pub fn emit(
                     path.to_string_lossy()
                 ))
             })?;
-        render(Format::Markdown, &mut file)
+        render(Format::Markdown, STEP_SUMMARY_MAX_BYTES, &mut file)
             .and_then(|()| writeln!(file))
             .map_err(|e| {
                 CommandError::local(miette::miette!("cannot write $GITHUB_STEP_SUMMARY: {e}"))

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::output::emit;
+use super::output::{emit, run_title};
 use super::workspace::{RunOptions, Workspace, process_env};
 use super::{CommandError, ExitStatus, Settings};
 use crate::cli::{Format, OutputArgs, SelectionArgs};
@@ -28,9 +28,16 @@ pub struct PlanArgs {
     show_requests: bool,
     #[command(flatten)]
     select: SelectionArgs,
+    /// Delete the managed objects that left the config, as `prune: true` on every provider
+    #[arg(long)]
+    prune: bool,
     /// Accepted as for `apply`; plan reads the state without locking it, so it never waits
     #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = humantime::parse_duration)]
     lock_timeout: std::time::Duration,
+    /// Send credentials to an endpoint other than the one the last apply recorded in the state
+    /// (a deliberate move; apply records the new one)
+    #[arg(long)]
+    allow_endpoint_change: bool,
 }
 
 /// Prints the plan; with `--detailed-exitcode`, `Changes` when applying would send anything.
@@ -44,10 +51,13 @@ pub async fn run(settings: &Settings, args: &PlanArgs) -> Result<ExitStatus, Com
             check_selection: true,
             env: &process_env,
             lock: None,
+            allow_endpoint_change: args.allow_endpoint_change,
+            tool_discovery_timeout: None,
+            prune: args.prune,
         },
     )
     .await?;
-    let plan = workspace.planner().plan().await;
+    let plan = workspace.planner(&selection).plan().await;
     workspace.close().await;
     let plan = plan?;
     let secrets = &workspace.config.secrets;
@@ -55,16 +65,18 @@ pub async fn run(settings: &Settings, args: &PlanArgs) -> Result<ExitStatus, Com
         color: settings.color_stdout,
         show_requests: args.show_requests,
     };
-    emit(&args.output, |format, out| match format {
+    let title = run_title(&args.output, &workspace, settings);
+    emit(&args.output, |format, max_bytes, out| match format {
         Format::Text => render::render_text(&plan, secrets, style, out),
         Format::Json => render::render_json(&plan, secrets, out),
-        Format::Markdown => render::render_markdown(&plan, secrets, args.output.max_bytes, out),
+        Format::Markdown => render::render_markdown(&plan, secrets, &title, max_bytes, out),
     })?;
     if let Some(path) = &args.out {
         PlanFile::new(
             &plan,
             &workspace.config.files,
             &selection,
+            args.prune,
             secrets,
             settings.fingerprint_key.as_ref(),
         )?

@@ -105,10 +105,12 @@ impl Settings {
                 url: pg.url.clone(),
                 name: pg.name.clone().unwrap_or_else(|| "default".into()),
             },
-            Some((StateConfig::S3(s3), _)) => Location::S3 {
+            Some((StateConfig::S3(s3), _)) => Location::S3(state::S3Location {
                 bucket: s3.bucket.clone(),
                 key: s3.key.clone(),
-            },
+                endpoint: s3.endpoint.clone(),
+                region: s3.region.clone(),
+            }),
         }
     }
 
@@ -120,6 +122,7 @@ impl Settings {
             verbose: self.verbose,
             read_only,
             max_response_bytes: crate::http::DEFAULT_MAX_RESPONSE_BYTES,
+            tool_discovery_timeout: crate::http::DEFAULT_TOOL_DISCOVERY_TIMEOUT,
         }
     }
 }

@@ -14,7 +14,7 @@ use miette::Diagnostic;
 
 use super::workspace::{load_config, process_env};
 use super::{CommandError, ExitStatus, Settings};
-use crate::state::{Location, LockInfo, open_backend};
+use crate::state::{Location, LockInfo, StateBackend, open_backend};
 
 /// `mcpform state`'s arguments.
 #[derive(Debug, Args)]
@@ -82,21 +82,23 @@ async fn run_push(settings: &Settings, args: &PushArgs) -> Result<ExitStatus, Co
     }
     let info = LockInfo::new("state push");
     let source_lock = source.lock(&info, args.lock_timeout).await?;
-    let target_lock = target.lock(&info, args.lock_timeout).await?;
-    let loaded = source.load().await?;
-    let existing = target.load().await?;
-    if !args.force && !existing.state.is_empty() && existing.state != loaded.state {
-        return Err(CommandError::user(TargetNotEmpty {
-            target: target.describe(),
-            records: existing.state.len(),
-        }));
-    }
-    target.save(&loaded.state, &existing.version).await?;
-    target_lock.release().await?;
-    source_lock.release().await?;
+    let target_lock = match target.lock(&info, args.lock_timeout).await {
+        Ok(lock) => lock,
+        Err(error) => {
+            // An s3 lock object would outlive this run: give it back before failing.
+            let _ = source_lock.release().await;
+            return Err(error.into());
+        }
+    };
+    let copied = copy(source.as_ref(), target.as_ref(), args.force).await;
+    let released_target = target_lock.release().await;
+    let released_source = source_lock.release().await;
+    let records = copied?;
+    released_target?;
+    released_source?;
     println!(
         "Copied the state ({} resource records) from {} to {}.",
-        loaded.state.len(),
+        records,
         source.describe(),
         target.describe()
     );
@@ -104,6 +106,24 @@ async fn run_push(settings: &Settings, args: &PushArgs) -> Result<ExitStatus, Co
         "Point the config's `state:` block at the new backend; the old state is left as it was."
     );
     Ok(ExitStatus::Success)
+}
+
+/// Copies the state of `source` over `target` (both locked by the caller); the records copied.
+async fn copy(
+    source: &dyn StateBackend,
+    target: &dyn StateBackend,
+    force: bool,
+) -> Result<usize, CommandError> {
+    let loaded = source.load().await?;
+    let existing = target.load().await?;
+    if !force && !existing.state.is_empty() && existing.state != loaded.state {
+        return Err(CommandError::user(TargetNotEmpty {
+            target: target.describe(),
+            records: existing.state.len(),
+        }));
+    }
+    target.save(&loaded.state, &existing.version).await?;
+    Ok(loaded.state.len())
 }
 
 /// `--to`: a config file's `state:` block, or a local state file.

@@ -14,7 +14,7 @@ use crate::diff::DesiredResource;
 use crate::plan::{Account, Accounts, Planner};
 use crate::provider;
 use crate::selection::Selection;
-use crate::state::{HeldLock, LockInfo, State, StateBackend, Version, open_backend};
+use crate::state::{EndpointCheck, HeldLock, LockInfo, State, StateBackend, Version, open_backend};
 
 /// One run's config, providers and state.
 pub struct Workspace {
@@ -30,6 +30,39 @@ pub struct Workspace {
     pub backend: Box<dyn StateBackend>,
     /// The state's lock, when the run took it (apply): held until `release` or the end.
     lock: Option<Box<dyn HeldLock>>,
+    /// Each provider's endpoint origin in this run, checked against the state.
+    origins: Vec<ProviderOrigin>,
+}
+
+/// Where one provider of the run sends its requests.
+struct ProviderOrigin {
+    provider: String,
+    /// `https://host:port`.
+    origin: String,
+    /// Whether its requests carry credentials (an `auth:` block).
+    credentials: bool,
+    /// Whether the origin came from a variable (then it is kept as a fingerprint).
+    secret: bool,
+}
+
+/// A provider's credentials would go to another origin than the last apply sent them to.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error(
+    "provider `{provider}`: the config sends its credentials to {new}, but the last apply sent \
+     them to {old}; nothing was sent"
+)]
+#[diagnostic(
+    code(mcpform::state::endpoint_moved),
+    help(
+        "a changed `endpoint:` (or `--endpoint-override`) would hand the platform's credentials \
+         to another host. If the move is intended, run with `--allow-endpoint-change`; apply then \
+         records the new endpoint. Otherwise restore the endpoint."
+    )
+)]
+struct EndpointMoved {
+    provider: String,
+    new: String,
+    old: String,
 }
 
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -121,6 +154,14 @@ pub struct RunOptions<'a> {
     /// Lock the state for this operation (`apply`) before reading it, waiting up to this long
     /// for another run's lock; `None` reads without locking (plan, drift).
     pub lock: Option<(&'a str, Duration)>,
+    /// `--allow-endpoint-change`: send credentials to an endpoint origin other than the one the
+    /// state recorded at the last apply.
+    pub allow_endpoint_change: bool,
+    /// How long apply waits for a new PAIS server's tools to be discovered
+    /// (`--discovery-timeout`); commands that send nothing keep the default.
+    pub tool_discovery_timeout: Option<Duration>,
+    /// `--prune`: as `prune: true` on every provider.
+    pub prune: bool,
 }
 
 impl Workspace {
@@ -144,16 +185,14 @@ impl Workspace {
             SelectionMatchesNothing::check(&config, options.selection)
                 .map_err(CommandError::user)?;
         }
-        let http = settings.http(options.read_only);
-        let mut accounts = Accounts::new();
+        let mut http = settings.http(options.read_only);
+        if let Some(timeout) = options.tool_discovery_timeout {
+            http.tool_discovery_timeout = timeout;
+        }
+        let mut providers = Vec::new();
         for block in &config.providers {
             let endpoint = settings.endpoint_override(block.name());
-            let provider = provider::connect(block, endpoint, &http, &config.secrets)?;
-            let account = Account {
-                provider: Arc::from(provider),
-                desired: selected(block, options.selection),
-            };
-            accounts.insert(block.name().to_owned(), account);
+            providers.push(provider::connect(block, endpoint, &http, &config.secrets)?);
         }
         let backend = open_backend(&settings.state_location(&config))?;
         let lock = match options.lock {
@@ -162,8 +201,30 @@ impl Workspace {
             }
             None => None,
         };
-        let mut loaded = backend.load().await?;
+        let mut loaded = match backend.load().await {
+            Ok(loaded) => loaded,
+            Err(error) => {
+                // An s3 lock object would outlive this run: give it back before failing.
+                if let Some(lock) = lock {
+                    let _ = lock.release().await;
+                }
+                return Err(error.into());
+            }
+        };
         loaded.state.use_key(settings.fingerprint_key.as_ref());
+        let origins = provider_origins(&config, settings);
+        if !options.allow_endpoint_change {
+            check_origins(&loaded.state, &origins, &config)?;
+        }
+        let mut accounts = Accounts::new();
+        for (block, provider) in config.providers.iter().zip(providers) {
+            let account = Account {
+                provider: Arc::from(provider),
+                desired: selected(block, options.selection, &loaded.state),
+                prune: options.prune || block.prune(),
+            };
+            accounts.insert(block.name().to_owned(), account);
+        }
         Ok(Workspace {
             config,
             accounts,
@@ -171,7 +232,16 @@ impl Workspace {
             state_version: loaded.version,
             backend,
             lock,
+            origins,
         })
+    }
+
+    /// Records each provider's endpoint origin in the state (apply, once it has sent what it
+    /// planned).
+    pub fn record_origins(&mut self) {
+        for o in &self.origins {
+            self.state.record_endpoint(&o.provider, &o.origin, o.secret);
+        }
     }
 
     /// Ends what the providers opened on their platforms (Idun's login sessions), all at
@@ -200,21 +270,82 @@ impl Workspace {
         Ok(())
     }
 
-    /// The plan stage over this workspace's providers, state and secrets.
-    pub fn planner(&self) -> Planner<'_> {
+    /// The plan stage over this workspace's providers, state and secrets, for `selection`.
+    pub fn planner<'a>(&'a self, selection: &'a Selection) -> Planner<'a> {
         Planner {
             accounts: &self.accounts,
+            selection,
             state: &self.state,
             secrets: &self.config.secrets,
         }
     }
 }
 
-/// The resources of one config block that the selection covers.
-fn selected(block: &ProviderConfig, selection: &Selection) -> Arc<[DesiredResource]> {
+/// Each provider's endpoint origin, as this run would send requests.
+fn provider_origins(config: &LoadedConfig, settings: &Settings) -> Vec<ProviderOrigin> {
+    config
+        .providers
+        .iter()
+        .filter_map(|block| {
+            let endpoint = settings
+                .endpoint_override(block.name())
+                .or(block.endpoint())?;
+            let origin = url::Url::parse(endpoint)
+                .ok()?
+                .origin()
+                .ascii_serialization();
+            Some(ProviderOrigin {
+                provider: block.name().to_owned(),
+                secret: config.secrets.mask_text(&origin) != origin,
+                credentials: block.has_auth(),
+                origin,
+            })
+        })
+        .collect()
+}
+
+/// Refuses a run that would send a provider's credentials to another origin than the last
+/// apply did, before any request.
+fn check_origins(
+    state: &State,
+    origins: &[ProviderOrigin],
+    config: &LoadedConfig,
+) -> Result<(), CommandError> {
+    for o in origins.iter().filter(|o| o.credentials) {
+        if let EndpointCheck::Moved(recorded) = state.check_endpoint(&o.provider, &o.origin) {
+            let old = recorded.unwrap_or_else(|| {
+                "another origin (kept as a fingerprint: that endpoint came from a variable)"
+                    .to_owned()
+            });
+            return Err(CommandError::user(EndpointMoved {
+                provider: o.provider.clone(),
+                new: config.secrets.mask_text(&o.origin),
+                old,
+            }));
+        }
+    }
+    Ok(())
+}
+
+/// The resources of one config block that the selection covers. One without `id` gets the id
+/// the state recorded for its address, so that it finds the object mcpform manages for it again:
+/// a Klavis instance by `user_id` and `server_name`, or a server renamed in a console.
+fn selected(
+    block: &ProviderConfig,
+    selection: &Selection,
+    state: &State,
+) -> Arc<[DesiredResource]> {
     provider::desired_resources(block)
         .into_iter()
         .filter(|d| selection.includes(&d.address))
+        .map(|mut d| {
+            if d.id.is_none() {
+                d.recorded_id = state
+                    .managed_id(block.name(), &d.address)
+                    .map(str::to_owned);
+            }
+            d
+        })
         .collect()
 }
 
@@ -247,6 +378,16 @@ pub fn load_config_with(
         if let Some(warning) = PlainHttpCredentials::check(block, endpoint, &config.secrets) {
             eprintln!("{:?}", miette::Report::new(warning));
         }
+        if let Some(warning) = PlainHttpCredentials::check_identity_provider(block, &config.secrets)
+        {
+            eprintln!("{:?}", miette::Report::new(warning));
+        }
+        if block.tls().is_some_and(|t| t.insecure_skip_verify) {
+            let warning = InsecureSkipVerify {
+                provider: block.name().to_owned(),
+            };
+            eprintln!("{:?}", miette::Report::new(warning));
+        }
     }
     Ok(config)
 }
@@ -265,14 +406,52 @@ struct PlainHttpCredentials {
     host: String,
 }
 
+/// A provider whose TLS certificates are not checked.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("provider `{provider}` does not check TLS certificates (`tls.insecure_skip_verify: true`)")]
+#[diagnostic(
+    code(mcpform::http::insecure_skip_verify),
+    severity(Warning),
+    help(
+        "anyone on the network path can pose as the platform and read its credentials; set `tls.ca_file` to the CA that signed its certificate instead"
+    )
+)]
+struct InsecureSkipVerify {
+    provider: String,
+}
+
 impl PlainHttpCredentials {
+    /// The OIDC token request carries the client secret or the user's password.
+    fn check_identity_provider(
+        block: &ProviderConfig,
+        secrets: &crate::mask::Secrets,
+    ) -> Option<PlainHttpCredentials> {
+        let ProviderConfig::Pais(pais) = block else {
+            return None;
+        };
+        let oidc = pais.auth.as_ref()?.oidc.as_ref()?;
+        let url = oidc.token_url.as_ref().or(oidc.issuer.as_ref())?;
+        let url = url::Url::parse(url).ok()?;
+        if url.scheme() != "http" || is_loopback(&url) {
+            return None;
+        }
+        Some(PlainHttpCredentials {
+            provider: block.name().to_owned(),
+            credential: "OIDC client credentials",
+            host: secrets.mask_text(url.host_str().unwrap_or_default()),
+        })
+    }
+
     fn check(
         block: &ProviderConfig,
         endpoint: Option<&str>,
         secrets: &crate::mask::Secrets,
     ) -> Option<PlainHttpCredentials> {
         let credential = match block {
-            ProviderConfig::Pais(p) => p.auth.as_ref().map(|_| "bearer token"),
+            ProviderConfig::Pais(p) => p.auth.as_ref().map(|a| match a.oidc {
+                Some(_) => "OIDC bearer token",
+                None => "bearer token",
+            }),
             ProviderConfig::Hasmcp(p) => p.auth.as_ref().map(|_| "bearer token"),
             ProviderConfig::Klavis(p) => p.auth.as_ref().map(|_| "API key"),
             ProviderConfig::Idun(p) => p.auth.as_ref().map(|_| "password"),
@@ -359,7 +538,7 @@ mod tests {
             targets: vec!["pais/servers/b".into()],
             excludes: Vec::new(),
         };
-        let desired = selected(&block, &selection);
+        let desired = selected(&block, &selection, &State::new());
         let addresses: Vec<&str> = desired.iter().map(|d| d.address.as_str()).collect();
         assert_eq!(addresses, ["pais/servers/b"]);
     }

@@ -167,7 +167,11 @@ pub fn load_with(
         if diagnostics.len() == before && !unresolved {
             match serde_json::from_value::<ConfigFile>(tree.to_json()) {
                 Ok(config) => {
-                    providers.extend(config.providers);
+                    let dir = file.path.parent().unwrap_or(Path::new("."));
+                    providers.extend(config.providers.into_iter().map(|mut provider| {
+                        provider.resolve_paths(dir);
+                        provider
+                    }));
                     written.extend(written_here);
                     if let Some(block) = config.state {
                         state.get_or_insert((block, file.path.clone()));
@@ -302,7 +306,20 @@ fn register_secrets(provider: &ProviderConfig, secrets: &mut Secrets) {
     match provider {
         ProviderConfig::Pais(p) => {
             if let Some(auth) = &p.auth {
-                secrets.add_value(auth.bearer.clone());
+                if let Some(bearer) = &auth.bearer {
+                    secrets.add_value(bearer.clone());
+                }
+                if let Some(oidc) = &auth.oidc {
+                    // Every value under `auth` is secret, the identity provider's URLs too.
+                    let values = [&oidc.token_url, &oidc.issuer, &oidc.client_secret]
+                        .into_iter()
+                        .chain([&oidc.username, &oidc.password, &oidc.scope])
+                        .flatten()
+                        .chain([&oidc.client_id]);
+                    for value in values {
+                        secrets.add_value(value.clone());
+                    }
+                }
             }
             for header in p.servers.iter().flat_map(|s| s.headers.iter().flatten()) {
                 if header.secret {

@@ -31,7 +31,7 @@ pub enum StateConfig {
     Local(LocalState),
     /// A row of the table `mcpform_state` (created if missing), locked with an advisory lock.
     Postgres(PostgresState),
-    /// An object in an S3-compatible store, locked with a lock object (not built yet).
+    /// An object in an S3-compatible store, locked with a lock object (`KEY.lock`) during `apply`.
     S3(S3State),
 }
 
@@ -191,6 +191,54 @@ pub struct PasswordAuth {
     pub password: String,
 }
 
+/// PAIS authentication: a fixed bearer token, or short-lived tokens from the deployment's
+/// OIDC identity provider. Give exactly one of the two.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaisAuth {
+    /// A fixed token (`Authorization: Bearer <token>`); normally `${ENV_VAR}`.
+    pub bearer: Option<String>,
+    /// Tokens from the identity provider, fetched once per run and renewed before they expire.
+    pub oidc: Option<OidcAuth>,
+}
+
+/// An OIDC client: `username` + `password` use the password grant, without them the
+/// `client_credentials` grant. Give `token_url` or `issuer` (discovery), not both.
+/// Every value is secret: masked in every output.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OidcAuth {
+    /// The identity provider's token endpoint.
+    #[schemars(url)]
+    pub token_url: Option<String>,
+    /// The identity provider's issuer URL: the token endpoint is read from
+    /// `{issuer}/.well-known/openid-configuration`.
+    #[schemars(url)]
+    pub issuer: Option<String>,
+    /// The OIDC client's id.
+    pub client_id: String,
+    /// The client's secret, for a confidential client; normally `${ENV_VAR}`.
+    pub client_secret: Option<String>,
+    /// The user of the password grant (with `password`).
+    pub username: Option<String>,
+    /// The user's password (with `username`); normally `${ENV_VAR}`.
+    pub password: Option<String>,
+    /// The scope asked for (default `openid`).
+    pub scope: Option<String>,
+}
+
+/// How mcpform checks the provider's TLS certificate (its token requests included).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// A PEM bundle of CA certificates trusted besides the system's (relative to the config
+    /// file), for internal or self-signed CAs.
+    pub ca_file: Option<String>,
+    /// Do not check the certificate at all (warned about on every run); prefer `ca_file`.
+    #[serde(default)]
+    pub insecure_skip_verify: bool,
+}
+
 /// A PAIS deployment.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -200,11 +248,17 @@ pub struct PaisProvider {
     /// Base URL of the PAIS deployment, e.g. `https://pais.example.internal`.
     #[schemars(url)]
     pub endpoint: String,
-    /// Bearer-token authentication (`Authorization: Bearer <token>`).
-    pub auth: Option<BearerAuth>,
+    /// A fixed bearer token, or OIDC tokens from the deployment's identity provider.
+    pub auth: Option<PaisAuth>,
+    /// TLS settings: an extra CA bundle, or no certificate check.
+    pub tls: Option<TlsConfig>,
     /// Client-side request limit in requests per second (none by default).
     #[schemars(range(min = 0.1))]
     pub rate_limit: Option<f64>,
+    /// Delete the objects mcpform manages (created, or applied a config entry to) once their
+    /// config entry is gone. Off by default: the plan names them and leaves them in place.
+    #[serde(default)]
+    pub prune: bool,
     /// The MCP servers mcpform manages on this deployment.
     #[serde(default)]
     pub servers: Vec<PaisServer>,
@@ -232,9 +286,15 @@ pub struct PaisServer {
     /// HTTP headers mcpform sends to the MCP server. Write-only: PAIS never returns them, so
     /// mcpform tracks a salted fingerprint in the state file. Omit to leave them alone.
     pub headers: Option<Vec<PaisHeader>>,
+    /// The server's tools to approve, by name (a tool's `name`, else its `origin_name`; exact
+    /// match): exactly these are approved and every other tool of the server is unapproved. A new
+    /// server's tools are approved once PAIS has discovered them. Omit to leave approvals alone.
+    pub approve_tools: Option<Vec<String>>,
     /// Fields mcpform leaves to others (never diffed, never sent).
     #[serde(default)]
     pub ignore: Vec<String>,
+    /// What mcpform may do to the object besides updating it.
+    pub lifecycle: Option<Lifecycle>,
 }
 
 /// How PAIS connects to an MCP server: `STREAMABLE_HTTP` or `SSE`.
@@ -272,9 +332,15 @@ pub struct IdunProvider {
     pub endpoint: Option<String>,
     /// Password login; omit for auth mode `none`.
     pub auth: Option<PasswordAuth>,
+    /// TLS settings: an extra CA bundle, or no certificate check.
+    pub tls: Option<TlsConfig>,
     /// Client-side request limit in requests per second (none by default).
     #[schemars(range(min = 0.1))]
     pub rate_limit: Option<f64>,
+    /// Delete the objects mcpform manages (created, or applied a config entry to) once their
+    /// config entry is gone. Off by default: the plan names them and leaves them in place.
+    #[serde(default)]
+    pub prune: bool,
     /// The MCP server rows mcpform manages on this instance.
     #[serde(default)]
     pub servers: Vec<IdunServer>,
@@ -298,6 +364,8 @@ pub struct IdunServer {
     /// whole object sent back, the live value goes back unchanged.
     #[serde(default)]
     pub ignore: Vec<String>,
+    /// What mcpform may do to the object besides updating it.
+    pub lifecycle: Option<Lifecycle>,
 }
 
 fn default_true() -> bool {
@@ -383,9 +451,15 @@ pub struct HasmcpProvider {
     pub endpoint: Option<String>,
     /// Bearer-token authentication (`Authorization: Bearer <token>`).
     pub auth: Option<BearerAuth>,
+    /// TLS settings: an extra CA bundle, or no certificate check.
+    pub tls: Option<TlsConfig>,
     /// Client-side request limit in requests per second (none by default).
     #[schemars(range(min = 0.1))]
     pub rate_limit: Option<f64>,
+    /// Delete the objects mcpform manages (created, or applied a config entry to) once their
+    /// config entry is gone. Off by default: the plan names them and leaves them in place.
+    #[serde(default)]
+    pub prune: bool,
     /// The MCP servers mcpform manages in this account.
     #[serde(default)]
     pub servers: Vec<HasmcpServer>,
@@ -423,6 +497,8 @@ pub struct HasmcpServer {
     /// whole object sent back, the live value goes back unchanged.
     #[serde(default)]
     pub ignore: Vec<String>,
+    /// What mcpform may do to the object besides updating it.
+    pub lifecycle: Option<Lifecycle>,
 }
 
 /// A HasMCP provider linked to a server, with the tools it exposes there.
@@ -448,27 +524,54 @@ pub struct KlavisProvider {
     pub endpoint: Option<String>,
     /// Bearer-token authentication (`Authorization: Bearer <token>`).
     pub auth: Option<BearerAuth>,
+    /// TLS settings: an extra CA bundle, or no certificate check.
+    pub tls: Option<TlsConfig>,
     /// Client-side request limit (default 2 per second, the platform's free-tier limit).
     #[schemars(range(min = 0.1))]
     pub rate_limit: Option<f64>,
-    /// The server instances mcpform manages, each named by id.
+    /// Delete the objects mcpform manages (created, or applied a config entry to) once their
+    /// config entry is gone. Off by default: the plan names them and leaves them in place.
+    #[serde(default)]
+    pub prune: bool,
+    /// The server instances mcpform manages, each named by `id`, or by `user_id` and
+    /// `server_name`.
     #[serde(default)]
     pub instances: Vec<KlavisInstance>,
 }
 
-/// A Klavis server connection instance; Klavis cannot list them, so each is named by id.
+/// What mcpform may do to a resource's live object besides updating it.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Lifecycle {
+    /// Make any plan that would delete the object fail (kept in the state from the last apply,
+    /// so it holds once the config entry is gone).
+    #[serde(default)]
+    pub prevent_destroy: bool,
+}
+
+/// A Klavis server connection instance, named by `id`, or by `user_id` and `server_name`
+/// (created when missing; Klavis cannot list instances, so mcpform records the id it gets).
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KlavisInstance {
-    /// The instance's UUID (`instanceId`); Klavis has no list, so it cannot be matched by name.
+    /// The instance's UUID (`instanceId`): pins an existing instance. Without it, the instance
+    /// is the one of `user_id` and `server_name`.
     #[schemars(extend("format" = "uuid"))]
-    pub id: String,
+    pub id: Option<String>,
+    /// The user the instance belongs to (`userId`); with `server_name`, the instance's natural
+    /// key when no `id` is given.
+    pub user_id: Option<String>,
+    /// The MCP server's name in Klavis's catalogue (`serverName`, e.g. `GitHub`), compared case-
+    /// and separator-insensitively as Klavis does.
+    pub server_name: Option<String>,
     /// Write-only: Klavis never returns it, so mcpform tracks a fingerprint in the state file.
     pub read_only: Option<bool>,
     /// Fields of this resource mcpform leaves to others: never diffed; where the platform needs a
     /// whole object sent back, the live value goes back unchanged.
     #[serde(default)]
     pub ignore: Vec<String>,
+    /// What mcpform may do to the object besides updating it.
+    pub lifecycle: Option<Lifecycle>,
 }
 
 impl ProviderConfig {
@@ -492,6 +595,16 @@ impl ProviderConfig {
         }
     }
 
+    /// Whether the provider's requests carry credentials (it has an `auth:` block).
+    pub fn has_auth(&self) -> bool {
+        match self {
+            ProviderConfig::Pais(p) => p.auth.is_some(),
+            ProviderConfig::Idun(p) => p.auth.is_some(),
+            ProviderConfig::Hasmcp(p) => p.auth.is_some(),
+            ProviderConfig::Klavis(p) => p.auth.is_some(),
+        }
+    }
+
     /// The configured endpoint, or the platform's default.
     pub fn endpoint(&self) -> Option<&str> {
         let configured = match self {
@@ -501,6 +614,39 @@ impl ProviderConfig {
             ProviderConfig::Klavis(p) => p.endpoint.as_deref(),
         };
         configured.or(self.platform().default_endpoint())
+    }
+
+    /// The provider's TLS settings, if it has any.
+    pub fn tls(&self) -> Option<&TlsConfig> {
+        match self {
+            ProviderConfig::Pais(p) => p.tls.as_ref(),
+            ProviderConfig::Idun(p) => p.tls.as_ref(),
+            ProviderConfig::Hasmcp(p) => p.tls.as_ref(),
+            ProviderConfig::Klavis(p) => p.tls.as_ref(),
+        }
+    }
+
+    /// Resolves a relative `tls.ca_file` against the directory of the config file it is in.
+    pub fn resolve_paths(&mut self, config_dir: &std::path::Path) {
+        let tls = match self {
+            ProviderConfig::Pais(p) => p.tls.as_mut(),
+            ProviderConfig::Idun(p) => p.tls.as_mut(),
+            ProviderConfig::Hasmcp(p) => p.tls.as_mut(),
+            ProviderConfig::Klavis(p) => p.tls.as_mut(),
+        };
+        if let Some(file) = tls.and_then(|t| t.ca_file.as_mut()) {
+            *file = config_dir.join(&*file).to_string_lossy().into_owned();
+        }
+    }
+
+    /// Whether the provider deletes the managed objects that left its config (`prune: true`).
+    pub fn prune(&self) -> bool {
+        match self {
+            ProviderConfig::Pais(p) => p.prune,
+            ProviderConfig::Idun(p) => p.prune,
+            ProviderConfig::Hasmcp(p) => p.prune,
+            ProviderConfig::Klavis(p) => p.prune,
+        }
     }
 
     /// Requests per second the client allows itself (Klavis defaults to its free-tier 2/s).

@@ -57,7 +57,14 @@ mod tests {
     fn field_names_follow_the_model() {
         assert_eq!(
             field_names::<crate::config::model::KlavisInstance>(),
-            ["id", "read_only", "ignore"]
+            [
+                "id",
+                "user_id",
+                "server_name",
+                "read_only",
+                "ignore",
+                "lifecycle"
+            ]
         );
     }
 }

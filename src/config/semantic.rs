@@ -80,6 +80,12 @@ pub fn check_provider(provider: ProviderNode<'_>, out: &mut Vec<ConfigDiagnostic
     };
     checker.check_url(provider.node.get("endpoint"), "endpoint", false, out);
     checker.check_endpoint_credentials(provider.node.get("endpoint"), out);
+    if let Some(tls) = provider.node.get("tls") {
+        checker.check_tls(tls, out);
+    }
+    if let (Platform::Pais, Some(auth)) = (platform, provider.node.get("auth")) {
+        checker.check_pais_auth(auth, out);
+    }
     let (collection, fields) = match platform {
         Platform::Pais => ("servers", field_names::<PaisServer>()),
         Platform::Idun => ("servers", field_names::<IdunServer>()),
@@ -88,11 +94,15 @@ pub fn check_provider(provider: ProviderNode<'_>, out: &mut Vec<ConfigDiagnostic
     };
     let resources = provider.node.get(collection).map_or(&[][..], Node::items);
     checker.check_identities(resources, out);
+    if platform == Platform::Klavis {
+        checker.check_klavis_keys(resources, out);
+    }
     for resource in resources {
         checker.check_ignore(resource, &fields, out);
         match platform {
             Platform::Pais => {
                 checker.check_pais_identity(resource, out);
+                checker.check_approve_tools(resource, out);
                 checker.check_url(resource.get("url"), "url", false, out);
                 checker.check_url(
                     resource.get("documentation_url"),
@@ -102,7 +112,8 @@ pub fn check_provider(provider: ProviderNode<'_>, out: &mut Vec<ConfigDiagnostic
                 );
             }
             Platform::Idun => checker.check_idun_transport(resource, out),
-            Platform::Hasmcp | Platform::Klavis => {}
+            Platform::Klavis => checker.check_klavis_identity(resource, out),
+            Platform::Hasmcp => {}
         }
     }
 }
@@ -241,6 +252,98 @@ impl Checker<'_> {
         }
     }
 
+    /// `ca_file` trusts one more CA; `insecure_skip_verify` trusts anything: both at once is a
+    /// contradiction, not a setting.
+    fn check_tls(&self, tls: &Node, out: &mut Vec<ConfigDiagnostic>) {
+        let skip = tls
+            .entry("insecure_skip_verify")
+            .filter(|e| e.value.kind == Kind::Bool(true));
+        if let (Some(_), Some(skip)) = (tls.get("ca_file").filter(|n| is_set(n)), skip) {
+            out.push(
+                self.file
+                    .error(
+                        Code::Invalid,
+                        format!(
+                            "provider `{}` sets both `tls.ca_file` and `tls.insecure_skip_verify`",
+                            self.provider
+                        ),
+                    )
+                    .at(skip.key_span, "turns off the check `ca_file` is for")
+                    .help("keep `ca_file` (the certificate is then checked against that CA) and remove `insecure_skip_verify`"),
+            );
+        }
+    }
+
+    /// PAIS `auth`: exactly one of `bearer` and `oidc`; an `oidc` block names its token
+    /// endpoint once and gives a user's name and password together.
+    fn check_pais_auth(&self, auth: &Node, out: &mut Vec<ConfigDiagnostic>) {
+        if !matches!(auth.kind, Kind::Mapping(_)) {
+            return;
+        }
+        let provider = self.provider;
+        let one_of = |node: &Node,
+                      a: &str,
+                      b: &str,
+                      what: &str,
+                      out: &mut Vec<ConfigDiagnostic>| {
+            match (node.entry(a), node.entry(b)) {
+                (Some(_), Some(second)) => out.push(
+                    self.file
+                        .error(
+                            Code::Invalid,
+                            format!("provider `{provider}`: `{a}` and `{b}` both given; {what} takes one"),
+                        )
+                        .at(second.key_span, "the second one")
+                        .help(format!("keep either `{a}` or `{b}`")),
+                ),
+                (None, None) => out.push(
+                    self.file
+                        .error(
+                            Code::MissingField,
+                            format!("provider `{provider}`: {what} needs `{a}` or `{b}`"),
+                        )
+                        .at(node.head(self.file), format!("neither `{a}` nor `{b}`"))
+                        .help(format!("add `{a}` or `{b}`")),
+                ),
+                _ => {}
+            }
+        };
+        one_of(auth, "bearer", "oidc", "`auth`", out);
+        let Some(oidc) = auth
+            .get("oidc")
+            .filter(|n| matches!(n.kind, Kind::Mapping(_)))
+        else {
+            return;
+        };
+        one_of(oidc, "token_url", "issuer", "`auth.oidc`", out);
+        match (oidc.entry("username"), oidc.entry("password")) {
+            (Some(given), None) | (None, Some(given)) => {
+                let missing = if given.key == "username" {
+                    "password"
+                } else {
+                    "username"
+                };
+                out.push(
+                    self.file
+                        .error(
+                            Code::MissingField,
+                            format!(
+                                "provider `{provider}`: `auth.oidc.{}` without `{missing}`",
+                                given.key
+                            ),
+                        )
+                        .at(given.key_span, format!("no `{missing}` beside it"))
+                        .help(format!(
+                            "the password grant needs both `username` and `password`; remove `{}` \
+                             to use the `client_credentials` grant",
+                            given.key
+                        )),
+                );
+            }
+            _ => {}
+        }
+    }
+
     fn check_pais_identity(&self, server: &Node, out: &mut Vec<ConfigDiagnostic>) {
         let has = |field| server.get(field).is_some_and(is_set);
         if !has("name") && !has("id") {
@@ -253,13 +356,141 @@ impl Checker<'_> {
         }
     }
 
+    /// `approve_tools` names each tool once (a name listed twice is a slip, a typo of another
+    /// tool most likely, not a second approval), never empty, and never from `${VAR}`: a tool
+    /// name is part of a field path in every plan (`approve_tools.NAME`), where no secret can be
+    /// masked.
+    fn check_approve_tools(&self, server: &Node, out: &mut Vec<ConfigDiagnostic>) {
+        let mut seen: HashMap<&str, &Node> = HashMap::new();
+        for item in server.get("approve_tools").map_or(&[][..], Node::items) {
+            let Some(name) = item.as_str() else {
+                continue;
+            };
+            if item.secret {
+                out.push(
+                    self.file
+                        .error(
+                            Code::Invalid,
+                            "`approve_tools` names cannot come from environment variables",
+                        )
+                        .at(item.span, "interpolated")
+                        .help(
+                            "write the tool's name literally: plans show it in field paths \
+                             (`approve_tools.NAME`), where a secret could not be masked",
+                        ),
+                );
+                continue;
+            }
+            if name.is_empty() {
+                out.push(
+                    self.file
+                        .error(Code::Invalid, "`approve_tools` lists an empty name")
+                        .at(item.span, "empty")
+                        .help("write the tool's `name` (or `origin_name`) as PAIS lists it"),
+                );
+                continue;
+            }
+            let Some(first) = seen.get(name) else {
+                seen.insert(name, item);
+                continue;
+            };
+            out.push(
+                self.file
+                    .error(
+                        Code::Invalid,
+                        format!("`approve_tools` lists `{}` twice", item.shown(self.file)),
+                    )
+                    .at(item.span, "listed again here")
+                    .also(first.span, "first listed here")
+                    .help("list each tool once; remove one of the two (or fix a typo)"),
+            );
+        }
+    }
+
+    /// Two instances without `id` with one `user_id` and server name (compared as Klavis
+    /// does: case and separators aside) are one instance on the platform.
+    fn check_klavis_keys(&self, instances: &[Node], out: &mut Vec<ConfigDiagnostic>) {
+        let mut seen: HashMap<(&str, String), &Node> = HashMap::new();
+        for instance in instances.iter().filter(|i| i.get("id").is_none()) {
+            let (Some(user), Some(server)) = (
+                instance.get("user_id").and_then(Node::as_str),
+                instance.get("server_name"),
+            ) else {
+                continue;
+            };
+            let Some(name) = server.as_str() else {
+                continue;
+            };
+            let key: String = name
+                .chars()
+                .filter(|c| !matches!(c, ' ' | '_' | '-'))
+                .flat_map(char::to_lowercase)
+                .collect();
+            match seen.get(&(user, key.clone())) {
+                None => {
+                    seen.insert((user, key), server);
+                }
+                Some(first) => out.push(
+                    self.file
+                        .error(
+                            Code::DuplicateResource,
+                            format!(
+                                "two instances in provider `{}` are user `{}`'s `{}`",
+                                self.provider,
+                                instance
+                                    .get("user_id")
+                                    .map_or_else(String::new, |u| u.shown(self.file)),
+                                server.shown(self.file)
+                            ),
+                        )
+                        .at(server.span, "named again here")
+                        .also(first.span, "first named here")
+                        .help(
+                            "Klavis compares server names ignoring case, spaces, `_` and `-`: \
+                             both entries are one instance; remove one",
+                        ),
+                ),
+            }
+        }
+    }
+
+    /// A Klavis instance is named by `id`, or by `user_id` and `server_name` together.
+    fn check_klavis_identity(&self, instance: &Node, out: &mut Vec<ConfigDiagnostic>) {
+        let has = |field| instance.get(field).is_some_and(is_set);
+        if has("id") || (has("user_id") && has("server_name")) {
+            return;
+        }
+        let missing = match (has("user_id"), has("server_name")) {
+            (true, false) => "`user_id` without `server_name`",
+            (false, true) => "`server_name` without `user_id`",
+            _ => "neither `id` nor `user_id` and `server_name`",
+        };
+        out.push(
+            self.file
+                .error(
+                    Code::MissingField,
+                    "a Klavis instance needs `id`, or `user_id` and `server_name`",
+                )
+                .at(instance.head(self.file), missing)
+                .help(
+                    "pin an existing instance with `id`, or give `user_id` and `server_name` \
+                     to have mcpform create it once and record its id",
+                ),
+        );
+    }
+
     /// `ignore:` entries must be fields of the resource; `id` picks the live object, so it
     /// is never compared and cannot be ignored.
     fn check_ignore(&self, resource: &Node, fields: &[String], out: &mut Vec<ConfigDiagnostic>) {
         let ignorable: Vec<&str> = fields
             .iter()
             .map(String::as_str)
-            .filter(|f| !matches!(*f, "id" | "ignore"))
+            .filter(|f| {
+                !matches!(
+                    *f,
+                    "id" | "ignore" | "lifecycle" | "user_id" | "server_name"
+                )
+            })
             .collect();
         for item in resource.get("ignore").map_or(&[][..], Node::items) {
             let Some(field) = item.as_str() else {
@@ -632,6 +863,8 @@ mod tests {
             ("same name, both pinned: addresses use the ids", pais("{ id: 5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1b, name: s, url: https://s, transport: SSE }, { id: 5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a, name: s, url: https://t, transport: SSE }"), vec![]),
             ("same name in two providers", two_providers, vec![]),
             ("same klavis id", "  - { name: k, platform: klavis, instances: [ { id: 3c90c3cc-0d44-4b50-8888-8dd25736052a }, { id: 3c90c3cc-0d44-4b50-8888-8dd25736052a } ] }\n".into(), vec![Code::DuplicateResource]),
+            ("same klavis natural key", "  - { name: k, platform: klavis, instances: [ { user_id: u, server_name: Google Calendar }, { user_id: u, server_name: GOOGLE_CALENDAR } ] }\n".into(), vec![Code::DuplicateResource]),
+            ("klavis natural keys of two users", "  - { name: k, platform: klavis, instances: [ { user_id: u, server_name: GitHub }, { user_id: v, server_name: GitHub } ] }\n".into(), vec![]),
             ("pais server by id only", pais("{ id: 5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a, url: https://s, transport: SSE }"), vec![]),
             ("pais server without name or id", pais("{ url: https://s, transport: SSE }"), vec![Code::MissingField]),
             ("pais ftp url", pais("{ name: s, url: ftp://s, transport: SSE }"), vec![Code::InvalidUrl]),

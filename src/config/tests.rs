@@ -96,8 +96,11 @@ snapshot_tests! {
     reports_a_hasmcp_name_that_breaks_the_pattern: "hasmcp_bad_name.yaml";
     reports_more_hasmcp_providers_than_allowed: "hasmcp_two_providers.yaml";
     reports_a_klavis_id_that_is_not_a_uuid: "klavis_bad_id.yaml";
+    reports_prune_and_lifecycle_of_the_wrong_type: "lifecycle_wrong_types.yaml";
+    reports_a_klavis_instance_without_id_or_natural_key: "klavis_without_key.yaml";
     reports_duplicate_yaml_keys: "duplicate_key.yaml";
     reports_every_problem_of_a_file_at_once: "many_problems.yaml";
+    reports_approve_tools_twice_wrong_types_and_off_pais: "approve_tools.yaml";
 }
 
 #[test]

@@ -1,5 +1,6 @@
-//! Matching a configured resource to its live object: by `id` when pinned, else by name.
-//! Pure; two live objects with the wanted name are an error naming both, never a guess.
+//! Matching a configured resource to its live object: by `id` when pinned, else by the id the
+//! state recorded for it (when still live), else by name. Pure; two live objects with the wanted
+//! name are an error naming both, never a guess.
 
 use std::collections::HashMap;
 
@@ -78,6 +79,11 @@ pub(super) fn match_live<'a>(
                 address: desired.address.clone(),
                 id: id.clone(),
             });
+    }
+    if let Some(id) = &desired.recorded_id
+        && let Some(found) = live.by_id.get(&id.to_ascii_lowercase())
+    {
+        return Ok(Some(found));
     }
     let Some(name) = &desired.name else {
         return Ok(None);

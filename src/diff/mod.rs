@@ -4,6 +4,7 @@
 //! `RequestBuilder` each provider implements; everything here is the same for all platforms.
 
 mod compare;
+mod flag_maps;
 mod identity;
 mod typo;
 mod write_only;
@@ -21,7 +22,7 @@ pub use write_only::WriteOnlyAction;
 
 use crate::config::model::Platform;
 use crate::mask::Secrets;
-use crate::plan::{Action, FieldChange, Request, ResourceChange};
+use crate::plan::{Action, FieldChange, FollowUp, Request, ResourceChange};
 use crate::state::State;
 
 /// A configured resource, normalized into config naming.
@@ -41,6 +42,16 @@ pub struct DesiredResource {
     pub ignore: Vec<String>,
     /// Dotted-path prefixes whose values are secret by nature.
     pub secret_paths: &'static [&'static str],
+    /// `lifecycle.prevent_destroy`: recorded in the state at apply, so that a plan that would
+    /// delete the object once the entry is gone fails.
+    pub prevent_destroy: bool,
+    /// The id of the object the state records mcpform manages for this entry (which has no
+    /// `id`): matched before the name when live, so a server renamed in a console is renamed
+    /// back rather than created again (and its old self deleted by a prune). Klavis instances
+    /// by `user_id` and `server_name` are found only this way.
+    pub recorded_id: Option<String>,
+    /// Fields sent only to create the object, never diffed (Klavis's `userId`, `serverName`).
+    pub create_only: Map<String, Value>,
 }
 
 /// A live object, normalized into config naming.
@@ -70,10 +81,23 @@ pub struct ResourceDelta<'a> {
     pub write_only: &'a [(String, WriteOnlyAction)],
 }
 
-/// The platform-specific half of planning: the exact request for a delta.
+/// The platform-specific half of planning: the exact requests for a delta.
 pub trait RequestBuilder {
-    /// The request that turns the live object into the desired one.
+    /// The request that turns the live object into the desired one (every field outside the
+    /// flag maps).
     fn build_request(&self, delta: &ResourceDelta) -> Request;
+    /// Top-level maps of name → boolean written through requests of their own, after the
+    /// resource's request (PAIS `approve_tools`): the config names the entries that are `true`,
+    /// an entry it does not name is `false`, and an omitted map is left alone (`flag_maps.rs`).
+    fn flag_maps(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// The requests for the changed flag-map entries, in field order.
+    fn build_follow_ups(&self, _delta: &ResourceDelta) -> Vec<FollowUp> {
+        Vec::new()
+    }
+    /// The request that deletes the live object `id`.
+    fn delete_request(&self, id: &str) -> Request;
 }
 
 /// Who the resources belong to, and what is known besides the live objects.
@@ -139,6 +163,8 @@ fn plan_resource(
 ) -> ResourceChange {
     let mut effective = desired.document.clone();
     overlay_ignored(&mut effective, live.map(|l| &l.document), &desired.ignore);
+    let flag_maps = builder.flag_maps();
+    flag_maps::complete(&mut effective, live.map(|l| &l.document), flag_maps);
     let sensitivity = Sensitivity {
         secret_paths: desired.secret_paths,
         secrets: scope.secrets,
@@ -191,15 +217,24 @@ fn plan_resource(
         (Some(_), false) => Action::Update,
         (Some(_), true) => Action::NoOp,
     };
-    let request = (action != Action::NoOp).then(|| {
-        builder.build_request(&ResourceDelta {
-            desired,
-            effective: &effective,
-            live,
-            fields: &fields,
-            write_only: &write_only,
-        })
-    });
+    let delta = ResourceDelta {
+        desired,
+        effective: &effective,
+        live,
+        fields: &fields,
+        write_only: &write_only,
+    };
+    // A change of flag-map entries alone needs no request for the resource itself.
+    let needs_request = action == Action::Create
+        || fields
+            .iter()
+            .any(|f| !flag_maps::contains(flag_maps, &f.path));
+    let request = needs_request.then(|| builder.build_request(&delta));
+    let follow_ups = if action == Action::NoOp {
+        Vec::new()
+    } else {
+        builder.build_follow_ups(&delta)
+    };
     let state_changed = !write_only.is_empty();
     ResourceChange {
         address: desired.address.clone(),
@@ -207,8 +242,10 @@ fn plan_resource(
         platform: scope.platform,
         action,
         remote_id: live.map(|l| l.id.clone()),
+        prevent_destroy: desired.prevent_destroy,
         fields,
         request,
+        follow_ups,
         state_after: state_changed.then_some(state_after),
         live: live.map(|l| {
             serde_json::json!({

@@ -7,6 +7,15 @@ use super::*;
 struct EchoBuilder;
 
 impl RequestBuilder for EchoBuilder {
+    fn delete_request(&self, id: &str) -> Request {
+        Request {
+            method: crate::plan::Method::Delete,
+            path: format!("/{id}"),
+            body: Value::Null,
+            sensitive: Vec::new(),
+        }
+    }
+
     fn build_request(&self, delta: &ResourceDelta) -> Request {
         let fields: Vec<&str> = delta.fields.iter().map(|f| f.path.as_str()).collect();
         Request {
@@ -27,6 +36,9 @@ fn desired(name: &str, document: Value) -> DesiredResource {
         write_only: Vec::new(),
         ignore: Vec::new(),
         secret_paths: &[],
+        prevent_destroy: false,
+        recorded_id: None,
+        create_only: Map::new(),
     }
 }
 
@@ -77,6 +89,31 @@ fn a_differing_resource_is_updated_through_the_builder() {
     assert_eq!(changes[0].action, Action::Update);
     assert_eq!(changes[0].remote_id.as_deref(), Some("1"));
     assert_eq!(changes[0].request.as_ref().unwrap().path, "/1");
+}
+
+#[test]
+fn the_recorded_id_wins_over_the_name_while_it_is_live() {
+    let mut renamed = desired("a", json!({"name": "a"}));
+    renamed.recorded_id = Some("1".into());
+    let objects = [
+        live("1", "a-renamed", json!({"name": "a-renamed"})),
+        live("2", "a", json!({"name": "a"})),
+    ];
+    let changes = plan(std::slice::from_ref(&renamed), &objects, &State::new()).unwrap();
+    assert_eq!(
+        changes[0].remote_id.as_deref(),
+        Some("1"),
+        "renamed back, not matched by name"
+    );
+    assert_eq!(changes[0].action, Action::Update);
+
+    renamed.recorded_id = Some("gone".into());
+    let changes = plan(&[renamed], &objects, &State::new()).unwrap();
+    assert_eq!(
+        changes[0].remote_id.as_deref(),
+        Some("2"),
+        "a gone id falls back to the name"
+    );
 }
 
 #[test]

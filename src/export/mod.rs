@@ -124,7 +124,12 @@ fn provider_block(
         }
         items.push(Item::Entry("auth".into(), nest(auth)));
     }
-    if let Some(rate) = p.block.rate_limit() {
+    // As configured: Klavis's default limit is not written out as if the user had set it.
+    let rate_limit = match p.block {
+        ProviderConfig::Klavis(klavis) => klavis.rate_limit,
+        other => other.rate_limit(),
+    };
+    if let Some(rate) = rate_limit {
         items.push(Item::Entry("rate_limit".into(), Node::Data(rate.into())));
     }
     let (collection, resources) = resources(p, secrets, variables, objects);
@@ -251,11 +256,16 @@ impl Resource<'_> {
                  add the ones this server needs"
                     .into(),
             )),
-            Platform::Klavis => items.push(Item::Comment(
-                "read_only: Klavis never returns it, so it is not exported; \
-                 set it to have mcpform manage it"
-                    .into(),
-            )),
+            Platform::Klavis => {
+                if let Some(server) = &object.name {
+                    items.push(Item::Comment(format!("server: {server}")));
+                }
+                items.push(Item::Comment(
+                    "read_only: Klavis never returns it, so it is not exported; \
+                     set it to have mcpform manage it"
+                        .into(),
+                ));
+            }
             Platform::Idun | Platform::Hasmcp => {}
         }
         Node::Map(items)

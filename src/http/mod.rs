@@ -8,10 +8,12 @@
 //! Reads follow redirects within the endpoint's origin only. A redirect not followed is an
 //! error naming its `Location` (masked).
 
+pub mod oidc;
 mod rate_limit;
 mod retry;
+mod tls;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderMap, HeaderValue};
@@ -22,6 +24,7 @@ use crate::mask::Secrets;
 pub use rate_limit::RateLimiter;
 use retry::{MAX_RETRY_AFTER, Outcome, parse_retry_after};
 pub use retry::{RetryPolicy, jitter};
+pub use tls::{TlsFileError, TlsOptions};
 
 /// Makes rustls's `ring` provider the process default, once. reqwest is built without a
 /// provider of its own (`rustls-no-provider`: the default one, aws-lc-rs, is a C library that
@@ -33,29 +36,6 @@ pub fn install_crypto_provider() {
         // An error means a provider was installed before (by an embedding program): keep it.
         let _ = rustls::crypto::ring::default_provider().install_default();
     });
-}
-
-/// The TLS configuration every client of the run shares: the platform's verifier, so the
-/// system's CA store is read and parsed once per run instead of once per client. `None` when
-/// that fails (no CA store): each client then builds its own and reports the error itself.
-///
-/// A client with TLS settings of its own (extra roots, no verification) must not use this.
-fn shared_tls() -> Option<&'static rustls::ClientConfig> {
-    static SHARED: OnceLock<Option<rustls::ClientConfig>> = OnceLock::new();
-    SHARED
-        .get_or_init(|| {
-            install_crypto_provider();
-            let provider = rustls::crypto::CryptoProvider::get_default()?.clone();
-            let verifier = rustls_platform_verifier::Verifier::new(provider.clone()).ok()?;
-            let config = rustls::ClientConfig::builder_with_provider(provider)
-                .with_safe_default_protocol_versions()
-                .ok()?
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(verifier))
-                .with_no_client_auth();
-            Some(config)
-        })
-        .as_ref()
 }
 
 /// How one run's clients behave (from the command line).
@@ -71,7 +51,14 @@ pub struct ClientSettings {
     pub read_only: bool,
     /// The largest response body read; a larger one is an error, never buffered whole.
     pub max_response_bytes: usize,
+    /// How long apply waits for a platform to discover a new server's tools before approving
+    /// them (PAIS `approve_tools`, `apply --discovery-timeout`).
+    pub tool_discovery_timeout: Duration,
 }
+
+/// How long apply waits for PAIS to discover a server's tools unless told otherwise: public
+/// PAIS clients poll for up to a minute.
+pub const DEFAULT_TOOL_DISCOVERY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The default cap on a response body: 32 MiB. A page of 999 PAIS servers or a few thousand
 /// Idun servers (Idun lists without paging) is a few MiB; nothing mcpform reads comes close.
@@ -88,6 +75,7 @@ impl Default for ClientSettings {
             verbose: false,
             read_only: false,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            tool_discovery_timeout: DEFAULT_TOOL_DISCOVERY_TIMEOUT,
         }
     }
 }
@@ -97,6 +85,7 @@ pub fn method(method: crate::plan::Method) -> reqwest::Method {
     match method {
         crate::plan::Method::Post => reqwest::Method::POST,
         crate::plan::Method::Patch => reqwest::Method::PATCH,
+        crate::plan::Method::Delete => reqwest::Method::DELETE,
     }
 }
 
@@ -156,6 +145,32 @@ pub enum HttpError {
         attempts: u32,
         /// No answer came within the timeout: the platform may still be working on the request.
         timed_out: bool,
+    },
+    /// The server's certificate is not trusted: not retried, it will not change by itself.
+    #[error("{method} {url} failed: the server's TLS certificate is not trusted: {message}")]
+    #[diagnostic(
+        code(mcpform::http::untrusted_certificate),
+        help(
+            "if the server uses an internal or self-signed CA, set the provider's `tls.ca_file` to a PEM file of that CA's certificate (relative to the config file)"
+        )
+    )]
+    UntrustedCertificate {
+        /// The request's method.
+        method: String,
+        /// The request's URL, secrets masked.
+        url: String,
+        /// What the TLS library said.
+        message: String,
+    },
+    /// The provider's OIDC identity provider gave no token (see `oidc`).
+    #[error("{message}")]
+    #[diagnostic(code(mcpform::http::oidc))]
+    Token {
+        /// What went wrong, naming the provider; secrets masked.
+        message: String,
+        /// Which config field to fix.
+        #[help]
+        help: Box<str>,
     },
     /// A write refused before sending: the command only reads.
     #[error("refused to send {method} {url}: this command only reads")]
@@ -363,14 +378,18 @@ pub struct HttpClient {
     limiter: Option<RateLimiter>,
     errors: ErrorFormat,
     secrets: Secrets,
+    /// Where each request's bearer token comes from, when it is not fixed (OIDC).
+    tokens: Option<Arc<oidc::TokenSource>>,
 }
 
 impl HttpClient {
     /// `bearer` adds `Authorization: Bearer …` to every request; cookies are always kept
-    /// (Idun's session).
+    /// (Idun's session). `tls` is the provider's own TLS settings, if any.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         endpoint: &str,
         bearer: Option<&str>,
+        tls: Option<&TlsOptions>,
         rate_limit: Option<f64>,
         errors: ErrorFormat,
         settings: &ClientSettings,
@@ -394,8 +413,8 @@ impl HttpClient {
         let jar = Arc::new(reqwest::cookie::Jar::default());
         install_crypto_provider();
         let build = |redirects: reqwest::redirect::Policy| {
-            let builder = match shared_tls() {
-                Some(tls) => reqwest::Client::builder().tls_backend_preconfigured(tls.clone()),
+            let builder = match tls::client_config(tls) {
+                Some(config) => reqwest::Client::builder().tls_backend_preconfigured(config),
                 None => reqwest::Client::builder(),
             };
             builder
@@ -424,7 +443,15 @@ impl HttpClient {
             limiter: rate_limit.map(RateLimiter::per_second),
             errors,
             secrets: secrets.clone(),
+            tokens: None,
         })
+    }
+
+    /// Takes every request's bearer token from `tokens`: fetched before the first request,
+    /// renewed before it expires, and fetched anew once when the platform answers 401.
+    pub fn with_tokens(mut self, tokens: Arc<oidc::TokenSource>) -> HttpClient {
+        self.tokens = Some(tokens);
+        self
     }
 
     /// When to send a request again: for callers that decide themselves whether a write may be
@@ -476,6 +503,8 @@ impl HttpClient {
             .await
     }
 
+    /// Sends with the current token of `tokens`, if there are any; a 401 (the token was not
+    /// accepted: nothing was done) renews it once and sends again.
     async fn send_unchecked(
         &self,
         method: reqwest::Method,
@@ -483,6 +512,34 @@ impl HttpClient {
         query: &[(&str, String)],
         body: Option<&Value>,
         idempotent: bool,
+    ) -> Result<HttpResponse, HttpError> {
+        let Some(tokens) = &self.tokens else {
+            return self
+                .send_with(method, path, query, body, idempotent, None)
+                .await;
+        };
+        let token = tokens.current().await?;
+        match self
+            .send_with(method.clone(), path, query, body, idempotent, Some(&token))
+            .await
+        {
+            Err(e) if e.status() == Some(401) => {
+                let token = tokens.renew(&token).await?;
+                self.send_with(method, path, query, body, idempotent, Some(&token))
+                    .await
+            }
+            result => result,
+        }
+    }
+
+    async fn send_with(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+        idempotent: bool,
+        token: Option<&oidc::Token>,
     ) -> Result<HttpResponse, HttpError> {
         let url = format!("{}{}", self.base, path);
         let shown = self.shown_url(path);
@@ -500,6 +557,9 @@ impl HttpClient {
             let mut request = client.request(method.clone(), &url).query(query);
             if let Some(body) = body {
                 request = request.json(body);
+            }
+            if let Some(token) = token {
+                request = request.header(reqwest::header::AUTHORIZATION, token.header());
             }
             let started = std::time::Instant::now();
             let result = request.send().await;
@@ -569,6 +629,13 @@ impl HttpClient {
                 }
                 Err(e) => {
                     self.log(&method, &shown, "failed", started);
+                    if tls::is_untrusted_certificate(&e) {
+                        return Err(HttpError::UntrustedCertificate {
+                            method: method.to_string(),
+                            url: shown,
+                            message: self.secrets.mask_text(&error_chain(&e.without_url())),
+                        });
+                    }
                     let outcome = if e.is_connect() {
                         Outcome::ConnectFailed
                     } else {

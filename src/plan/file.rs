@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 
 use crate::fingerprint::{FingerprintKey, Fingerprinter, Scheme};
 use crate::mask::Secrets;
-use crate::plan::{Plan, ResourceChange};
+use crate::plan::{Action, Plan, ResourceChange};
 use crate::selection::Selection;
 
 /// A saved plan, as written by `plan --out` and read by `apply FILE`.
@@ -41,6 +41,9 @@ pub struct PlanFile {
     config_hash: String,
     /// The `--target`/`--exclude` the plan was made with; apply reuses it.
     pub selection: Selection,
+    /// Whether the plan was made with `--prune`; apply reuses it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub prune: bool,
     changes: Vec<SavedChange>,
 }
 
@@ -54,7 +57,10 @@ struct SavedChange {
     /// The request for review, secrets masked.
     #[serde(skip_serializing_if = "Option::is_none")]
     request: Option<Value>,
-    /// Fingerprint of the real request (secrets included), checked at apply.
+    /// The follow-up requests (PAIS tool approvals) for review, secrets masked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    follow_ups: Vec<Value>,
+    /// Fingerprint of the real request and follow-ups (secrets included), checked at apply.
     #[serde(skip_serializing_if = "Option::is_none")]
     request_fingerprint: Option<String>,
 }
@@ -113,6 +119,7 @@ impl PlanFile {
         plan: &Plan,
         config_files: &[PathBuf],
         selection: &Selection,
+        prune: bool,
         secrets: &Secrets,
         key: Option<&FingerprintKey>,
     ) -> Result<PlanFile, PlanFileError> {
@@ -131,6 +138,10 @@ impl PlanFile {
                     .request
                     .as_ref()
                     .map(|_| crate::render::masked_request(change, secrets)),
+                follow_ups: match crate::render::masked_follow_ups(change, secrets) {
+                    Value::Array(follow_ups) => follow_ups,
+                    _ => Vec::new(),
+                },
                 request_fingerprint: fingerprints.request(change),
             })
             .collect();
@@ -141,6 +152,7 @@ impl PlanFile {
             fingerprint: Some(params),
             config_hash,
             selection: selection.clone(),
+            prune,
             changes,
         })
     }
@@ -227,7 +239,14 @@ impl PlanFile {
         let fingerprints = Fingerprints::new(&kdf, secrets, planned.iter().copied());
         for saved in &self.changes {
             let Some(now) = planned.iter().find(|c| c.address == saved.address) else {
-                reasons.push(format!("`{}` is no longer in the config", saved.address));
+                reasons.push(if saved.action == Action::Delete.as_str() {
+                    format!(
+                        "`{}` is no longer to be deleted (gone from the platform, or back in the config)",
+                        saved.address
+                    )
+                } else {
+                    format!("`{}` is no longer in the config", saved.address)
+                });
                 continue;
             };
             if fingerprints.live(now) != saved.live {
@@ -274,7 +293,7 @@ impl<'a> Fingerprints<'a> {
             if let Some(live) = &change.live {
                 fingerprints.collect(live, &live_secret_pointers(live), false, "", &mut found);
             }
-            if change.request.is_some() {
+            if change.sends() {
                 let request = request_value(change);
                 fingerprints.collect(
                     &request,
@@ -295,7 +314,9 @@ impl<'a> Fingerprints<'a> {
     }
 
     fn request(&self, change: &ResourceChange) -> Option<String> {
-        change.request.as_ref()?;
+        if !change.sends() {
+            return None;
+        }
         let request = request_value(change);
         Some(self.seal(
             &change.address,
@@ -392,12 +413,26 @@ fn live_secret_pointers(live: &Value) -> Vec<String> {
         .collect()
 }
 
+/// What a change sends, as fingerprinted: its request (`{method, path, body}`, the form plans
+/// without follow-ups have always had), plus `follow_ups` when it has any.
 fn request_value(change: &ResourceChange) -> Value {
-    let request = change
-        .request
-        .as_ref()
-        .expect("called for changes with a request");
-    json!({"method": request.method.as_str(), "path": request.path, "body": request.body})
+    let mut value = match &change.request {
+        Some(request) => {
+            json!({"method": request.method.as_str(), "path": request.path, "body": request.body})
+        }
+        None => json!({}),
+    };
+    if !change.follow_ups.is_empty() {
+        value["follow_ups"] = change
+            .follow_ups
+            .iter()
+            .map(|f| {
+                json!({"field": f.field, "method": f.request.method.as_str(),
+                       "path": f.request.path, "body": f.request.body})
+            })
+            .collect();
+    }
+    value
 }
 
 fn hash_config(salt: &str, files: &[PathBuf]) -> Result<String, PlanFileError> {

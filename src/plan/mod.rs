@@ -20,8 +20,25 @@ pub use build::{Account, Accounts, LiveState, PlanFailed, Planner, Reading};
 /// Deliberately not `Serialize`: every serialized form goes through `render`, which masks.
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
-    /// One entry per configured resource in the run.
+    /// One entry per configured resource in the run, and one per managed object to delete.
     pub changes: Vec<ResourceChange>,
+    /// Managed objects whose config entry is gone, left in place because pruning is off.
+    pub kept: Vec<Kept>,
+    /// Managed objects (provider, id) that are no longer on the platform: `apply` forgets them.
+    pub gone: Vec<(String, String)>,
+}
+
+/// A managed object whose config entry is gone, left in place: the run does not prune.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kept {
+    /// The address its config entry had.
+    pub address: String,
+    /// The provider block's name.
+    pub provider: String,
+    /// That provider's platform.
+    pub platform: Platform,
+    /// The platform's id of the object.
+    pub remote_id: String,
 }
 
 impl Plan {
@@ -32,6 +49,7 @@ impl Plan {
             match change.action {
                 Action::Create => summary.create += 1,
                 Action::Update => summary.update += 1,
+                Action::Delete => summary.delete += 1,
                 Action::NoOp => summary.no_op += 1,
             }
         }
@@ -40,7 +58,7 @@ impl Plan {
 
     /// Whether applying would send any request.
     pub fn has_changes(&self) -> bool {
-        self.changes.iter().any(|c| c.request.is_some())
+        self.changes.iter().any(ResourceChange::sends)
     }
 }
 
@@ -51,7 +69,7 @@ pub struct Summary {
     pub create: usize,
     /// Resources to update.
     pub update: usize,
-    /// Never filled: mcpform does not delete (a resource missing from the config is left alone).
+    /// Managed objects to delete (their config entry is gone and the run prunes).
     pub delete: usize,
     /// Resources already in line.
     pub no_op: usize,
@@ -64,16 +82,19 @@ pub enum Action {
     Create,
     /// Change it in place.
     Update,
+    /// Delete it: a managed object whose config entry is gone, in a run that prunes.
+    Delete,
     /// Nothing: it is in line.
     NoOp,
 }
 
 impl Action {
-    /// The name in every output (`create`, `update`, `no-op`).
+    /// The name in every output (`create`, `update`, `delete`, `no-op`).
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Create => "create",
             Action::Update => "update",
+            Action::Delete => "delete",
             Action::NoOp => "no-op",
         }
     }
@@ -92,16 +113,40 @@ pub struct ResourceChange {
     pub action: Action,
     /// The platform's id of the live object (absent for `create`).
     pub remote_id: Option<String>,
+    /// The config entry's `lifecycle.prevent_destroy`, recorded in the state once applied.
+    pub prevent_destroy: bool,
     /// Field-level differences, in the config's snake_case naming.
     pub fields: Vec<FieldChange>,
-    /// The exact request apply sends; absent for `no-op`.
+    /// The exact request apply sends for the resource itself; absent for `no-op`, and when only
+    /// flag-map entries (PAIS tool approvals) change.
     pub request: Option<Request>,
+    /// Requests sent after `request` (or alone), one per changed flag-map entry: PAIS tool
+    /// approvals.
+    pub follow_ups: Vec<FollowUp>,
     /// Write-only field fingerprints to record in the state file once the request succeeds.
     pub state_after: Option<BTreeMap<String, String>>,
     /// The normalized live object this change was computed from (`id`, `document`, `meta`),
     /// so a saved plan can tell whether the platform changed since, and the config paths in
     /// `document` that are secret by nature (`secret_paths`), which its fingerprint hides.
     pub live: Option<Value>,
+}
+
+impl ResourceChange {
+    /// Whether applying it sends anything.
+    pub fn sends(&self) -> bool {
+        self.request.is_some() || !self.follow_ups.is_empty()
+    }
+}
+
+/// A request for one changed entry of a flag map (a PAIS tool's approval), sent once the
+/// resource's own request is confirmed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FollowUp {
+    /// The field it changes, e.g. `approve_tools.search_issues`.
+    pub field: String,
+    /// The request. Ids not known when planning (the server of a create, a tool not yet
+    /// discovered) stand in its path as `{server_id}` and `{tool_id}`: apply fills them in.
+    pub request: Request,
 }
 
 /// One field that differs. `before`/`after` are `None` when the field is unset on that side.
@@ -144,6 +189,8 @@ pub enum Method {
     Post,
     /// Update.
     Patch,
+    /// Delete.
+    Delete,
 }
 
 impl Method {
@@ -152,6 +199,7 @@ impl Method {
         match self {
             Method::Post => "POST",
             Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
         }
     }
 }

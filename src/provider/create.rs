@@ -19,23 +19,24 @@ pub(super) trait Creates: Sync {
     type Found: Send;
     /// Sends the planned `POST` (the HTTP client's own safe retries included).
     fn post<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<HttpResponse, HttpError>>;
-    /// Whether the answer to the `POST` shows the object as sent.
-    fn check_answer(&self, request: &Request, answer: &HttpResponse) -> Result<(), WriteError>;
+    /// Whether the answer to the `POST` shows the object as sent; `Ok` holds its id.
+    fn check_answer(&self, request: &Request, answer: &HttpResponse) -> Result<String, WriteError>;
     /// The name the request creates the object under, if it has one.
     fn name<'r>(&self, request: &'r Request) -> Option<&'r str>;
     /// Every live object with that name.
     fn find<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Vec<Self::Found>, HttpError>>;
-    /// Whether a found object shows what the request sent.
-    fn check_found(&self, request: &Request, found: &Self::Found) -> Result<(), WriteError>;
+    /// Whether a found object shows what the request sent; `Ok` holds its id.
+    fn check_found(&self, request: &Request, found: &Self::Found) -> Result<String, WriteError>;
     /// When and how long to wait before sending the create again.
     fn retry_policy(&self) -> RetryPolicy;
 }
 
-/// Sends a create, settling an unknown outcome by name before anything is sent again.
+/// Sends a create, settling an unknown outcome by name before anything is sent again; `Ok`
+/// holds the created object's id.
 pub(super) async fn create_once<C: Creates>(
     platform: &C,
     request: &Request,
-) -> Result<(), WriteError> {
+) -> Result<String, WriteError> {
     let policy = platform.retry_policy();
     let mut attempt = 0;
     loop {
@@ -127,7 +128,10 @@ fn outcome_unknown(error: &HttpError) -> bool {
         | HttpError::InvalidResponse { .. }
         | HttpError::TooLarge { .. }
         | HttpError::BadListing { .. } => true,
-        HttpError::ReadOnly { .. } => false,
+        // Refused before anything was sent (a handshake or the token), or after a 401.
+        HttpError::ReadOnly { .. }
+        | HttpError::UntrustedCertificate { .. }
+        | HttpError::Token { .. } => false,
     }
 }
 
@@ -184,10 +188,10 @@ mod tests {
             Box::pin(async move { answer.map(|body| HttpResponse::for_test(201, body)) })
         }
 
-        fn check_answer(&self, _: &Request, answer: &HttpResponse) -> Result<(), WriteError> {
+        fn check_answer(&self, _: &Request, answer: &HttpResponse) -> Result<String, WriteError> {
             match &answer.json() {
                 Value::Null => Err(WriteError::answered(Verdict::NotConfirmed, "empty")),
-                body if body["name"] == "a" => Ok(()),
+                body if body["name"] == "a" => Ok("id".into()),
                 _ => Err(WriteError::answered(Verdict::NotAppliedAsPlanned, "other")),
             }
         }
@@ -202,9 +206,9 @@ mod tests {
             Box::pin(async move { listing })
         }
 
-        fn check_found(&self, _: &Request, found: &&'static str) -> Result<(), WriteError> {
+        fn check_found(&self, _: &Request, found: &&'static str) -> Result<String, WriteError> {
             match *found {
-                "as sent" => Ok(()),
+                "as sent" => Ok("id".into()),
                 _ => Err(WriteError::answered(Verdict::NotAppliedAsPlanned, "other")),
             }
         }
@@ -259,7 +263,7 @@ mod tests {
         }
     }
 
-    async fn run(platform: &Scripted, name: Option<&str>) -> Result<(), WriteError> {
+    async fn run(platform: &Scripted, name: Option<&str>) -> Result<String, WriteError> {
         create_once(platform, &create(name)).await
     }
 

@@ -18,9 +18,9 @@ use std::pin::Pin;
 
 use crate::config::model::{Platform, ProviderConfig};
 use crate::diff::{DesiredResource, LiveObject, RequestBuilder};
-use crate::http::{ClientSettings, ErrorFormat, HttpClient, HttpError};
+use crate::http::{ClientSettings, ErrorFormat, HttpClient, HttpError, TlsOptions};
 use crate::mask::Secrets;
-use crate::plan::Request;
+use crate::plan::{Request, ResourceChange};
 
 /// A boxed future that may cross threads, as trait methods return.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -31,25 +31,50 @@ pub trait Provider: RequestBuilder + Send + Sync {
     /// The platform this provider talks to.
     fn platform(&self) -> Platform;
     /// Reads the live objects, in as few requests as the platform's API allows: every object
-    /// where the platform can list them, else only the `desired` ones.
+    /// where the platform can list them, else only the `desired` ones and the managed objects
+    /// `managed` (ids from the state, so that a plan can delete or keep them: Klavis).
     fn fetch_live<'a>(
         &'a self,
         desired: &'a [DesiredResource],
+        managed: &'a [String],
     ) -> BoxFuture<'a, Result<Vec<LiveObject>, HttpError>>;
     /// Reads every live object whole, for `export`: like `fetch_live`, plus the fields its
     /// listing leaves out of objects no config names.
     fn fetch_complete<'a>(
         &'a self,
         desired: &'a [DesiredResource],
+        managed: &'a [String],
     ) -> BoxFuture<'a, Result<Vec<LiveObject>, HttpError>> {
-        self.fetch_live(desired)
+        self.fetch_live(desired, managed)
+    }
+    /// Dotted-path prefixes of a live document whose values are secret by nature.
+    fn secret_paths(&self) -> &'static [&'static str] {
+        &[]
     }
     /// Whether `fetch_live` returns every live object (so unmanaged ones can be reported).
     fn lists_everything(&self) -> bool {
         true
     }
-    /// Sends one planned request; `Ok` only when the platform confirms the write.
-    fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<(), WriteError>>;
+    /// Sends one planned request; `Ok` only when the platform confirms the write (for a delete:
+    /// shows the object gone). `Ok` holds the id of a created object.
+    fn send<'a>(
+        &'a self,
+        request: &'a Request,
+    ) -> BoxFuture<'a, Result<Option<String>, WriteError>>;
+    /// Applies one planned change: its request, then its follow-ups (PAIS tool approvals); `Ok`
+    /// only when the platform confirms every write, with the id of a created object. Platforms
+    /// without follow-ups send the request.
+    fn apply<'a>(
+        &'a self,
+        change: &'a ResourceChange,
+    ) -> BoxFuture<'a, Result<Option<String>, WriteError>> {
+        Box::pin(async move {
+            match &change.request {
+                Some(request) => self.send(request).await,
+                None => Ok(None),
+            }
+        })
+    }
     /// How many writes the platform takes at once: `Some(1)` sends them one at a time, in plan
     /// order; `None` leaves it to `--parallelism`.
     fn max_write_concurrency(&self) -> Option<usize> {
@@ -131,7 +156,9 @@ impl From<HttpError> for WriteError {
                 rolled_back,
                 ..
             } if (*status < 500 && *status != 408) || *rolled_back => Verdict::LeftUntouched,
-            HttpError::ReadOnly { .. } => Verdict::LeftUntouched,
+            HttpError::ReadOnly { .. }
+            | HttpError::UntrustedCertificate { .. }
+            | HttpError::Token { .. } => Verdict::LeftUntouched,
             // A server error (a 503 too: a proxy may send it after the platform stored the
             // write), a lost connection, a redirect or an unreadable answer: it may have landed.
             HttpError::Status { .. }
@@ -163,6 +190,20 @@ pub enum SetupError {
         /// The provider block's name.
         provider: String,
     },
+    /// `tls.ca_file` cannot be used.
+    #[error("provider `{provider}`: cannot use `tls.ca_file`")]
+    #[diagnostic(
+        code(mcpform::provider::tls),
+        help(
+            "set `tls.ca_file` to a PEM file of CA certificates (a path relative to the config file)"
+        )
+    )]
+    Tls {
+        /// The provider block's name.
+        provider: String,
+        /// Why the file cannot be used.
+        source: crate::http::TlsFileError,
+    },
     /// The HTTP client could not be built.
     #[error("provider `{provider}`: {source}")]
     #[diagnostic(code(mcpform::provider::client))]
@@ -184,6 +225,10 @@ pub struct Connection<'a> {
     pub settings: &'a ClientSettings,
     /// Values to mask in errors and logs.
     pub secrets: &'a Secrets,
+    /// The provider block's name.
+    pub provider: &'a str,
+    /// The provider's own TLS settings (`tls:`), if any.
+    pub tls: Option<&'a TlsOptions>,
 }
 
 impl Connection<'_> {
@@ -195,6 +240,7 @@ impl Connection<'_> {
         HttpClient::new(
             self.endpoint,
             bearer,
+            self.tls,
             self.rate_limit,
             errors,
             self.settings,
@@ -216,11 +262,22 @@ pub fn connect(
         .ok_or_else(|| SetupError::NoEndpoint {
             provider: provider.clone(),
         })?;
+    let tls = config.tls();
+    let tls = TlsOptions::load(
+        tls.and_then(|t| t.ca_file.as_deref()),
+        tls.is_some_and(|t| t.insecure_skip_verify),
+    )
+    .map_err(|source| SetupError::Tls {
+        provider: provider.clone(),
+        source,
+    })?;
     let connection = Connection {
         endpoint,
         rate_limit: config.rate_limit(),
         settings,
         secrets,
+        provider: &provider,
+        tls: tls.as_ref(),
     };
     let built: Result<Box<dyn Provider>, HttpError> = match config {
         ProviderConfig::Pais(c) => {

@@ -12,15 +12,40 @@ use crate::drift::DriftReport;
 use crate::mask::Secrets;
 use crate::plan::Action;
 
-/// The hidden first line a CI step searches for to update its previous drift comment.
-pub const DRIFT_MARKER: &str = "<!-- mcpform:drift -->";
-
 fn status(action: Action) -> &'static str {
     match action {
         Action::NoOp => "in-sync",
         Action::Update => "differs",
         Action::Create => "missing",
+        Action::Delete => "not-in-config",
     }
+}
+
+/// What drift could not see, when anything: "Not checked: 2 write-only fields …".
+fn unchecked_line(report: &DriftReport) -> Option<String> {
+    if report.unchecked.is_empty() {
+        return None;
+    }
+    let per_provider: Vec<String> = report
+        .unchecked_by_provider()
+        .into_iter()
+        .map(|(provider, n)| format!("{provider}: {n}"))
+        .collect();
+    Some(format!(
+        "Not checked: {} the platforms never return ({}); a change made to {} outside mcpform \
+         does not show here.",
+        super::count(
+            report.unchecked.len(),
+            "write-only field",
+            "write-only fields"
+        ),
+        per_provider.join(", "),
+        if report.unchecked.len() == 1 {
+            "it"
+        } else {
+            "them"
+        }
+    ))
 }
 
 fn coverage_line(report: &DriftReport) -> String {
@@ -90,6 +115,19 @@ pub fn render_drift_text(
             writeln!(out, "  {}", object.address)?;
         }
     }
+    if !report.plan.kept.is_empty() {
+        writeln!(
+            out,
+            "\nNo longer in the config: {} mcpform manages, kept since pruning is off (`--prune` would delete them):",
+            super::count(report.plan.kept.len(), "live object", "live objects")
+        )?;
+        for kept in &report.plan.kept {
+            writeln!(out, "  {} (id {})", kept.address, kept.remote_id)?;
+        }
+    }
+    if let Some(line) = unchecked_line(report) {
+        writeln!(out, "\n{line}")?;
+    }
     writeln!(out, "\n{}", coverage_line(report))
 }
 
@@ -131,25 +169,46 @@ pub fn render_drift_json(
         .iter()
         .map(|c| json!({"provider": c.provider, "platform": c.platform.as_str(), "managed": c.managed, "total": c.total}))
         .collect();
-    let document = json!({
+    let unchecked: Vec<Value> = report
+        .unchecked
+        .iter()
+        .map(|u| json!({"provider": u.provider, "address": u.address, "field": u.field}))
+        .collect();
+    let mut document = json!({
         "format_version": "1",
         "drifted": report.drifted(),
         "resources": resources,
         "unmanaged": unmanaged,
+        "unchecked": {"count": unchecked.len(), "providers": report.unchecked_by_provider(), "fields": unchecked},
         "coverage": {"percent": report.coverage_percent(), "providers": providers},
     });
+    if !report.plan.kept.is_empty() {
+        // Managed objects whose config entry is gone, left in place: pruning is off.
+        document["kept"] = report
+            .plan
+            .kept
+            .iter()
+            .map(|k| json!({"address": k.address, "provider": k.provider, "platform": k.platform.as_str(), "id": k.remote_id}))
+            .collect();
+    }
     serde_json::to_writer_pretty(&mut *out, &document)?;
     writeln!(out)
 }
 
-/// The drift report as Markdown, within `max_bytes`.
+/// The drift report as Markdown headed by `title`, within `max_bytes`.
 pub fn render_drift_markdown(
     report: &DriftReport,
     secrets: &Secrets,
+    title: &str,
     max_bytes: usize,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let mut text = format!("{DRIFT_MARKER}\n");
+    let title = secrets.mask_text(title);
+    let mut text = format!(
+        "{}\n### mcpform drift · {}\n\n",
+        super::markdown::comment_marker("drift", &title),
+        super::markdown::html_escape(&title)
+    );
     let drifted: Vec<_> = report
         .plan
         .changes
@@ -158,7 +217,7 @@ pub fn render_drift_markdown(
         .collect();
     let _ = writeln!(
         text,
-        "### mcpform drift: {} of {} {}, {} unmanaged\n",
+        "**{} of {} {}, {} unmanaged**\n",
         drifted.len(),
         super::count(
             report.plan.changes.len(),
@@ -214,6 +273,9 @@ pub fn render_drift_markdown(
         }
         text.push_str("\n</details>\n\n");
     }
+    if let Some(line) = unchecked_line(report) {
+        let _ = writeln!(text, "{line}\n");
+    }
     let _ = writeln!(text, "{}", coverage_line(report));
     if text.len() > max_bytes {
         // Rows are independent lines: cut whole lines and close what was opened.
@@ -230,7 +292,8 @@ pub fn render_drift_markdown(
         }
         let _ = writeln!(
             cut,
-            "\n> [!NOTE]\n> Shortened to fit {max_bytes} bytes. Run `mcpform drift` to see everything."
+            "\n> [!NOTE]\n> Shortened to fit {max_bytes} bytes. The complete report is in the \
+             summary of the CI job that posted this (`--step-summary`)."
         );
         text = cut;
     }

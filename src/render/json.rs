@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{masked_request, masked_values};
+use super::{masked_follow_ups, masked_request, masked_values};
 use crate::mask::Secrets;
 use crate::plan::Plan;
 
@@ -48,15 +48,30 @@ pub fn render_json(
             if change.request.is_some() {
                 entry["request"] = masked_request(change, secrets);
             }
+            if !change.follow_ups.is_empty() {
+                entry["follow_ups"] = masked_follow_ups(change, secrets);
+            }
             entry
         })
         .collect();
     let summary = plan.summary();
-    let document = json!({
+    let mut document = json!({
         "format_version": "1",
         "changes": changes,
         "summary": {"create": summary.create, "update": summary.update, "delete": summary.delete, "no_op": summary.no_op},
     });
+    if !plan.kept.is_empty() {
+        // Managed objects whose config entry is gone, left in place: pruning is off.
+        document["kept"] = plan
+            .kept
+            .iter()
+            .map(|k| {
+                json!({"address": k.address, "provider": k.provider,
+                       "platform": k.platform.as_str(), "id": k.remote_id,
+                       "reason": "no longer in the config; kept because pruning is off"})
+            })
+            .collect();
+    }
     serde_json::to_writer_pretty(&mut *out, &document)?;
     writeln!(out)
 }

@@ -1,6 +1,7 @@
-//! The Markdown plan for pull-request comments: a marker line (so CI can update its comment in
-//! place), a summary table, then one `<details>` per resource with its field changes and the
-//! exact request. GitHub rejects comments over 65,536 characters, so the output stays within
+//! The Markdown plan for pull-request comments: a marker line naming the run (so CI can update
+//! its own comment in place, one per run title), a summary table that shows short changes as
+//! `before → after`, then one `<details>` per resource with every field change and the exact
+//! request. GitHub rejects comments over 65,536 characters, so the output stays within
 //! a byte budget by dropping, in order, request bodies, then whole detail blocks, then table
 //! rows, always at section boundaries (never mid-fence), and says what it cut.
 
@@ -10,10 +11,28 @@ use serde_json::Value;
 
 use super::{masked_body, shown_values};
 use crate::mask::Secrets;
-use crate::plan::{Action, Plan, ResourceChange};
+use crate::plan::{Action, FieldChange, Plan, ResourceChange};
 
-/// The hidden first line a CI step searches for to find and update its previous comment.
-pub const COMMENT_MARKER: &str = "<!-- mcpform:plan -->";
+/// The hidden first line a CI step searches for to find and update its previous comment: one
+/// per kind of report and run title, so staging and production plans keep a comment each.
+pub fn comment_marker(kind: &str, title: &str) -> String {
+    // An HTML comment ends at the first `--`; the title must not end it early.
+    let title: String = title
+        .chars()
+        .map(|c| {
+            if c == '-' || c == '>' || c == '<' || c.is_control() {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
+    format!("<!-- mcpform:{kind}: {title} -->")
+}
+
+/// Values (as JSON) at most this long are shown `before → after` in the summary table.
+const MAX_TABLE_VALUE_CHARS: usize = 40;
 
 /// GitHub's comment limit is 65,536 characters; the default leaves room for a CI step's own text.
 pub const DEFAULT_MAX_BYTES: usize = 60_000;
@@ -21,29 +40,40 @@ pub const DEFAULT_MAX_BYTES: usize = 60_000;
 /// Longest value shown in a table cell before it is shortened.
 const MAX_CELL_CHARS: usize = 200;
 
-/// The plan as Markdown within `max_bytes`, for a pull-request comment; secrets masked.
+/// The plan as Markdown within `max_bytes`, for a pull-request comment headed by `title`;
+/// secrets masked.
 pub fn render_markdown(
     plan: &Plan,
     secrets: &Secrets,
+    title: &str,
     max_bytes: usize,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    out.write_all(markdown(plan, secrets, max_bytes).as_bytes())
+    out.write_all(markdown(plan, secrets, &secrets.mask_text(title), max_bytes).as_bytes())
 }
 
-fn markdown(plan: &Plan, secrets: &Secrets, max_bytes: usize) -> String {
+fn markdown(plan: &Plan, secrets: &Secrets, title: &str, max_bytes: usize) -> String {
     let changed: Vec<&ResourceChange> = ordered(plan);
+    let marker = comment_marker("plan", title);
     if changed.is_empty() {
         let configured = super::count(
             plan.changes.len(),
             "configured resource",
             "configured resources",
         );
-        return format!("{COMMENT_MARKER}\n**mcpform plan:** no changes ({configured} in sync).\n");
+        let kept = kept_line(plan);
+        let kept = match kept.trim_end() {
+            "" => String::new(),
+            line => format!("\n{line}\n"),
+        };
+        return format!(
+            "{marker}\n**mcpform plan · {}:** no changes ({configured} in sync).\n{kept}",
+            html_escape(title)
+        );
     }
     let sections = Sections {
-        header: header(plan),
-        rows: changed.iter().map(|c| table_row(c)).collect(),
+        header: header(plan, &marker, title),
+        rows: changed.iter().map(|c| table_row(c, secrets)).collect(),
         blocks: changed.iter().map(|c| details(c, secrets)).collect(),
         max_bytes,
     };
@@ -72,7 +102,7 @@ fn markdown(plan: &Plan, secrets: &Secrets, max_bytes: usize) -> String {
 }
 
 /// The table's column heads, before the first row.
-const TABLE_HEAD: &str = "| Platform | Address | Action | Fields changed |\n|---|---|---|---|\n";
+const TABLE_HEAD: &str = "| Platform | Address | Action | Changes |\n|---|---|---|---|\n";
 
 /// What closes every `<details>` block.
 const DETAILS_END: &str = "\n</details>\n\n";
@@ -247,8 +277,12 @@ impl Sections {
         if cuts.is_empty() {
             return String::new();
         }
+        // The reviewer may have no credentials to re-run the plan: point at what the CI job
+        // already keeps.
         format!(
-            "> [!NOTE]\n> Shortened to fit {} bytes: left out {}. Run `mcpform plan` to see everything.\n",
+            "> [!NOTE]\n> Shortened to fit {} bytes: left out {}. The complete plan is in the \
+             summary of the CI job that posted this (`--step-summary`), and in the plan file it \
+             saved (`--out`).\n",
             self.max_bytes,
             cuts.join(", ")
         )
@@ -260,34 +294,94 @@ fn ordered(plan: &Plan) -> Vec<&ResourceChange> {
     let rank = |a: Action| match a {
         Action::Create => 0,
         Action::Update => 1,
-        Action::NoOp => 2,
+        Action::Delete => 2,
+        Action::NoOp => 3,
     };
-    let mut changed: Vec<&ResourceChange> = plan
-        .changes
-        .iter()
-        .filter(|c| c.request.is_some())
-        .collect();
+    let mut changed: Vec<&ResourceChange> = plan.changes.iter().filter(|c| c.sends()).collect();
     changed.sort_by(|a, b| (rank(a.action), &a.address).cmp(&(rank(b.action), &b.address)));
     changed
 }
 
-fn header(plan: &Plan) -> String {
+fn header(plan: &Plan, marker: &str, title: &str) -> String {
     let s = plan.summary();
+    let mut header = format!(
+        "{marker}\n### mcpform plan · {}\n\n**{} to create, {} to update, {} to delete, {} unchanged**\n\n",
+        html_escape(title),
+        s.create,
+        s.update,
+        s.delete,
+        s.no_op
+    );
+    if s.delete > 0 {
+        let deleted: Vec<String> = plan
+            .changes
+            .iter()
+            .filter(|c| c.action == Action::Delete)
+            .map(|c| code(&c.address))
+            .collect();
+        let _ = writeln!(
+            header,
+            "> [!WARNING]\n> This plan **deletes** {}: {}.\n",
+            super::count(s.delete, "object", "objects"),
+            deleted.join(", ")
+        );
+    }
+    header.push_str(&kept_line(plan));
+    header
+}
+
+/// One line naming the managed objects left in place although their config entry is gone.
+fn kept_line(plan: &Plan) -> String {
+    if plan.kept.is_empty() {
+        return String::new();
+    }
+    let kept: Vec<String> = plan.kept.iter().map(|k| code(&k.address)).collect();
     format!(
-        "{COMMENT_MARKER}\n### mcpform plan: {} to create, {} to update, {} to delete, {} unchanged\n\n",
-        s.create, s.update, s.delete, s.no_op
+        "No longer in the config, kept (pruning is off): {}.\n\n",
+        kept.join(", ")
     )
 }
 
-fn table_row(change: &ResourceChange) -> String {
-    let fields: Vec<String> = change.fields.iter().map(|f| code(&f.path)).collect();
+fn table_row(change: &ResourceChange, secrets: &Secrets) -> String {
+    let fields: Vec<String> = change
+        .fields
+        .iter()
+        .map(|f| table_change(f, change.action, secrets))
+        .collect();
     format!(
         "| {} | {} | {} | {} |\n",
         change.platform,
         code(&change.address),
         change.action.as_str(),
-        fields.join(", ")
+        fields.join("<br>")
     )
+}
+
+/// One field in the summary table: `path: before → after` when both values are short scalars
+/// (a create shows the value it sets), else the path alone, its values in the details below.
+fn table_change(field: &FieldChange, action: Action, secrets: &Secrets) -> String {
+    if field.write_only {
+        return format!("{} _(write-only)_", code(&field.path));
+    }
+    let (before, after) = shown_values(field, secrets);
+    if field.sensitive {
+        return format!("{} _(sensitive, changed)_", code(&field.path));
+    }
+    let short = |value: &Option<Value>| match value {
+        None => Some("unset".to_owned()),
+        Some(Value::Array(_) | Value::Object(_)) => None,
+        // A multi-line text reads better in the details' table than escaped in one cell.
+        Some(Value::String(text)) if text.contains('\n') => None,
+        Some(scalar) => {
+            let text = scalar.to_string();
+            (text.chars().count() <= MAX_TABLE_VALUE_CHARS).then_some(text)
+        }
+    };
+    match (short(&before), short(&after), action) {
+        (_, Some(after), Action::Create) => code(&format!("{}: {after}", field.path)),
+        (Some(before), Some(after), _) => code(&format!("{}: {before} → {after}", field.path)),
+        _ => code(&field.path),
+    }
 }
 
 fn details(change: &ResourceChange, secrets: &Secrets) -> Details {
@@ -299,7 +393,9 @@ fn details(change: &ResourceChange, secrets: &Secrets) -> Details {
         change.action.as_str(),
         super::count(change.fields.len(), "field", "fields")
     );
-    head.push_str("| Field | Before | After |\n|---|---|---|\n");
+    if !change.fields.is_empty() {
+        head.push_str("| Field | Before | After |\n|---|---|---|\n");
+    }
     for field in &change.fields {
         let (before, after) = shown_values(field, secrets);
         let before = if field.write_only {
@@ -331,16 +427,35 @@ fn details(change: &ResourceChange, secrets: &Secrets) -> Details {
     let mut body = String::new();
     let mut body_cut = "";
     if let Some(request) = &change.request {
+        let lead = if change.fields.is_empty() { "" } else { "\n" };
         let _ = writeln!(
             head,
-            "\nRequest: `{} {}`",
+            "{lead}Request: `{} {}`",
             request.method.as_str(),
             request.path
         );
-        let json = serde_json::to_string_pretty(&masked_body(request, secrets)).unwrap_or_default();
-        let fence = fence_for(&json);
-        let _ = writeln!(body, "\n{fence}json\n{json}\n{fence}");
-        body_cut = BODY_LEFT_OUT;
+        // A delete has no body to show.
+        if !request.body.is_null() {
+            let json =
+                serde_json::to_string_pretty(&masked_body(request, secrets)).unwrap_or_default();
+            let fence = fence_for(&json);
+            let _ = writeln!(body, "\n{fence}json\n{json}\n{fence}");
+            body_cut = BODY_LEFT_OUT;
+        }
+    }
+    // Follow-ups (PAIS tool approvals) are one small body each: listed in full, never cut.
+    if !change.follow_ups.is_empty() {
+        let _ = writeln!(head, "\nThen, one request per tool:\n");
+        for follow_up in &change.follow_ups {
+            let body = masked_body(&follow_up.request, secrets);
+            let _ = writeln!(
+                head,
+                "- `{} {}` {}",
+                follow_up.request.method.as_str(),
+                follow_up.request.path,
+                code(&body.to_string())
+            );
+        }
     }
     Details {
         head,
@@ -385,7 +500,7 @@ fn fence_for(body: &str) -> String {
     "`".repeat(longest_run.max(2) + 1)
 }
 
-fn html_escape(text: &str) -> String {
+pub(super) fn html_escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -394,6 +509,14 @@ fn html_escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_title_cannot_end_the_marker_early() {
+        assert_eq!(
+            comment_marker("plan", "prod --> <b>x</b>\n--"),
+            "<!-- mcpform:plan: prod b x /b -->"
+        );
+    }
 
     #[test]
     fn inline_code_escapes_pipes_and_backticks() {
@@ -417,6 +540,7 @@ mod tests {
                 Action::Update
             },
             remote_id: None,
+            prevent_destroy: false,
             fields: (0..i % 3)
                 .map(|f| crate::plan::FieldChange {
                     path: format!("f|{f}"),
@@ -433,6 +557,7 @@ mod tests {
                 body: serde_json::json!({ "v": text }),
                 sensitive: Vec::new(),
             }),
+            follow_ups: Vec::new(),
             state_after: None,
             live: None,
         }
@@ -447,7 +572,7 @@ mod tests {
         for max_bytes in [0, 999, 60_000] {
             let sections = Sections {
                 header: "h\n".into(),
-                rows: changed.iter().map(table_row).collect(),
+                rows: changed.iter().map(|c| table_row(c, &secrets)).collect(),
                 blocks: changed.iter().map(|c| details(c, &secrets)).collect(),
                 max_bytes,
             };
@@ -474,12 +599,14 @@ mod tests {
     #[test]
     fn cut_output_stays_within_any_budget_and_balanced() {
         let plan = Plan {
+            kept: Vec::new(),
+            gone: Vec::new(),
             changes: (0..60).map(|i| change(i, true)).collect(),
         };
         let secrets = Secrets::default();
-        let whole = markdown(&plan, &secrets, usize::MAX);
+        let whole = markdown(&plan, &secrets, "t", usize::MAX);
         for max_bytes in (1_500..whole.len() + 10).step_by(997) {
-            let text = markdown(&plan, &secrets, max_bytes);
+            let text = markdown(&plan, &secrets, "t", max_bytes);
             assert!(text.len() <= max_bytes, "{} > {max_bytes}", text.len());
             assert_eq!(
                 text.matches("<details>").count(),

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 pub use drift::{render_drift_json, render_drift_markdown, render_drift_text};
 pub use json::render_json;
-pub use markdown::{COMMENT_MARKER, DEFAULT_MAX_BYTES, render_markdown};
+pub use markdown::{DEFAULT_MAX_BYTES, comment_marker, render_markdown};
 pub use text::{TextStyle, render_text};
 
 use crate::mask::{SENSITIVE, Secrets};
@@ -67,6 +67,23 @@ pub fn masked_request(change: &ResourceChange, secrets: &Secrets) -> Value {
         }),
         None => Value::Null,
     }
+}
+
+/// A change's follow-ups (PAIS tool approvals) as they may be shown or saved:
+/// `[{field, method, path, body}]`, masked.
+pub fn masked_follow_ups(change: &ResourceChange, secrets: &Secrets) -> Value {
+    change
+        .follow_ups
+        .iter()
+        .map(|follow_up| {
+            serde_json::json!({
+                "field": follow_up.field,
+                "method": follow_up.request.method.as_str(),
+                "path": follow_up.request.path,
+                "body": masked_body(&follow_up.request, secrets),
+            })
+        })
+        .collect()
 }
 
 /// A request body as it may be shown: secret-by-nature subtrees and secret values masked.

@@ -1,5 +1,5 @@
-//! Snapshots of every format for a fixed set of plans: none, one update, many resources,
-//! a secret, and one over the Markdown budget.
+//! Snapshots of every format for a fixed set of plans: none, one update, a delete and a kept
+//! object, many resources, a secret, and one over the Markdown budget.
 
 use serde_json::json;
 
@@ -25,6 +25,7 @@ fn update(address: &str, fields: Vec<FieldChange>, body: Value) -> ResourceChang
         platform: Platform::Pais,
         action: Action::Update,
         remote_id: Some("5d0c7b3e-1f7a-4c1e-9d2b-2f9d1b0e6a11".into()),
+        prevent_destroy: false,
         fields,
         request: Some(Request {
             method: Method::Patch,
@@ -32,6 +33,7 @@ fn update(address: &str, fields: Vec<FieldChange>, body: Value) -> ResourceChang
             body,
             sensitive: Vec::new(),
         }),
+        follow_ups: Vec::new(),
         state_after: None,
         live: None,
     }
@@ -44,8 +46,10 @@ fn no_op(address: &str) -> ResourceChange {
         platform: Platform::Pais,
         action: Action::NoOp,
         remote_id: Some("7a1e2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b".into()),
+        prevent_destroy: false,
         fields: Vec::new(),
         request: None,
+        follow_ups: Vec::new(),
         state_after: None,
         live: None,
     }
@@ -53,6 +57,8 @@ fn no_op(address: &str) -> ResourceChange {
 
 fn one_update() -> Plan {
     Plan {
+        kept: Vec::new(),
+        gone: Vec::new(),
         changes: vec![
             update(
                 "pais/servers/github",
@@ -105,6 +111,8 @@ fn with_secret() -> (Plan, Secrets) {
     idun.platform = Platform::Idun;
     idun.request.as_mut().unwrap().sensitive = vec!["/mcpServer/env".into()];
     let plan = Plan {
+        kept: Vec::new(),
+        gone: Vec::new(),
         changes: vec![
             idun,
             update(
@@ -119,6 +127,8 @@ fn with_secret() -> (Plan, Secrets) {
 
 fn many(count: usize) -> Plan {
     Plan {
+        kept: Vec::new(),
+        gone: Vec::new(),
         changes: (0..count)
             .map(|i| {
                 let description = format!("description number {i} {}", "x".repeat(300));
@@ -159,7 +169,7 @@ fn json_output(plan: &Plan, secrets: &Secrets) -> Value {
 
 fn markdown(plan: &Plan, secrets: &Secrets, max_bytes: usize) -> String {
     let mut out = Vec::new();
-    render_markdown(plan, secrets, max_bytes, &mut out).unwrap();
+    render_markdown(plan, secrets, "staging (pais.example)", max_bytes, &mut out).unwrap();
     String::from_utf8(out).unwrap()
 }
 
@@ -179,6 +189,8 @@ fn assert_balanced(markdown: &str) {
 #[test]
 fn no_changes() {
     let plan = Plan {
+        kept: Vec::new(),
+        gone: Vec::new(),
         changes: vec![no_op("pais/servers/jira")],
     };
     let secrets = Secrets::default();
@@ -203,6 +215,55 @@ fn one_update_in_every_format() {
         markdown(&plan, &secrets, DEFAULT_MAX_BYTES)
     );
     insta::assert_json_snapshot!("one_update_json", json_output(&plan, &secrets));
+}
+
+/// An update, a delete (pruning on) and a kept object (its provider does not prune).
+fn with_a_delete() -> Plan {
+    let mut delete = no_op("pais/servers/jira");
+    delete.action = Action::Delete;
+    delete.request = Some(Request {
+        method: Method::Delete,
+        path: "/api/v1/control/mcp-servers/7a1e2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b".into(),
+        body: Value::Null,
+        sensitive: Vec::new(),
+    });
+    let mut plan = one_update();
+    plan.changes.push(delete);
+    plan.kept.push(crate::plan::Kept {
+        address: "idun/servers/Slack".into(),
+        provider: "idun".into(),
+        platform: Platform::Idun,
+        remote_id: "3c90c3cc-0d44-4b50-8888-8dd25736052a".into(),
+    });
+    plan
+}
+
+#[test]
+fn a_delete_and_a_kept_object_in_every_format() {
+    let secrets = Secrets::default();
+    let plan = with_a_delete();
+    assert_eq!(plan.summary().delete, 1);
+    insta::assert_snapshot!("delete_text", text(&plan, &secrets));
+    insta::assert_snapshot!(
+        "delete_markdown",
+        markdown(&plan, &secrets, DEFAULT_MAX_BYTES)
+    );
+    insta::assert_json_snapshot!("delete_json", json_output(&plan, &secrets));
+}
+
+#[test]
+fn a_delete_is_red_on_a_terminal() {
+    let mut out = Vec::new();
+    let style = TextStyle {
+        color: true,
+        show_requests: false,
+    };
+    render_text(&with_a_delete(), &Secrets::default(), style, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("\x1b[31m-\x1b[0m pais/servers/jira"),
+        "{text:?}"
+    );
 }
 
 #[test]
@@ -240,7 +301,7 @@ fn an_over_budget_plan_is_cut_at_section_boundaries_and_says_so() {
     let plan = many(400);
     let output = markdown(&plan, &secrets, DEFAULT_MAX_BYTES);
     assert!(output.len() <= DEFAULT_MAX_BYTES, "{} bytes", output.len());
-    assert!(output.starts_with(COMMENT_MARKER));
+    assert!(output.starts_with("<!-- mcpform:plan: staging (pais.example) -->\n"));
     assert!(output.contains("Shortened to fit 60000 bytes"));
     assert_balanced(&output);
 

@@ -50,13 +50,15 @@ pub fn render_text(
         } else {
             ("resources", "match")
         };
-        return writeln!(
+        writeln!(
             out,
             "No changes. {count} configured {noun} {verb} the live state."
-        );
+        )?;
+        return render_kept(plan, style, out);
     }
     writeln!(out, "mcpform will perform the following actions:")?;
     render_changes(plan, secrets, style, Tense::Plan, out)?;
+    render_kept(plan, style, out)?;
     writeln!(out)?;
     writeln!(
         out,
@@ -69,6 +71,30 @@ pub fn render_text(
     )
 }
 
+/// The managed objects whose config entry is gone and that the run leaves in place.
+pub fn render_kept(plan: &Plan, style: TextStyle, out: &mut dyn Write) -> std::io::Result<()> {
+    for kept in &plan.kept {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "  {}",
+            style.paint(
+                BOLD,
+                &format!(
+                    "# {} is no longer in the config: kept, since provider `{}` does not prune",
+                    kept.address, kept.provider
+                )
+            )
+        )?;
+        writeln!(out, "    {} (id {})", kept.address, kept.remote_id)?;
+        writeln!(
+            out,
+            "          # `--prune` or `prune: true` on the provider deletes it; adding it back to the config keeps managing it"
+        )?;
+    }
+    Ok(())
+}
+
 /// How a block's header reads: what apply will do, or how the live state differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tense {
@@ -78,7 +104,7 @@ pub enum Tense {
     Drift,
 }
 
-/// One block per resource with a request: its header line and its field changes.
+/// One block per resource that sends something: its header line and its field changes.
 pub fn render_changes(
     plan: &Plan,
     secrets: &Secrets,
@@ -86,7 +112,7 @@ pub fn render_changes(
     tense: Tense,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    for change in plan.changes.iter().filter(|c| c.request.is_some()) {
+    for change in plan.changes.iter().filter(|c| c.sends()) {
         let (marker, color, verb) = match (change.action, tense) {
             (Action::Create, Tense::Plan) => ("+", GREEN, "will be created"),
             (Action::Create, Tense::Drift) => ("+", GREEN, "is missing from the platform"),
@@ -96,6 +122,12 @@ pub fn render_changes(
             (Action::Update | Action::NoOp, Tense::Drift) => {
                 ("~", YELLOW, "differs from the config")
             }
+            (Action::Delete, Tense::Plan) => ("-", RED, "will be destroyed"),
+            (Action::Delete, Tense::Drift) => (
+                "-",
+                RED,
+                "is managed but no longer in the config (apply would destroy it)",
+            ),
         };
         writeln!(out)?;
         writeln!(
@@ -124,17 +156,29 @@ pub fn render_changes(
             render_field(field, width, secrets, style, out)?;
         }
         if style.show_requests {
-            let request = super::masked_request(change, secrets);
-            writeln!(
-                out,
-                "      {} {} {}",
-                style.paint(BOLD, "request:"),
-                request["method"].as_str().unwrap_or_default(),
-                request["path"].as_str().unwrap_or_default()
-            )?;
-            let body = serde_json::to_string_pretty(&request["body"]).unwrap_or_default();
-            for line in body.lines() {
-                writeln!(out, "        {line}")?;
+            let follow_ups = super::masked_follow_ups(change, secrets);
+            let requests = change
+                .request
+                .is_some()
+                .then(|| super::masked_request(change, secrets));
+            for request in requests
+                .iter()
+                .chain(follow_ups.as_array().into_iter().flatten())
+            {
+                writeln!(
+                    out,
+                    "      {} {} {}",
+                    style.paint(BOLD, "request:"),
+                    request["method"].as_str().unwrap_or_default(),
+                    request["path"].as_str().unwrap_or_default()
+                )?;
+                // A delete has no body to show.
+                if !request["body"].is_null() {
+                    let body = serde_json::to_string_pretty(&request["body"]).unwrap_or_default();
+                    for line in body.lines() {
+                        writeln!(out, "        {line}")?;
+                    }
+                }
             }
         }
     }

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use miette::Diagnostic;
 
 use super::lock::LockInfo;
+use super::s3::{S3Backend, S3Location};
 use super::{State, StateError, local, postgres};
 use crate::provider::BoxFuture;
 
@@ -80,12 +81,7 @@ pub enum Location {
         name: String,
     },
     /// An object in an S3-compatible store.
-    S3 {
-        /// The bucket.
-        bucket: String,
-        /// The object key.
-        key: String,
-    },
+    S3(S3Location),
 }
 
 /// The backend for `location`; connects to nothing yet.
@@ -96,9 +92,7 @@ pub fn open_backend(location: &Location) -> Result<Box<dyn StateBackend>, Backen
             url.clone(),
             name.clone(),
         )?)),
-        Location::S3 { bucket, key } => Err(BackendError::NotBuilt {
-            what: format!("s3://{bucket}/{key}"),
-        }),
+        Location::S3(location) => Ok(Box::new(S3Backend::new(location)?)),
     }
 }
 
@@ -114,17 +108,15 @@ pub enum BackendError {
     #[error("the state is locked by another run{}", holder.as_ref().map_or_else(|| " (it has not recorded who it is yet)".to_owned(), |h| format!(", lock id {}\nheld by {}", h.id, h.describe())))]
     #[diagnostic(
         code(mcpform::state::locked),
-        help(
-            "{waited}wait for that run to finish, or let this one wait with `--lock-timeout 10m`; \
-             if that run is dead, `mcpform force-unlock {}` removes its lock",
-            holder.as_ref().map_or("LOCK_ID", |h| h.id.as_str())
-        )
+        help("{}", locked_help(holder.as_deref(), waited, *outlives_run))
     )]
     Locked {
         /// Who holds it, as recorded.
         holder: Option<Box<LockInfo>>,
         /// `waited 30s for it; ` or empty.
         waited: String,
+        /// The lock stays when its run is killed (s3), rather than dying with it.
+        outlives_run: bool,
     },
 
     /// The document changed since this run read it.
@@ -192,17 +184,35 @@ pub enum BackendError {
         /// What is wrong.
         message: String,
     },
+}
 
-    /// A backend mcpform accepts in the config but cannot use yet.
-    #[error("the s3 state backend is not built yet (state `{what}`)")]
-    #[diagnostic(
-        code(mcpform::state::not_built),
-        help("use `backend: postgres` or `backend: local` for now")
-    )]
-    NotBuilt {
-        /// The configured location.
-        what: String,
-    },
+impl BackendError {
+    /// For a backend whose lock outlives a killed run: a `Locked` error says so.
+    pub fn outlives_its_run(self) -> BackendError {
+        match self {
+            BackendError::Locked { holder, waited, .. } => BackendError::Locked {
+                holder,
+                waited,
+                outlives_run: true,
+            },
+            other => other,
+        }
+    }
+}
+
+/// How to proceed when the state is locked.
+fn locked_help(holder: Option<&LockInfo>, waited: &str, outlives_run: bool) -> String {
+    let id = holder.map_or("LOCK_ID", |h| h.id.as_str());
+    let wait = "wait for that run to finish, or let this one wait with `--lock-timeout 10m`";
+    if outlives_run {
+        // On lines of their own, so that the command is never wrapped apart.
+        format!(
+            "{waited}{wait}.\nThis lock is an object in the bucket: if that run was killed, its lock stays until\n\
+             `mcpform force-unlock {id}` deletes it\n(make sure that run has ended first)"
+        )
+    } else {
+        format!("{waited}{wait}; if that run is dead, `mcpform force-unlock {id}` removes its lock")
+    }
 }
 
 /// What one attempt at a lock found.
@@ -237,7 +247,11 @@ where
                             humantime::format_duration(Duration::from_secs(timeout.as_secs()))
                         )
                     };
-                    return Err(BackendError::Locked { holder, waited });
+                    return Err(BackendError::Locked {
+                        holder,
+                        waited,
+                        outlives_run: false,
+                    });
                 }
                 if !announced {
                     announced = true;

@@ -47,6 +47,12 @@ impl LockInfo {
         )
     }
 
+    /// Whether the run that wrote this record is still running on this machine (Linux only:
+    /// elsewhere, and for another host's run, it cannot tell and says no).
+    pub fn is_alive_here(&self) -> bool {
+        self.host == hostname() && std::path::Path::new(&format!("/proc/{}", self.pid)).exists()
+    }
+
     /// The record as stored: one line of JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("lock info serializes")

@@ -1,4 +1,5 @@
-//! The state file: fingerprints of write-only fields mcpform last applied.
+//! The state file: fingerprints of write-only fields mcpform last applied, and the objects
+//! mcpform manages (per provider, by id: the ones it created or applied a config entry to).
 //!
 //! Platforms never return some fields (PAIS `headers`, Klavis `isReadOnly`), so mcpform
 //! remembers what it sent as a fingerprint, never the value: the file is safe to commit. Every
@@ -18,11 +19,17 @@
 //! - a keyed file and another key, or none: its records cannot be checked, so each write-only
 //!   field is sent once more (the same value) and the plan says why ([`State::unverifiable`]).
 //!
+//! Format 3 adds `managed` (provider → id → the address and `prevent_destroy` of its config
+//! entry at the last apply): what a plan may delete once its config entry is gone. A format 2
+//! file loads with nothing managed, so nothing is deleted until an apply has recorded ownership;
+//! the next save writes format 3 (an older mcpform then refuses the file rather than silently
+//! dropping the ownership records).
+//!
 //! Only `apply` writes the file, atomically (temp file + rename), so an interrupted apply never
 //! leaves a torn file behind.
 //!
 //! Where the document lives and how runs take turns is the backends' (`backend.rs`, the trait;
-//! `local.rs`, `postgres.rs`); this module is the document and its fingerprints.
+//! `local.rs`, `postgres.rs`, `s3.rs`); this module is the document and its fingerprints.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -36,12 +43,19 @@ use sha2::{Digest, Sha256};
 use crate::fingerprint::{FingerprintKey, Fingerprinter, KdfParams, Scheme, canonical_json, hex};
 
 mod backend;
+mod endpoints;
 mod local;
 mod lock;
+mod ownership;
+mod pg_tls;
 mod postgres;
+mod s3;
 
 pub use backend::{BackendError, HeldLock, Loaded, Location, StateBackend, Version, open_backend};
+pub use endpoints::EndpointCheck;
 pub use lock::LockInfo;
+pub use ownership::Managed;
+pub use s3::S3Location;
 
 /// Default file name, beside the first config file.
 pub const DEFAULT_FILE_NAME: &str = "mcpform.state.json";
@@ -51,7 +65,8 @@ const DOMAIN: &str = "mcpform state v2";
 /// Records of format 1: `sha256:` + SHA-256(salt ‖ 0 ‖ canonical JSON).
 const LEGACY_PREFIX: &str = "sha256:";
 
-/// The file as written (format 2) or as v0.1 wrote it (format 1).
+/// The file as written (format 3), or as earlier versions wrote it (format 2: no `managed`;
+/// format 1: a bare salt).
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct StateFile {
@@ -64,6 +79,13 @@ struct StateFile {
     fingerprint: Option<Scheme>,
     /// Address → write-only field path → fingerprint.
     resources: BTreeMap<String, BTreeMap<String, String>>,
+    /// Provider → the endpoint origin its credentials went to at the last apply (in the clear,
+    /// or a fingerprint when it came from a variable). See `endpoints.rs`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    endpoints: BTreeMap<String, String>,
+    /// Format 3: provider → id → the managed object's config entry at the last apply.
+    #[serde(default)]
+    managed: BTreeMap<String, BTreeMap<String, Managed>>,
 }
 
 /// The state: fingerprints of the write-only values mcpform last applied.
@@ -81,6 +103,10 @@ pub struct State {
     unverifiable: Option<String>,
     /// Address → write-only field path → fingerprint.
     resources: BTreeMap<String, BTreeMap<String, String>>,
+    /// Provider → endpoint origin (or its fingerprint) of the last apply.
+    endpoints: BTreeMap<String, String>,
+    /// Provider → id → the object's config entry at the last apply that matched it.
+    managed: BTreeMap<String, BTreeMap<String, Managed>>,
     /// Legacy records found to match during this run, with their new form: (address, field) →
     /// (legacy record, new record). Applied by [`State::save`].
     upgrades: Mutex<BTreeMap<(String, String), (String, String)>>,
@@ -88,7 +114,10 @@ pub struct State {
 
 impl PartialEq for State {
     fn eq(&self, other: &State) -> bool {
-        self.scheme == other.scheme && self.resources == other.resources
+        self.scheme == other.scheme
+            && self.resources == other.resources
+            && self.endpoints == other.endpoints
+            && self.managed == other.managed
     }
 }
 
@@ -158,6 +187,8 @@ impl State {
             scheme,
             unverifiable: None,
             resources: BTreeMap::new(),
+            endpoints: BTreeMap::new(),
+            managed: BTreeMap::new(),
             upgrades: Mutex::new(BTreeMap::new()),
         })
     }
@@ -220,15 +251,25 @@ impl State {
     /// Parses a state document, whichever backend holds it; `Err` says what is wrong.
     pub fn parse(text: &str) -> Result<State, String> {
         let file: StateFile = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        let scheme = match (file.format_version.as_str(), file.salt, file.fingerprint) {
+        let version = file.format_version.as_str();
+        if version != "3" && !file.managed.is_empty() {
+            return Err(format!("format {version} has no `managed`"));
+        }
+        let scheme = match (version, file.salt, file.fingerprint) {
             ("1", Some(salt), None) => Scheme::Argon2id(KdfParams::with_salt(salt)),
-            ("2", None, Some(scheme)) => scheme,
+            ("2" | "3", None, Some(scheme)) => scheme,
             ("1", _, _) => return Err("format 1 has a `salt` and no `fingerprint`".into()),
-            ("2", _, _) => return Err("format 2 has a `fingerprint` and no `salt`".into()),
+            ("2" | "3", _, _) => {
+                return Err(format!(
+                    "format {version} has a `fingerprint` and no `salt`"
+                ));
+            }
             (other, _, _) => return Err(format!("unsupported format_version `{other}`")),
         };
         let mut state = State::with_scheme(scheme)?;
         state.resources = file.resources;
+        state.endpoints = file.endpoints;
+        state.managed = file.managed;
         Ok(state)
     }
 
@@ -244,24 +285,32 @@ impl State {
             }
         }
         let file = StateFile {
-            format_version: "2".into(),
+            format_version: "3".into(),
             salt: None,
             fingerprint: Some(self.scheme.clone()),
             resources,
+            endpoints: self.endpoints.clone(),
+            managed: self.managed.clone(),
         };
         let mut text = serde_json::to_string_pretty(&file).expect("state serializes");
         text.push('\n');
         text
     }
 
-    /// How many resources have a record.
+    /// How many resources have a record or are managed.
     pub fn len(&self) -> usize {
-        self.resources.len()
+        let managed_elsewhere = self
+            .managed
+            .values()
+            .flat_map(|ids| ids.values())
+            .filter(|m| !self.resources.contains_key(&m.address))
+            .count();
+        self.resources.len() + managed_elsewhere
     }
 
-    /// Whether no resource has a record.
+    /// Whether no resource has a record and nothing is managed.
     pub fn is_empty(&self) -> bool {
-        self.resources.is_empty()
+        self.resources.is_empty() && self.managed.values().all(BTreeMap::is_empty)
     }
 
     /// Writes the whole file to a temporary sibling, then renames it over the old one.
@@ -457,7 +506,7 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(!text.contains("secret-value"));
         let file: Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(file["format_version"], "2");
+        assert_eq!(file["format_version"], "3");
         assert_eq!(
             file["fingerprint"],
             serde_json::to_value(state.kdf.params()).unwrap()
@@ -507,7 +556,7 @@ mod tests {
         state.save(&path).unwrap();
 
         let file: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        assert_eq!(file["format_version"], "2");
+        assert_eq!(file["format_version"], "3");
         assert!(file.get("salt").is_none());
         assert_eq!(file["fingerprint"]["salt"], salt);
         let upgraded = file["resources"]["a"]["headers"].as_str().unwrap();
@@ -552,7 +601,9 @@ mod tests {
         let params = serde_json::to_value(crate::fingerprint::cheap_params()).unwrap();
         for text in [
             "{not json".to_owned(),
-            json!({"format_version": "3", "resources": {}}).to_string(),
+            json!({"format_version": "4", "resources": {}}).to_string(),
+            json!({"format_version": "2", "fingerprint": params, "resources": {},
+                   "managed": {"pais": {"x": {"address": "pais/servers/a"}}}}).to_string(),
             json!({"format_version": "2", "salt": "00112233445566778899aabbccddeeff", "resources": {}})
                 .to_string(),
             json!({"format_version": "1", "fingerprint": params, "resources": {}}).to_string(),

@@ -8,16 +8,20 @@
 //!   `force-unlock` clears a stale record; it never ends another session (a live session's
 //!   lock belongs to a live run; an administrator can still `pg_terminate_backend` it).
 //!
+//! - **TLS**: libpq's `sslmode` (`disable` … `verify-full`) and `sslrootcert`, over rustls
+//!   (`pg_tls.rs`).
+//!
 //! The connection string is secret: no message here repeats it.
 
 use std::time::Duration;
 
-use tokio_postgres::config::SslMode;
 use tokio_postgres::{Client, Config, NoTls};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::State;
 use super::backend::{Attempt, BackendError, HeldLock, Loaded, StateBackend, Version, poll_lock};
 use super::lock::LockInfo;
+use super::pg_tls::{TlsParams, client_config, split_tls_params};
 use crate::provider::BoxFuture;
 
 const TABLE_DDL: &str = "CREATE TABLE IF NOT EXISTS mcpform_state (
@@ -34,6 +38,7 @@ const DDL_LOCK_KEY: i64 = 0x6d63_7066_6f72_6d00; // "mcpform\0"
 /// The state row `name` in the database `url` points at.
 pub struct PostgresBackend {
     config: Config,
+    tls: TlsParams,
     name: String,
     where_: String,
 }
@@ -41,10 +46,14 @@ pub struct PostgresBackend {
 impl PostgresBackend {
     /// Parses the connection string; connects to nothing yet.
     pub fn new(url: String, name: String) -> Result<PostgresBackend, BackendError> {
-        let config: Config = url.parse().map_err(|_| BackendError::Unavailable {
+        let invalid = |message: String| BackendError::Unavailable {
             backend: format!("the PostgreSQL state `{name}`"),
+            message,
+        };
+        let (url, tls) = split_tls_params(&url).map_err(invalid)?;
+        let config: Config = url.parse().map_err(|_| {
             // The parser's message may quote the string, which holds the password.
-            message: "the `url` is not a libpq connection string or postgres:// URL".into(),
+            invalid("the `url` is not a libpq connection string or postgres:// URL".into())
         })?;
         let host = config
             .get_hosts()
@@ -60,6 +69,7 @@ impl PostgresBackend {
         let where_ = format!("{host}:{port}/{db}");
         Ok(PostgresBackend {
             config,
+            tls,
             name,
             where_,
         })
@@ -85,21 +95,26 @@ impl PostgresBackend {
     }
 
     async fn connect(&self) -> Result<Client, BackendError> {
-        let (client, connection) = match self.config.get_ssl_mode() {
-            SslMode::Disable | SslMode::Prefer => self
+        if self.tls.disabled {
+            let (client, connection) = self
                 .config
                 .connect(NoTls)
                 .await
-                .map_err(|e| self.error(&e))?,
-            _ => {
-                return Err(BackendError::Unavailable {
-                    backend: self.describe(),
-                    message: "TLS to PostgreSQL (`sslmode=require`) is not built yet; \
-                              use `sslmode=disable` on a trusted network or a local proxy"
-                        .into(),
-                });
-            }
-        };
+                .map_err(|e| self.error(&e))?;
+            tokio::spawn(async move {
+                let _ = connection.await;
+            });
+            return Ok(client);
+        }
+        let tls = client_config(&self.tls).map_err(|message| BackendError::Unavailable {
+            backend: self.describe(),
+            message,
+        })?;
+        let (client, connection) = self
+            .config
+            .connect(MakeRustlsConnect::new(tls))
+            .await
+            .map_err(|e| self.error(&e))?;
         tokio::spawn(async move {
             let _ = connection.await;
         });

@@ -30,6 +30,13 @@ fn the_demo_plans_applies_and_ends_clean() {
           ~ read_only = (write-only) → true
               # not readable from the platform; the state file has no record of it
 
+      # pais/servers/confluence will be created
+      + pais/servers/confluence
+          + description = "Confluence tools"
+          + name        = "confluence"
+          + transport   = "STREAMABLE_HTTP"
+          + url         = "https://mcp.example.com/confluence"
+
       # pais/servers/github will be updated in place
       ~ pais/servers/github (id [UUID])
           ~ description       = "GitHub tools" → "GitHub tools for the platform team"
@@ -38,7 +45,7 @@ fn the_demo_plans_applies_and_ends_clean() {
               # not readable from the platform; the state file has no record of it
           ~ transport         = "SSE" → "STREAMABLE_HTTP"
 
-    Plan: 0 to create, 5 to update, 0 to delete; 1 unchanged.
+    Plan: 1 to create, 5 to update, 0 to delete; 1 unchanged.
 
     == 2. mcpform apply --auto-approve: only the requests needed
 
@@ -46,11 +53,31 @@ fn the_demo_plans_applies_and_ends_clean() {
       PATCH /admin/api/v1/mcp-servers/[UUID] {"enabled":false}
       PATCH /admin/api/v1/mcp-servers/[UUID] {"mcpServer":{"name":"github","transport":"streamable_http","url":"https://mcp.example.com/github","headers":{"Authorization":"(sensitive)"},"timeoutSeconds":30}}
       PATCH /mcp-server/instance/3c90c3cc-0d44-4b50-8888-8dd25736052a {"isReadOnly":true}
+      POST /api/v1/control/mcp-servers {"name":"confluence","url":"https://mcp.example.com/confluence","transport":"STREAMABLE_HTTP","description":"Confluence tools"}
       PATCH /api/v1/control/mcp-servers/[UUID] {"description":"GitHub tools for the platform team","documentation_url":null,"transport":"STREAMABLE_HTTP","headers":[{"name":"Authorization","value":"(sensitive)","is_secret":true}]}
 
-      5 applied, 0 failed.
+      6 applied, 0 failed.
 
     == 3. mcpform plan again: the live state now matches
+
+    No changes. 7 configured resources match the live state.
+
+    == 4. jira leaves the config; mcpform plan --prune deletes what mcpform manages only
+
+    mcpform will perform the following actions:
+
+      # pais/servers/jira will be destroyed
+      - pais/servers/jira (id [UUID])
+
+    Plan: 0 to create, 0 to update, 1 to delete; 6 unchanged.
+
+    == 5. mcpform apply --prune --auto-approve
+
+      DELETE /api/v1/control/mcp-servers/[UUID]
+
+      1 applied, 0 failed.
+
+    == 6. mcpform plan --prune again: clean (slack, made by hand, is not mcpform's)
 
     No changes. 6 configured resources match the live state.
     ----- stderr -----

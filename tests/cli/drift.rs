@@ -72,8 +72,10 @@ fn drift_is_detected_reported_and_cleared_by_apply() {
     let markdown = work.run(&["drift", "--format", "markdown"]);
     snapshot!(markdown, @r#"
     ----- stdout -----
-    <!-- mcpform:drift -->
-    ### mcpform drift: 1 of 1 configured resource differs, 1 unmanaged
+    <!-- mcpform:drift: pais (127.0.0.1:[PORT]) -->
+    ### mcpform drift · pais (127.0.0.1:[PORT])
+
+    **1 of 1 configured resource differs, 1 unmanaged**
 
     | Address | Status | Fields (live → config) |
     |---|---|---|
@@ -103,4 +105,59 @@ fn drift_is_detected_reported_and_cleared_by_apply() {
     Coverage: 1 of 2 live objects are managed (50%).
     [exit status: 0]
     ");
+}
+
+/// A header rotated in the PAIS console and a Klavis instance made writable there: the
+/// platforms never return either field, so drift cannot see the change, and says so rather
+/// than a bare "No drift".
+#[test]
+fn drift_names_the_write_only_fields_it_could_not_check() {
+    const KLAVIS_ID: &str = "3c90c3cc-0d44-4b50-8888-8dd25736052a";
+    let pais = seeded();
+    let klavis = Emulator::start(
+        Platform::Klavis,
+        json!({"instances": [{"instanceId": KLAVIS_ID, "serverName": "GitHub", "externalUserId": "user-1", "isReadOnly": false}]}),
+    );
+    let servers = format!(
+        "{SERVERS}        headers:\n          - {{ name: Authorization, value: \"Bearer ${{GH_TOKEN}}\", secret: true }}\n"
+    );
+    let mut work = Workdir::new(&config(&[
+        pais_provider(&pais.url(), &servers),
+        klavis_provider(
+            &klavis.url(),
+            &format!("      - id: {KLAVIS_ID}\n        read_only: true\n"),
+        ),
+    ]));
+    work.set_env("GH_TOKEN", "ghp_drift_unchecked_777");
+    work.run(&["apply", "--auto-approve"]).expect_code(0);
+
+    // Behind mcpform's back: the instance made writable again (the header would be the same:
+    // neither shows in any answer).
+    let mut state = klavis.state();
+    state["instances"][0]["isReadOnly"] = json!(false);
+    klavis.set_state(state);
+
+    let text = work.run(&["drift"]);
+    snapshot!(text, @"
+    ----- stdout -----
+    No drift. 2 configured resources match the live state.
+
+    Unmanaged: 1 live object that no config names:
+      pais/servers/slack
+
+    Not checked: 2 write-only fields the platforms never return (klavis: 1, pais: 1); a change made to them outside mcpform does not show here.
+
+    Coverage: 1 of 2 live objects are managed (50%). Not listable, so not counted: klavis.
+    [exit status: 0]
+    ");
+    let json = work.run(&["drift", "--format", "json"]);
+    let report = json.expect_code(0).json();
+    assert_eq!(
+        report["unchecked"],
+        json!({"count": 2, "providers": {"klavis": 1, "pais": 1}, "fields": [
+            {"provider": "klavis", "address": format!("klavis/instances/{KLAVIS_ID}"), "field": "read_only"},
+            {"provider": "pais", "address": "pais/servers/github", "field": "headers"}
+        ]})
+    );
+    json.assert_hides(&["ghp_drift_unchecked_777"]);
 }

@@ -232,3 +232,88 @@ fn an_unknown_provider_is_refused_with_the_closest_name() {
         "nothing is read for a wrong flag"
     );
 }
+
+/// `--adopt` makes the exported objects managed: a server later removed from the exported
+/// config is pruned with exactly one DELETE. Without it, `--prune` deletes nothing.
+#[test]
+fn adopted_objects_can_be_pruned_and_unadopted_ones_never_are() {
+    let seed = json!({"servers": [
+        {"name": "keep", "url": "https://mcp.example.com/keep", "transport": "SSE"},
+        {"name": "retire", "url": "https://mcp.example.com/retire", "transport": "SSE"}
+    ]});
+    for adopt in [false, true] {
+        let pais = Emulator::start(Platform::Pais, seed.clone());
+        let work = Workdir::new(&config(&[pais_provider(&pais.url(), "      []\n")]));
+        let mut args = vec!["export", "--out", "mcpform.yaml"];
+        if adopt {
+            args.push("--adopt");
+        }
+        work.run(&args).expect_code(0);
+        let exported = std::fs::read_to_string(work.path().join("mcpform.yaml")).unwrap();
+        let retire = exported
+            .find("      - name: retire")
+            .expect("the server is exported");
+        let end = exported[retire + 1..]
+            .find("      - ")
+            .map_or(exported.len(), |i| retire + 1 + i);
+        work.write_config(&format!("{}{}", &exported[..retire], &exported[end..]));
+        pais.clear_requests();
+
+        let plan = work.run(&["plan", "--prune", "--format", "json"]);
+        let deletes: Vec<String> = plan.expect_code(0).json()["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["action"] == "delete")
+            .map(|c| c["address"].as_str().unwrap().to_owned())
+            .collect();
+        if adopt {
+            assert_eq!(deletes, ["pais/servers/retire"], "{exported}");
+            work.run(&["apply", "--prune", "--auto-approve"])
+                .expect_code(0);
+            let writes: Vec<String> = pais.writes().iter().map(|w| w.method.clone()).collect();
+            assert_eq!(writes, ["DELETE"]);
+        } else {
+            assert!(
+                deletes.is_empty(),
+                "an unadopted object is never deleted: {deletes:?}"
+            );
+        }
+    }
+}
+
+/// Klavis cannot list its instances: the export holds those the state knows, here one that
+/// apply created by `user_id` and `server_name` and that the config no longer names.
+#[test]
+fn klavis_instances_the_state_knows_are_exported_by_id() {
+    let klavis = Emulator::start(Platform::Klavis, json!({"instances": []}));
+    let work = Workdir::new(&config(&[klavis_provider(
+        &klavis.url(),
+        "      - { user_id: user-123, server_name: GitHub, read_only: true }\n",
+    )]));
+    work.run(&["apply", "--auto-approve"]).expect_code(0);
+    let id = klavis.state()["instances"][0]["instanceId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    work.write_config(&config(&[klavis_provider(&klavis.url(), "      []\n")]));
+    let run = work.run(&["export"]);
+    let text = run.expect_code(0).stdout.replace(&id, "[INSTANCE]");
+    snapshot!(text, @r#"
+    # yaml-language-server: $schema=./schemas/mcpform.schema.json
+    #
+    # Written by `mcpform export` from the live objects of: klavis.
+    # Secrets are `${VAR}` references; set the variables it listed before `mcpform plan`.
+    version: 1
+    providers:
+      - name: klavis
+        platform: klavis
+        endpoint: http://127.0.0.1:[PORT]
+        auth:
+          bearer: "${KLAVIS_TOKEN}"
+        instances:
+          - id: [INSTANCE]
+            # server: GitHub
+            # read_only: Klavis never returns it, so it is not exported; set it to have mcpform manage it
+    "#);
+}

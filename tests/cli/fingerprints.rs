@@ -160,7 +160,7 @@ fn a_six_digit_header_leaves_only_argon2id_records_in_the_state_and_the_saved_pl
 
     // The state: one Argon2id record for the headers, nothing the v1 attack could test.
     let state: Value = serde_json::from_str(&state_text).unwrap();
-    assert_eq!(state["format_version"], "2", "{state:#}");
+    assert_eq!(state["format_version"], "3", "{state:#}");
     let kdf = Kdf::from_file(&state);
     let record = state["resources"][ADDRESS]["headers"].as_str().unwrap();
     assert!(record.starts_with("argon2id:"), "{record}");
@@ -234,7 +234,7 @@ fn a_state_file_written_by_v1_plans_clean_and_the_next_apply_upgrades_it() {
     assert!(pais.writes().is_empty(), "no header re-sent");
     let state: Value =
         serde_json::from_str(&std::fs::read_to_string(work.state_file()).unwrap()).unwrap();
-    assert_eq!(state["format_version"], "2", "{state:#}");
+    assert_eq!(state["format_version"], "3", "{state:#}");
     let kdf = Kdf::from_file(&state);
     assert_eq!(kdf.salt, salt, "the file keeps its salt");
     let record = state["resources"][ADDRESS]["headers"].as_str().unwrap();

@@ -71,13 +71,15 @@ fn markdown_and_the_step_summary() {
     let run = work.run(&["plan", "--format", "markdown", "--step-summary"]);
     snapshot!(run, @r#"
     ----- stdout -----
-    <!-- mcpform:plan -->
-    ### mcpform plan: 1 to create, 1 to update, 0 to delete, 1 unchanged
+    <!-- mcpform:plan: pais (127.0.0.1:[PORT]) -->
+    ### mcpform plan · pais (127.0.0.1:[PORT])
 
-    | Platform | Address | Action | Fields changed |
+    **1 to create, 1 to update, 0 to delete, 1 unchanged**
+
+    | Platform | Address | Action | Changes |
     |---|---|---|---|
-    | pais | `pais/servers/new` | create | `name`, `transport`, `url` |
-    | pais | `pais/servers/github` | update | `description`, `headers`, `transport` |
+    | pais | `pais/servers/new` | create | `name: "new"`<br>`transport: "SSE"`<br>`url: "https://mcp.example.com/new"` |
+    | pais | `pais/servers/github` | update | `description: "x" → unset`<br>`headers` _(write-only)_<br>`transport: "SSE" → "STREAMABLE_HTTP"` |
 
     <details><summary><code>pais/servers/new</code>: create (3 fields)</summary>
 
@@ -178,4 +180,64 @@ fn show_requests_prints_each_request_in_the_text_plan() {
     [exit status: 0]
     "#);
     run.assert_hides(&["ghp_formats_secret_555"]);
+}
+
+/// Staging and production plans on one pull request: each `--title` gets its own marker, so
+/// each CI job finds and updates its own comment; a comment cut to fit points at the step
+/// summary, which holds the plan uncut.
+#[test]
+fn titles_keep_one_comment_per_run_and_the_summary_holds_what_the_comment_cut() {
+    let pais = seeded();
+    let mut work = workdir_with_changes(&pais);
+    let summary = work.path().join("summary.md");
+    work.set_env("GITHUB_STEP_SUMMARY", summary.to_str().unwrap());
+    let first_line = |run: &Run| run.stdout.lines().next().unwrap_or_default().to_owned();
+    let staging = work.run(&["plan", "--format", "markdown", "--title", "staging"]);
+    let production = work.run(&["plan", "--format", "markdown", "--title", "production"]);
+    assert_eq!(
+        first_line(staging.expect_code(0)),
+        "<!-- mcpform:plan: staging -->"
+    );
+    assert_eq!(
+        first_line(production.expect_code(0)),
+        "<!-- mcpform:plan: production -->"
+    );
+
+    let cut = work.run(&[
+        "plan",
+        "--format",
+        "markdown",
+        "--title",
+        "production",
+        "--max-bytes",
+        "700",
+        "--step-summary",
+    ]);
+    snapshot!(cut, @r#"
+    ----- stdout -----
+    <!-- mcpform:plan: production -->
+    ### mcpform plan · production
+
+    **1 to create, 1 to update, 0 to delete, 1 unchanged**
+
+    | Platform | Address | Action | Changes |
+    |---|---|---|---|
+    | pais | `pais/servers/new` | create | `name: "new"`<br>`transport: "SSE"`<br>`url: "https://mcp.example.com/new"` |
+    | pais | `pais/servers/github` | update | `description: "x" → unset`<br>`headers` _(write-only)_<br>`transport: "SSE" → "STREAMABLE_HTTP"` |
+
+    > [!NOTE]
+    > Shortened to fit 700 bytes: left out details of 2 resources. The complete plan is in the summary of the CI job that posted this (`--step-summary`), and in the plan file it saved (`--out`).
+    [exit status: 0]
+    "#);
+    let summary = std::fs::read_to_string(summary).unwrap();
+    assert!(
+        !summary.contains("Shortened"),
+        "the summary is not cut:\n{summary}"
+    );
+    assert_eq!(
+        summary.matches("<details>").count(),
+        2,
+        "every detail kept:\n{summary}"
+    );
+    assert!(!summary.contains("ghp_formats_secret_555"));
 }

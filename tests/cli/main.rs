@@ -1,5 +1,6 @@
 //! End-to-end tests: the real `mcpform` binary against the platform emulators over HTTP.
 
+mod moto;
 mod pg;
 mod support;
 
@@ -11,6 +12,7 @@ mod completion;
 mod confirm;
 mod demo;
 mod drift;
+mod endpoint_pinning;
 mod export;
 mod fault_matrix;
 mod fingerprints;
@@ -19,15 +21,19 @@ mod hostile_config;
 mod hostile_responses;
 mod idun_real;
 mod idun_session;
+mod oidc;
 mod openapi;
 mod output_details;
 mod plan;
+mod prune;
 mod resilience;
 mod saved_plan;
 mod secret_forms;
 mod secrets;
 mod selection;
 mod state_backends;
+mod tls;
+mod tool_approvals;
 mod typo_hint;
 mod validate;
 mod validate_warnings;

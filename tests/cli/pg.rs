@@ -6,6 +6,10 @@
 //! `/usr/lib/postgresql/*/bin`. PostgreSQL refuses to run as root: as root, the cluster runs
 //! as the `postgres` user (else `nobody`) through `runuser`. When it cannot start, tests that
 //! need it are skipped with a loud message, except under `CI=true`, where they fail.
+//!
+//! The cluster serves TLS too (`ssl=on`), with a server certificate for `127.0.0.1` signed by
+//! a CA made for this run ([`Pg::ca_file`]); the role [`PG_TLS_ONLY_USER`] may only log in
+//! over TLS, so a connection as that role proves the TLS is real.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -16,9 +20,12 @@ use std::time::{Duration, Instant};
 /// The cluster's superuser password (scram-sha-256 auth): must never show up anywhere.
 pub const PG_PASSWORD: &str = "pg-s3cret-pw-4417";
 pub const PG_USER: &str = "mcpform";
+/// A superuser the server admits over TLS only (`hostnossl … reject`); same password.
+pub const PG_TLS_ONLY_USER: &str = "mcpform_tls_only";
 
 pub struct Pg {
     port: u16,
+    ca_file: PathBuf,
 }
 
 static PG: OnceLock<Result<Pg, String>> = OnceLock::new();
@@ -48,6 +55,16 @@ impl Pg {
             "postgres://{PG_USER}:{PG_PASSWORD}@127.0.0.1:{}/postgres?sslmode=disable",
             self.port
         )
+    }
+
+    /// The port the cluster listens on (127.0.0.1).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The PEM file of the CA that signed the server's certificate (for `sslrootcert`).
+    pub fn ca_file(&self) -> &Path {
+        &self.ca_file
     }
 
     /// Runs `sql` and returns every row's columns as text (`None` for NULL).
@@ -115,17 +132,29 @@ fn start() -> Result<Pg, String> {
             String::from_utf8_lossy(&initdb.stderr)
         ));
     }
+    let (ca_file, cert_file, key_file) = make_certificates(&dir, &run_as)?;
+    // First match wins: the TLS-only role is refused without TLS, then initdb's rules apply.
+    let hba = data.join("pg_hba.conf");
+    let rules = std::fs::read_to_string(&hba).map_err(|e| e.to_string())?;
+    std::fs::write(
+        &hba,
+        format!("hostnossl all {PG_TLS_ONLY_USER} 0.0.0.0/0 reject\n{rules}"),
+    )
+    .map_err(|e| e.to_string())?;
     let port = free_port()?;
     // The watchdog: runs the server, and stops it (and removes its directory) once this test
     // process is gone.
     let script = format!(
         "'{postgres}' -D '{data}' -p {port} -k '{dir}' -c listen_addresses=127.0.0.1 \
-         -c fsync=off -c max_connections=200 >'{dir}/log' 2>&1 & pid=$!; \
+         -c fsync=off -c max_connections=200 -c ssl=on -c ssl_cert_file='{cert}' \
+         -c ssl_key_file='{key}' >'{dir}/log' 2>&1 & pid=$!; \
          while [ -d /proc/{parent} ] && kill -0 $pid 2>/dev/null; do sleep 0.5; done; \
          kill -INT $pid 2>/dev/null; wait $pid; rm -rf '{dir}'",
         postgres = bin.join("postgres").display(),
         data = data.display(),
         dir = dir.display(),
+        cert = cert_file.display(),
+        key = key_file.display(),
         parent = std::process::id(),
     );
     as_user(&run_as, Path::new("sh"))
@@ -135,7 +164,7 @@ fn start() -> Result<Pg, String> {
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("cannot start postgres: {e}"))?;
-    let pg = Pg { port };
+    let pg = Pg { port, ca_file };
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let ready = Command::new(bin.join("pg_isready"))
@@ -143,6 +172,10 @@ fn start() -> Result<Pg, String> {
             .status()
             .is_ok_and(|s| s.success());
         if ready {
+            pg.query(
+                &format!("CREATE ROLE {PG_TLS_ONLY_USER} SUPERUSER LOGIN PASSWORD '{PG_PASSWORD}'"),
+                &[],
+            );
             return Ok(pg);
         }
         if Instant::now() > deadline {
@@ -151,6 +184,43 @@ fn start() -> Result<Pg, String> {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// A CA, and a server certificate for `127.0.0.1` it signed; the key readable by the server's
+/// user only, as PostgreSQL demands. The CA file, the certificate and the key.
+fn make_certificates(
+    dir: &Path,
+    run_as: &Option<(String, u32, u32)>,
+) -> Result<(PathBuf, PathBuf, PathBuf), String> {
+    let error = |e: rcgen::Error| e.to_string();
+    let ca_key = rcgen::KeyPair::generate().map_err(error)?;
+    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).map_err(error)?;
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(rcgen::DnType::CommonName, "mcpform test CA");
+    let ca_cert = ca.self_signed(&ca_key).map_err(error)?;
+    let issuer = rcgen::Issuer::new(ca, ca_key);
+    let server_key = rcgen::KeyPair::generate().map_err(error)?;
+    let server = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).map_err(error)?;
+    let server_cert = server.signed_by(&server_key, &issuer).map_err(error)?;
+    let files = (
+        dir.join("ca.pem"),
+        dir.join("server.crt"),
+        dir.join("server.key"),
+    );
+    let write = |path: &Path, text: String, mode: u32| -> Result<(), String> {
+        std::fs::write(path, text).map_err(|e| e.to_string())?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+            .map_err(|e| e.to_string())?;
+        if let Some((_, uid, gid)) = run_as {
+            std::os::unix::fs::chown(path, Some(*uid), Some(*gid)).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    };
+    write(&files.0, ca_cert.pem(), 0o644)?;
+    write(&files.1, server_cert.pem(), 0o644)?;
+    write(&files.2, server_key.serialize_pem(), 0o600)?;
+    Ok(files)
 }
 
 fn find_bin() -> Option<PathBuf> {

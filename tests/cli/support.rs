@@ -10,6 +10,7 @@ use std::sync::LazyLock;
 
 use mcpform_emulator::{
     EmulatorAuth, EmulatorOptions, Fault, Interleave, Platform, RecordedRequest, RunningEmulator,
+    TlsIdentity,
 };
 use serde_json::Value;
 
@@ -57,6 +58,25 @@ impl Emulator {
 
     /// Like [`Emulator::start`], demanding `auth` instead of the test credential.
     pub fn start_with_auth(platform: Platform, seed: Value, auth: EmulatorAuth) -> Emulator {
+        Emulator::launch(platform, seed, auth, None)
+    }
+
+    /// Like [`Emulator::start_with_auth`], serving HTTPS with `identity`.
+    pub fn start_https(
+        platform: Platform,
+        seed: Value,
+        auth: EmulatorAuth,
+        identity: TlsIdentity,
+    ) -> Emulator {
+        Emulator::launch(platform, seed, auth, Some(identity))
+    }
+
+    fn launch(
+        platform: Platform,
+        seed: Value,
+        auth: EmulatorAuth,
+        identity: Option<TlsIdentity>,
+    ) -> Emulator {
         SEEDED_IDS.with_borrow_mut(|ids| ids.extend(uuids_in(&seed.to_string())));
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
@@ -73,7 +93,12 @@ impl Emulator {
             rate_limit: (platform == Platform::Klavis).then_some(2.0),
         };
         let running = runtime
-            .block_on(mcpform_emulator::start(options))
+            .block_on(async {
+                match identity {
+                    Some(identity) => mcpform_emulator::start_https(options, identity).await,
+                    None => mcpform_emulator::start(options).await,
+                }
+            })
             .expect("emulator starts");
         Emulator {
             running: Some(running),

@@ -36,12 +36,14 @@ fn a_create_with_a_live_url_names_the_live_server() {
     "#);
     snapshot!(work.run(&["plan", "--format", "markdown"]), @r#"
     ----- stdout -----
-    <!-- mcpform:plan -->
-    ### mcpform plan: 1 to create, 0 to update, 0 to delete, 0 unchanged
+    <!-- mcpform:plan: pais (127.0.0.1:[PORT]) -->
+    ### mcpform plan · pais (127.0.0.1:[PORT])
 
-    | Platform | Address | Action | Fields changed |
+    **1 to create, 0 to update, 0 to delete, 0 unchanged**
+
+    | Platform | Address | Action | Changes |
     |---|---|---|---|
-    | pais | `pais/servers/github` | create | `name`, `transport`, `url` |
+    | pais | `pais/servers/github` | create | `name: "github"`<br>`transport: "SSE"`<br>`url: "https://mcp.example.com/github"` |
 
     <details><summary><code>pais/servers/github</code>: create (3 fields)</summary>
 

@@ -15,9 +15,11 @@
 mod fastapi;
 mod faults;
 mod hasmcp;
+mod https;
 mod idun;
 mod interleave;
 mod klavis;
+mod oidc;
 mod pais;
 mod store;
 #[cfg(test)]
@@ -41,7 +43,9 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use faults::{Fault, FaultTiming, RecordedRequest};
+pub use https::TlsIdentity;
 pub use interleave::Interleave;
+pub use oidc::{IdentityProvider, TOKEN_PATH as OIDC_TOKEN_PATH};
 
 use faults::{RateLimit, Traffic};
 use interleave::Interleaver;
@@ -106,6 +110,18 @@ pub enum EmulatorAuth {
     Bearer(String),
     /// Idun auth mode `password`: log in for an `idun_session` cookie.
     Password(String),
+    /// PAIS behind an OIDC identity provider the emulator runs itself (under `/oidc`): bearer
+    /// tokens it issued and that have not expired.
+    Oidc(IdentityProvider),
+    /// PAIS behind a third-party identity provider: bearer JWTs signed (RS256) by a key of
+    /// `jwks` (a JWK set, as the provider's `jwks_uri` serves it), whose `iss` is `issuer` and
+    /// whose `exp` has not passed.
+    Jwt {
+        /// The identity provider's issuer URL, as its tokens' `iss` claim says it.
+        issuer: String,
+        /// The identity provider's public keys.
+        jwks: Value,
+    },
 }
 
 impl std::fmt::Debug for EmulatorAuth {
@@ -114,6 +130,8 @@ impl std::fmt::Debug for EmulatorAuth {
             EmulatorAuth::None => f.write_str("None"),
             EmulatorAuth::Bearer(_) => f.write_str("Bearer(\"(sensitive)\")"),
             EmulatorAuth::Password(_) => f.write_str("Password(\"(sensitive)\")"),
+            EmulatorAuth::Oidc(idp) => write!(f, "Oidc({idp:?})"),
+            EmulatorAuth::Jwt { issuer, .. } => write!(f, "Jwt {{ issuer: {issuer:?} }}"),
         }
     }
 }
@@ -136,6 +154,8 @@ pub(crate) type AuthCheck = Arc<dyn Fn(&HeaderMap) -> Option<Response> + Send + 
 /// An emulator serving on a local port. Dropping it stops the server too.
 pub struct RunningEmulator {
     addr: SocketAddr,
+    /// `http` or `https`.
+    scheme: &'static str,
     traffic: Arc<Traffic>,
     interleaver: Arc<Interleaver>,
     state: Arc<dyn StateHandle>,
@@ -158,7 +178,7 @@ impl RunningEmulator {
                 SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
             });
         }
-        format!("http://{addr}")
+        format!("{}://{addr}", self.scheme)
     }
 
     /// Every request received, in arrival order (control routes excluded).
@@ -233,6 +253,21 @@ impl Drop for RunningEmulator {
 
 /// Starts an emulator and returns once it is listening.
 pub async fn start(options: EmulatorOptions) -> io::Result<RunningEmulator> {
+    start_serving(options, None).await
+}
+
+/// Starts an emulator serving HTTPS with `identity`, and returns once it is listening.
+pub async fn start_https(
+    options: EmulatorOptions,
+    identity: TlsIdentity,
+) -> io::Result<RunningEmulator> {
+    start_serving(options, Some(identity)).await
+}
+
+async fn start_serving(
+    options: EmulatorOptions,
+    tls: Option<TlsIdentity>,
+) -> io::Result<RunningEmulator> {
     let limit = options
         .rate_limit
         .map(|rate| RateLimit::new(options.platform, rate))
@@ -240,7 +275,8 @@ pub async fn start(options: EmulatorOptions) -> io::Result<RunningEmulator> {
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     let initial = store::load_initial(options.data.as_deref(), options.seed.as_ref())?;
     let interleaver = Arc::new(Interleaver::default());
-    let app = build_platform(&options, initial)?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let app = build_platform(&options, initial, scheme)?;
     let traffic = Arc::new(Traffic::new(limit));
 
     // The interleave layer goes on first, so that auth runs before it.
@@ -260,21 +296,21 @@ pub async fn start(options: EmulatorOptions) -> io::Result<RunningEmulator> {
     let listener = tokio::net::TcpListener::bind(options.listen).await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let shutdown = async {
-            // A dropped sender also means "stop".
-            let _ = stopped.await;
-        };
-        if let Err(err) = axum::serve(listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await
-        {
-            eprintln!("emulator on {addr} stopped: {err}");
+    let shutdown = async {
+        // A dropped sender also means "stop".
+        let _ = stopped.await;
+    };
+    let task = match tls {
+        None => tokio::spawn(serve(listener, router, shutdown)),
+        Some(identity) => {
+            let listener = https::TlsListener::new(listener, &identity)?;
+            tokio::spawn(serve(listener, router, shutdown))
         }
-    });
+    };
 
     Ok(RunningEmulator {
         addr,
+        scheme,
         traffic,
         interleaver,
         state: app.state,
@@ -283,7 +319,28 @@ pub async fn start(options: EmulatorOptions) -> io::Result<RunningEmulator> {
     })
 }
 
-fn build_platform(options: &EmulatorOptions, initial: Option<Value>) -> io::Result<PlatformApp> {
+async fn serve<L>(
+    listener: L,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+{
+    let addr = listener.local_addr();
+    if let Err(err) = axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+    {
+        let addr = addr.map_or_else(|_| "?".to_owned(), |a| a.to_string());
+        eprintln!("emulator on {addr} stopped: {err}");
+    }
+}
+
+fn build_platform(
+    options: &EmulatorOptions,
+    initial: Option<Value>,
+    scheme: &'static str,
+) -> io::Result<PlatformApp> {
     let invalid = |msg: &str| io::Error::new(io::ErrorKind::InvalidInput, msg.to_owned());
     let bad_seed = |msg: String| io::Error::new(io::ErrorKind::InvalidData, msg);
     let data = options.data.clone();
@@ -302,6 +359,12 @@ fn build_platform(options: &EmulatorOptions, initial: Option<Value>) -> io::Resu
                 "{platform} authenticates with a bearer token, not a password"
             )));
         }
+        (EmulatorAuth::Oidc(_) | EmulatorAuth::Jwt { .. }, Platform::Pais) => None,
+        (EmulatorAuth::Oidc(_) | EmulatorAuth::Jwt { .. }, platform) => {
+            return Err(invalid(&format!(
+                "the OIDC modes are for pais; {platform} takes a fixed credential"
+            )));
+        }
     };
     let build = match options.platform {
         Platform::Pais => pais::build,
@@ -309,7 +372,17 @@ fn build_platform(options: &EmulatorOptions, initial: Option<Value>) -> io::Resu
         Platform::Hasmcp => hasmcp::build,
         Platform::Klavis => klavis::build,
     };
-    let app = build(initial, data, credential).map_err(bad_seed)?;
+    let mut app = build(initial, data, credential).map_err(bad_seed)?;
+    match &options.auth {
+        EmulatorAuth::Oidc(idp) => {
+            app.auth = idp.auth_check();
+            app.open = app.open.merge(idp.routes(scheme));
+        }
+        EmulatorAuth::Jwt { issuer, jwks } => {
+            app.auth = oidc::jwt_check(issuer, jwks).map_err(|e| invalid(&e))?;
+        }
+        _ => {}
+    }
     // `--data` names a file that should exist once the emulator runs, even before any write.
     if let Some(path) = &options.data {
         if !path.exists() {

@@ -20,7 +20,7 @@ pub fn check_answer(request: &Request, answer: &Value) -> Result<(), WriteError>
     let sent = &request.body["server"];
     match request.method {
         Method::Patch => check_update(sent, &answer.server),
-        Method::Post => check_scalars(sent, &answer.server),
+        Method::Post | Method::Delete => check_scalars(sent, &answer.server),
     }
 }
 

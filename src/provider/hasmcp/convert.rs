@@ -28,6 +28,9 @@ pub fn desired_resource(provider: &str, server: &HasmcpServer) -> DesiredResourc
         write_only: Vec::new(),
         ignore: server.ignore.clone(),
         secret_paths: &[],
+        prevent_destroy: server.lifecycle.as_ref().is_some_and(|l| l.prevent_destroy),
+        recorded_id: None,
+        create_only: Map::new(),
     }
 }
 

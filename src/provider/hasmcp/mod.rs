@@ -19,7 +19,7 @@ use crate::http::{HttpClient, HttpError, HttpResponse, RetryPolicy};
 use crate::plan::{Method, Request};
 
 use super::create::{Creates, create_once};
-use super::{BoxFuture, Connection, Provider, WriteError};
+use super::{BoxFuture, Connection, Provider, Verdict, WriteError};
 
 pub struct HasmcpProvider {
     http: Arc<HttpClient>,
@@ -45,13 +45,17 @@ impl Provider for HasmcpProvider {
     fn fetch_live<'a>(
         &'a self,
         desired: &'a [DesiredResource],
+        _managed: &'a [String],
     ) -> BoxFuture<'a, Result<Vec<LiveObject>, HttpError>> {
         Box::pin(async move {
             let listed = client::list_servers(&self.http).await?;
             let wanted = |server: &api::Server| {
                 desired.iter().any(|d| match &d.id {
                     Some(id) => *id == server.id,
-                    None => d.name.as_deref() == Some(server.name.as_str()),
+                    None => {
+                        d.recorded_id.as_deref() == Some(server.id.as_str())
+                            || d.name.as_deref() == Some(server.name.as_str())
+                    }
                 })
             };
             let (matched, unmatched): (Vec<_>, Vec<_>) =
@@ -73,6 +77,7 @@ impl Provider for HasmcpProvider {
     fn fetch_complete<'a>(
         &'a self,
         _desired: &'a [DesiredResource],
+        _managed: &'a [String],
     ) -> BoxFuture<'a, Result<Vec<LiveObject>, HttpError>> {
         Box::pin(async move {
             let ids = client::list_servers(&self.http)
@@ -90,10 +95,15 @@ impl Provider for HasmcpProvider {
         })
     }
 
-    fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<(), WriteError>> {
+    fn send<'a>(
+        &'a self,
+        request: &'a Request,
+    ) -> BoxFuture<'a, Result<Option<String>, WriteError>> {
         Box::pin(async move {
-            if request.method == Method::Post {
-                return create_once(self, request).await;
+            match request.method {
+                Method::Post => return create_once(self, request).await.map(Some),
+                Method::Delete => return self.delete(request).await.map(|()| None),
+                Method::Patch => {}
             }
             // Not idempotent: a repeated PATCH would carry a stale version.
             let answer = self
@@ -106,8 +116,30 @@ impl Provider for HasmcpProvider {
                     false,
                 )
                 .await?;
-            confirm::check_answer(request, &answer.json())
+            confirm::check_answer(request, &answer.json()).map(|()| None)
         })
+    }
+}
+
+impl HasmcpProvider {
+    /// `DELETE`: HasMCP answers 204 whether or not the server existed, so only a read that
+    /// finds it gone (404) shows the delete took effect.
+    async fn delete(&self, request: &Request) -> Result<(), WriteError> {
+        self.http
+            .send(reqwest::Method::DELETE, &request.path, &[], None, true)
+            .await?;
+        match self.http.get(&request.path, &[]).await {
+            Err(error) if error.status() == Some(404) => Ok(()),
+            Ok(_) => Err(WriteError::answered(
+                Verdict::NotAppliedAsPlanned,
+                "HasMCP answered 204, but reading the server afterwards still finds it",
+            )),
+            Err(error) => Err(WriteError::settled(
+                Verdict::NotConfirmed,
+                "HasMCP answers 204 whether or not it deleted anything".into(),
+                format!("reading the server afterwards failed: {error}"),
+            )),
+        }
     }
 }
 
@@ -124,8 +156,13 @@ impl Creates for HasmcpProvider {
         ))
     }
 
-    fn check_answer(&self, request: &Request, answer: &HttpResponse) -> Result<(), WriteError> {
-        confirm::check_answer(request, &answer.json())
+    fn check_answer(&self, request: &Request, answer: &HttpResponse) -> Result<String, WriteError> {
+        let answer = answer.json();
+        confirm::check_answer(request, &answer)?;
+        Ok(answer["server"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned())
     }
 
     fn name<'r>(&self, request: &'r Request) -> Option<&'r str> {
@@ -140,8 +177,9 @@ impl Creates for HasmcpProvider {
         })
     }
 
-    fn check_found(&self, request: &Request, found: &api::Server) -> Result<(), WriteError> {
-        confirm::check_scalars(&request.body["server"], found)
+    fn check_found(&self, request: &Request, found: &api::Server) -> Result<String, WriteError> {
+        confirm::check_scalars(&request.body["server"], found)?;
+        Ok(found.id.clone())
     }
 
     fn retry_policy(&self) -> RetryPolicy {
@@ -150,6 +188,15 @@ impl Creates for HasmcpProvider {
 }
 
 impl RequestBuilder for HasmcpProvider {
+    fn delete_request(&self, id: &str) -> Request {
+        Request {
+            method: Method::Delete,
+            path: format!("{}/{id}", api::COLLECTION_PATH),
+            body: Value::Null,
+            sensitive: Vec::new(),
+        }
+    }
+
     fn build_request(&self, delta: &ResourceDelta) -> Request {
         let mut server = convert::server_wire(delta.effective);
         let (method, path) = match delta.live {

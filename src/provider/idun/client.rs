@@ -154,6 +154,7 @@ mod tests {
             &emulator.url(),
             None,
             None,
+            None,
             super::super::api::error_message,
             &ClientSettings::default(),
             &Secrets::default(),

@@ -62,6 +62,50 @@ pub fn check_answer(request: &Request, answer: &Value) -> Result<(), WriteError>
     check_server(&request.body, &answer.data)
 }
 
+/// `{data: {id, deleted}, reload}`: Idun's answer to a `DELETE`.
+#[derive(Debug, Deserialize)]
+struct DeleteAnswer {
+    data: Deleted,
+    reload: Reload,
+}
+
+#[derive(Debug, Deserialize)]
+struct Deleted {
+    id: String,
+    deleted: bool,
+}
+
+/// Checks the answer to a `DELETE`: the envelope must say the server it was sent for is
+/// `deleted`, and the reload must have taken it.
+pub fn check_deleted(request: &Request, answer: &Value) -> Result<(), WriteError> {
+    let not_confirmed = |why: String| WriteError::answered(Verdict::NotConfirmed, why);
+    let answer: DeleteAnswer = serde_json::from_value(answer.clone()).map_err(|e| {
+        not_confirmed(format!(
+            "Idun answered the delete with something other than `{{data: {{id, deleted}}, reload}}` ({e})"
+        ))
+    })?;
+    let sent_id = request.path.rsplit('/').next().unwrap_or_default();
+    if !answer.data.id.eq_ignore_ascii_case(sent_id) {
+        return Err(not_confirmed(format!(
+            "Idun answered the delete for another MCP server (id `{}`)",
+            answer.data.id
+        )));
+    }
+    if !answer.data.deleted {
+        return Err(WriteError::answered(
+            Verdict::NotAppliedAsPlanned,
+            "Idun answered the delete with `deleted: false`",
+        ));
+    }
+    match answer.reload.status.as_deref() {
+        Some("reloaded" | "restart_required") => Ok(()),
+        status => Err(not_confirmed(format!(
+            "Idun answered the delete with reload status `{}`",
+            status.unwrap_or("none")
+        ))),
+    }
+}
+
 /// Checks that `server` shows every field of the request body `sent`.
 pub fn check_server(sent: &Value, server: &McpServerRead) -> Result<(), WriteError> {
     let mut differing = Vec::new();
@@ -105,7 +149,7 @@ mod tests {
 
     fn request(method: Method, body: Value) -> Request {
         let path = match method {
-            Method::Patch => format!("/admin/api/v1/mcp-servers/{ID}"),
+            Method::Patch | Method::Delete => format!("/admin/api/v1/mcp-servers/{ID}"),
             Method::Post => "/admin/api/v1/mcp-servers".to_owned(),
         };
         Request {

@@ -11,7 +11,7 @@ use crate::config::model::IdunServer;
 use crate::diff::{DesiredResource, LiveObject};
 
 /// Header and env values are secret by nature (they carry tokens), whoever set them.
-const SECRET_PATHS: &[&str] = &["mcp_server.headers", "mcp_server.env"];
+pub(super) const SECRET_PATHS: &[&str] = &["mcp_server.headers", "mcp_server.env"];
 
 pub fn desired_resource(provider: &str, server: &IdunServer) -> DesiredResource {
     let mcp_server = match serde_json::to_value(&server.mcp_server) {
@@ -30,6 +30,9 @@ pub fn desired_resource(provider: &str, server: &IdunServer) -> DesiredResource 
         write_only: Vec::new(),
         ignore: server.ignore.clone(),
         secret_paths: SECRET_PATHS,
+        prevent_destroy: server.lifecycle.as_ref().is_some_and(|l| l.prevent_destroy),
+        recorded_id: None,
+        create_only: Map::new(),
     }
 }
 

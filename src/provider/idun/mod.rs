@@ -44,6 +44,7 @@ impl Provider for IdunProvider {
     fn fetch_live<'a>(
         &'a self,
         _desired: &'a [DesiredResource],
+        _managed: &'a [String],
     ) -> BoxFuture<'a, Result<Vec<LiveObject>, HttpError>> {
         Box::pin(async move {
             Ok(self
@@ -56,12 +57,27 @@ impl Provider for IdunProvider {
         })
     }
 
-    fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<(), WriteError>> {
+    fn send<'a>(
+        &'a self,
+        request: &'a Request,
+    ) -> BoxFuture<'a, Result<Option<String>, WriteError>> {
         // A failed reload comes back as HTTP 500 `reload_failed`, which `api::error_message`
         // marks as rolled back: not retried, and reported as leaving the server untouched.
         Box::pin(async move {
-            if request.method == Method::Post {
-                return create_once(self, request).await;
+            match request.method {
+                Method::Post => return create_once(self, request).await.map(Some),
+                Method::Delete => {
+                    let sent = self
+                        .client
+                        .send(reqwest::Method::DELETE, &request.path, None, true)
+                        .await;
+                    return match sent {
+                        // Already gone (a retry after a lost answer, or deleted by hand).
+                        Err(error) if error.status() == Some(404) => Ok(None),
+                        sent => confirm::check_deleted(request, &sent?.json()).map(|()| None),
+                    };
+                }
+                Method::Patch => {}
             }
             let answer = self
                 .client
@@ -72,8 +88,12 @@ impl Provider for IdunProvider {
                     true,
                 )
                 .await?;
-            confirm::check_answer(request, &answer.json())
+            confirm::check_answer(request, &answer.json()).map(|()| None)
         })
+    }
+
+    fn secret_paths(&self) -> &'static [&'static str] {
+        convert::SECRET_PATHS
     }
 
     /// The platform picks a new server's slug before taking its write lock, so two creates
@@ -100,8 +120,10 @@ impl Creates for IdunProvider {
         ))
     }
 
-    fn check_answer(&self, request: &Request, answer: &HttpResponse) -> Result<(), WriteError> {
-        confirm::check_answer(request, &answer.json())
+    fn check_answer(&self, request: &Request, answer: &HttpResponse) -> Result<String, WriteError> {
+        let answer = answer.json();
+        confirm::check_answer(request, &answer)?;
+        Ok(answer["data"]["id"].as_str().unwrap_or_default().to_owned())
     }
 
     /// Names are not unique on Idun (slugs are), but a create is planned only when no live
@@ -121,8 +143,13 @@ impl Creates for IdunProvider {
         })
     }
 
-    fn check_found(&self, request: &Request, found: &api::McpServerRead) -> Result<(), WriteError> {
-        confirm::check_server(&request.body, found)
+    fn check_found(
+        &self,
+        request: &Request,
+        found: &api::McpServerRead,
+    ) -> Result<String, WriteError> {
+        confirm::check_server(&request.body, found)?;
+        Ok(found.id.clone())
     }
 
     fn retry_policy(&self) -> RetryPolicy {
@@ -131,6 +158,15 @@ impl Creates for IdunProvider {
 }
 
 impl RequestBuilder for IdunProvider {
+    fn delete_request(&self, id: &str) -> Request {
+        Request {
+            method: Method::Delete,
+            path: format!("{}/{id}", api::COLLECTION_PATH),
+            body: Value::Null,
+            sensitive: Vec::new(),
+        }
+    }
+
     fn build_request(&self, delta: &ResourceDelta) -> Request {
         let mcp_server = || {
             let document = delta

@@ -3,9 +3,49 @@
 
 use serde_json::Value;
 
-use super::api::UpdateResponse;
+use super::api::{CreateResponse, StatusResponse, UpdateResponse};
 use crate::plan::Request;
 use crate::provider::{Verdict, WriteError};
+
+/// Checks the answer `{serverUrl, instanceId}` to a create; `Ok` holds the instance's id.
+pub fn check_created(answer: &Value) -> Result<String, WriteError> {
+    let answer: CreateResponse = serde_json::from_value(answer.clone()).map_err(|e| {
+        WriteError::answered(
+            Verdict::NotConfirmed,
+            format!("Klavis answered the create without the instance's `instanceId` ({e})"),
+        )
+    })?;
+    if uuid_like(&answer.instance_id) {
+        Ok(answer.instance_id)
+    } else {
+        Err(WriteError::answered(
+            Verdict::NotConfirmed,
+            "Klavis answered the create with an `instanceId` that is not a UUID",
+        ))
+    }
+}
+
+/// Checks the answer `{success, message}` to a `DELETE`.
+pub fn check_deleted(answer: &Value) -> Result<(), WriteError> {
+    match serde_json::from_value::<StatusResponse>(answer.clone()) {
+        Ok(StatusResponse { success: true, .. }) => Ok(()),
+        Ok(StatusResponse { message, .. }) => Err(WriteError::answered(
+            Verdict::NotAppliedAsPlanned,
+            format!(
+                "Klavis answered the delete with `success: false` ({})",
+                message.as_deref().unwrap_or("no message")
+            ),
+        )),
+        Err(e) => Err(WriteError::answered(
+            Verdict::NotConfirmed,
+            format!("Klavis answered the delete without `success` ({e})"),
+        )),
+    }
+}
+
+fn uuid_like(id: &str) -> bool {
+    id.len() == 36 && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+}
 
 /// Checks the answer `{instanceId, isReadOnly, message}` to a `PATCH`.
 pub fn check_answer(request: &Request, answer: &Value) -> Result<(), WriteError> {

@@ -1,17 +1,18 @@
 //! Whether PAIS's answer to a write shows it: the `McpServer` it returns (or lists, after a
 //! create whose answer was lost) must carry every readable field that was sent. `headers` is
 //! write-only, so a valid `McpServer` with the other sent fields is all the confirmation there is.
+//! An approval is confirmed by the `McpTool` its answer shows, with `is_approved` as sent.
 //! Pure: no HTTP.
 
 use serde_json::Value;
 
-use super::api::McpServer;
+use super::api::{McpServer, McpTool};
 use super::convert;
 use crate::plan::{Method, Request};
 use crate::provider::{Verdict, WriteError};
 
-/// Checks the answer to a `PATCH` or `POST`.
-pub fn check_answer(request: &Request, answer: &Value) -> Result<(), WriteError> {
+/// Checks the answer to a `PATCH` or `POST`; the confirmed server's id.
+pub fn check_answer(request: &Request, answer: &Value) -> Result<String, WriteError> {
     if answer.is_null() {
         return Err(WriteError::answered(
             Verdict::NotConfirmed,
@@ -36,9 +37,10 @@ pub fn check_answer(request: &Request, answer: &Value) -> Result<(), WriteError>
     check_server(&request.body, server)
 }
 
-/// Checks that `server` shows every readable field of the request body `sent`.
-pub fn check_server(sent: &Value, server: McpServer) -> Result<(), WriteError> {
-    let live = convert::live_object(server).document;
+/// Checks that `server` shows every readable field of the request body `sent`; its id.
+pub fn check_server(sent: &Value, server: McpServer) -> Result<String, WriteError> {
+    let id = server.id.clone();
+    let live = convert::live_object(server, None).document;
     let differing: Vec<String> = sent
         .as_object()
         .into_iter()
@@ -57,7 +59,7 @@ pub fn check_server(sent: &Value, server: McpServer) -> Result<(), WriteError> {
         .map(|(key, _)| format!("`{key}`"))
         .collect();
     if differing.is_empty() {
-        return Ok(());
+        return Ok(id);
     }
     Err(WriteError::answered(
         Verdict::NotAppliedAsPlanned,
@@ -66,6 +68,35 @@ pub fn check_server(sent: &Value, server: McpServer) -> Result<(), WriteError> {
             differing.join(", ")
         ),
     ))
+}
+
+/// What an approval's answer shows: the tool approved as sent, the tool otherwise, or no tool
+/// at all (then only a fresh listing can tell).
+pub fn check_approval(
+    tool_id: &str,
+    approve: bool,
+    answer: &Value,
+) -> Option<Result<(), WriteError>> {
+    let tool: McpTool = serde_json::from_value(answer.clone()).ok()?;
+    if !tool.id.eq_ignore_ascii_case(tool_id) {
+        return None;
+    }
+    Some(if tool.is_approved == approve {
+        Ok(())
+    } else {
+        Err(WriteError::answered(
+            Verdict::NotAppliedAsPlanned,
+            format!(
+                "PAIS answered that the tool is {} after it was asked to {} it",
+                if tool.is_approved {
+                    "approved"
+                } else {
+                    "unapproved"
+                },
+                if approve { "approve" } else { "unapprove" }
+            ),
+        ))
+    })
 }
 
 #[cfg(test)]
@@ -101,7 +132,26 @@ mod tests {
         let sent = json!({"description": "new", "documentation_url": null,
                           "headers": [{"name": "A", "value": "v", "is_secret": true}]});
         let answer = server(json!({"description": "new"}));
-        assert!(check_answer(&patch(sent), &answer).is_ok());
+        assert_eq!(check_answer(&patch(sent), &answer).unwrap(), ID);
+    }
+
+    #[test]
+    fn an_approval_is_confirmed_by_the_tool_it_answers() {
+        let tool =
+            |id: &str, approved: bool| json!({"id": id, "name": "a", "is_approved": approved});
+        assert!(
+            check_approval("t1", true, &tool("t1", true))
+                .unwrap()
+                .is_ok()
+        );
+        let error = check_approval("t1", true, &tool("t1", false))
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(error.verdict, Verdict::NotAppliedAsPlanned);
+        assert!(error.to_string().contains("unapproved"), "{error}");
+        assert!(check_approval("t1", true, &tool("t2", true)).is_none());
+        assert!(check_approval("t1", true, &json!({"ok": true})).is_none());
+        assert!(check_approval("t1", true, &Value::Null).is_none());
     }
 
     #[test]

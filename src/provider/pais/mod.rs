@@ -1,9 +1,11 @@
 //! PAIS (VMware Private AI Services): a true JSON Merge Patch (RFC 7396) at the top level.
 //!
 //! Changed fields carry their new value, removed ones `null`, untouched ones are absent;
-//! `headers` is write-only and sent whole.
+//! `headers` is write-only and sent whole. Tool approvals (`approve_tools`) are a flag map written
+//! by one approval request per tool after the server's own request (`approve.rs`).
 
 mod api;
+mod approve;
 mod client;
 mod confirm;
 mod convert;
@@ -12,27 +14,57 @@ mod tests;
 
 pub(super) use convert::desired_resource;
 
-use serde_json::{Map, Value};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
 
 use crate::config::model::{PaisProvider as PaisConfig, Platform};
 use crate::diff::{DesiredResource, LiveObject, RequestBuilder, ResourceDelta, WriteOnlyAction};
+use crate::http::oidc::TokenSource;
 use crate::http::{HttpClient, HttpError, HttpResponse, RetryPolicy};
-use crate::plan::{Method, Request};
+use crate::plan::{FollowUp, Method, Request, ResourceChange};
+use convert::APPROVE_TOOLS;
 
 use super::create::{Creates, create_once};
-use super::{BoxFuture, Connection, Provider, WriteError};
+use super::{BoxFuture, Connection, Provider, Verdict, WriteError};
 
 pub struct PaisProvider {
     http: HttpClient,
+    /// How long apply waits for tools a plan could not name yet to be discovered.
+    tool_discovery_timeout: Duration,
 }
 
 impl PaisProvider {
     pub fn new(config: &PaisConfig, connection: &Connection) -> Result<Self, HttpError> {
-        let bearer = config.auth.as_ref().map(|a| a.bearer.as_str());
+        let auth = config.auth.as_ref();
+        let bearer = auth.and_then(|a| a.bearer.as_deref());
+        let mut http = connection.http_client(bearer, api::error_message)?;
+        if let Some(oidc) = auth.and_then(|a| a.oidc.as_ref()) {
+            let tokens = TokenSource::new(
+                connection.provider,
+                oidc,
+                connection.tls,
+                connection.settings,
+                connection.secrets,
+            )?;
+            http = http.with_tokens(Arc::new(tokens));
+        }
         Ok(PaisProvider {
-            http: connection.http_client(bearer, api::error_message)?,
+            http,
+            tool_discovery_timeout: connection.settings.tool_discovery_timeout,
         })
     }
+}
+
+/// Whether a configured server manages its tool approvals and names this live server (by id,
+/// else by name, as the diff matches them).
+fn approves_tools_of(desired: &DesiredResource, server: &api::McpServer) -> bool {
+    desired.document.contains_key(APPROVE_TOOLS)
+        && match &desired.id {
+            Some(id) => id.eq_ignore_ascii_case(&server.id),
+            None => desired.name.is_some() && desired.name == server.name,
+        }
 }
 
 impl Provider for PaisProvider {
@@ -40,23 +72,36 @@ impl Provider for PaisProvider {
         Platform::Pais
     }
 
+    /// Every server; the tools only of those whose config has `approve_tools` (one listing
+    /// each, one server after the other), so omitting it reads nothing more.
     fn fetch_live<'a>(
         &'a self,
-        _desired: &'a [DesiredResource],
+        desired: &'a [DesiredResource],
+        _managed: &'a [String],
     ) -> BoxFuture<'a, Result<Vec<LiveObject>, HttpError>> {
         Box::pin(async move {
-            Ok(client::list_servers(&self.http)
-                .await?
-                .into_iter()
-                .map(convert::live_object)
-                .collect())
+            let mut live = Vec::new();
+            for server in client::list_servers(&self.http).await? {
+                let tools = if desired.iter().any(|d| approves_tools_of(d, &server)) {
+                    Some(client::list_tools(&self.http, &server.id).await?)
+                } else {
+                    None
+                };
+                live.push(convert::live_object(server, tools));
+            }
+            Ok(live)
         })
     }
 
-    fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<(), WriteError>> {
+    fn send<'a>(
+        &'a self,
+        request: &'a Request,
+    ) -> BoxFuture<'a, Result<Option<String>, WriteError>> {
         Box::pin(async move {
-            if request.method == Method::Post {
-                return create_once(self, request).await;
+            match request.method {
+                Method::Post => return create_once(self, request).await.map(Some),
+                Method::Delete => return self.delete(request).await.map(|()| None),
+                Method::Patch => {}
             }
             // A merge patch is idempotent: the HTTP client may send it again.
             let answer = self
@@ -69,8 +114,60 @@ impl Provider for PaisProvider {
                     true,
                 )
                 .await?;
-            confirm::check_answer(request, &answer.json())
+            confirm::check_answer(request, &answer.json()).map(|_| None)
         })
+    }
+
+    /// The server's own request (a create yields the new server's id), then its approvals.
+    fn apply<'a>(
+        &'a self,
+        change: &'a ResourceChange,
+    ) -> BoxFuture<'a, Result<Option<String>, WriteError>> {
+        Box::pin(async move {
+            let (created, server_id) = match &change.request {
+                Some(request) if request.method == Method::Post => {
+                    let id = create_once(self, request).await?;
+                    (Some(id.clone()), id)
+                }
+                Some(request) => {
+                    let created = self.send(request).await?;
+                    (created, change.remote_id.clone().unwrap_or_default())
+                }
+                None => (None, change.remote_id.clone().unwrap_or_default()),
+            };
+            if change.follow_ups.is_empty() {
+                return Ok(created);
+            }
+            let approvals = approve::Approvals {
+                http: &self.http,
+                address: &change.address,
+                server_id: &server_id,
+                discovery_timeout: self.tool_discovery_timeout,
+            };
+            approvals.apply(&change.follow_ups).await.map(|()| created)
+        })
+    }
+}
+
+impl PaisProvider {
+    /// `DELETE`: a 2xx or a 404 (already gone) shows the server gone; a 409 means one of its
+    /// tools is still linked to an agent, and PAIS keeps the server.
+    async fn delete(&self, request: &Request) -> Result<(), WriteError> {
+        let sent = self
+            .http
+            .send(reqwest::Method::DELETE, &request.path, &[], None, true)
+            .await;
+        match sent {
+            Ok(_) => Ok(()),
+            Err(error) if error.status() == Some(404) => Ok(()),
+            Err(error) if error.status() == Some(409) => Err(WriteError::settled(
+                Verdict::LeftUntouched,
+                error.to_string(),
+                "a tool of this MCP server is still linked to an agent, so PAIS keeps the \
+                 server; unlink the tool from the agent in PAIS, then re-run `mcpform apply`",
+            )),
+            Err(error) => Err(error.into()),
+        }
     }
 }
 
@@ -87,7 +184,7 @@ impl Creates for PaisProvider {
         ))
     }
 
-    fn check_answer(&self, request: &Request, answer: &HttpResponse) -> Result<(), WriteError> {
+    fn check_answer(&self, request: &Request, answer: &HttpResponse) -> Result<String, WriteError> {
         confirm::check_answer(request, &answer.json())
     }
 
@@ -103,7 +200,7 @@ impl Creates for PaisProvider {
         })
     }
 
-    fn check_found(&self, request: &Request, found: &api::McpServer) -> Result<(), WriteError> {
+    fn check_found(&self, request: &Request, found: &api::McpServer) -> Result<String, WriteError> {
         confirm::check_server(&request.body, found.clone())
     }
 
@@ -113,12 +210,24 @@ impl Creates for PaisProvider {
 }
 
 impl RequestBuilder for PaisProvider {
+    fn delete_request(&self, id: &str) -> Request {
+        Request {
+            method: Method::Delete,
+            path: format!("{}/{id}", api::COLLECTION_PATH),
+            body: Value::Null,
+            sensitive: Vec::new(),
+        }
+    }
+
     fn build_request(&self, delta: &ResourceDelta) -> Request {
         let mut body = Map::new();
         let (method, path) = match delta.live {
             Some(live) => {
                 for field in delta.fields.iter().filter(|f| !f.write_only) {
                     let key = field.path.split('.').next().unwrap_or(&field.path);
+                    if key == APPROVE_TOOLS {
+                        continue;
+                    }
                     body.insert(
                         key.to_owned(),
                         delta.effective.get(key).cloned().unwrap_or(Value::Null),
@@ -131,6 +240,7 @@ impl RequestBuilder for PaisProvider {
             }
             None => {
                 body = delta.effective.clone();
+                body.remove(APPROVE_TOOLS);
                 (Method::Post, api::COLLECTION_PATH.to_owned())
             }
         };
@@ -149,5 +259,56 @@ impl RequestBuilder for PaisProvider {
             body: Value::Object(body),
             sensitive: Vec::new(),
         }
+    }
+
+    fn flag_maps(&self) -> &'static [&'static str] {
+        &[APPROVE_TOOLS]
+    }
+
+    /// One approval request per tool whose state differs: every live tool of that name, or, for a
+    /// tool not live yet (a new server's, one not discovered), one request whose path apply
+    /// completes (`{server_id}`, `{tool_id}`).
+    fn build_follow_ups(&self, delta: &ResourceDelta) -> Vec<FollowUp> {
+        let server_id = delta.live.map_or("{server_id}", |l| l.id.as_str());
+        let mut follow_ups = Vec::new();
+        for field in delta.fields {
+            let Some(name) = field
+                .path
+                .strip_prefix(APPROVE_TOOLS)
+                .and_then(|rest| rest.strip_prefix('.'))
+            else {
+                continue;
+            };
+            let approve = field
+                .after
+                .as_ref()
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            let live_tools = delta
+                .live
+                .and_then(|l| l.meta.get("tools"))
+                .and_then(|tools| tools.get(name))
+                .and_then(Value::as_array);
+            let tool_ids: Vec<&str> = match live_tools {
+                Some(tools) => tools
+                    .iter()
+                    .filter(|t| t["is_approved"].as_bool() != Some(approve))
+                    .filter_map(|t| t["id"].as_str())
+                    .collect(),
+                None => vec!["{tool_id}"],
+            };
+            for tool_id in tool_ids {
+                follow_ups.push(FollowUp {
+                    field: field.path.clone(),
+                    request: Request {
+                        method: Method::Post,
+                        path: api::approval_path(server_id, tool_id),
+                        body: json!({"is_approved": approve}),
+                        sensitive: Vec::new(),
+                    },
+                });
+            }
+        }
+        follow_ups
     }
 }

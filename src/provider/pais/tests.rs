@@ -206,7 +206,7 @@ fn request_body(live: &Value, desired: &Value) -> Option<Value> {
         provider,
         &scope,
         &[desired],
-        &[convert::live_object(returned)],
+        &[convert::live_object(returned, None)],
     )
     .expect("the desired server matches the live one");
     let request = changes.into_iter().next()?.request?;
@@ -262,4 +262,113 @@ proptest! {
             prop_assert_eq!(value, field(&desired, key).unwrap_or(&Value::Null));
         }
     }
+}
+
+/// The plan for one config server against one live server (or none) with these tools.
+fn plan_approvals(
+    desired: Value,
+    live_tools: Option<Vec<super::api::McpTool>>,
+) -> crate::plan::ResourceChange {
+    let server: PaisServer = serde_json::from_value(desired).expect("a config server");
+    let desired = convert::desired_resource("pais", &server);
+    let live: Vec<_> = live_tools
+        .map(|tools| {
+            let server: McpServer = serde_json::from_value(json!({
+                "id": ID, "name": "github", "url": "https://mcp.example.com/", "transport": "SSE"
+            }))
+            .unwrap();
+            convert::live_object(server, Some(tools))
+        })
+        .into_iter()
+        .collect();
+    let (state, secrets) = (State::default(), Secrets::default());
+    let scope = PlanScope {
+        provider: "pais",
+        platform: PROVIDER.platform(),
+        state: &state,
+        secrets: &secrets,
+    };
+    plan_resources(PROVIDER.as_ref(), &scope, &[desired], &live)
+        .expect("matches")
+        .remove(0)
+}
+
+fn tool(id: &str, name: &str, approved: bool) -> super::api::McpTool {
+    super::api::McpTool {
+        id: id.into(),
+        name: Some(name.into()),
+        origin_name: None,
+        is_approved: approved,
+    }
+}
+
+fn follow_up_targets(change: &crate::plan::ResourceChange) -> Vec<(String, Value)> {
+    change
+        .follow_ups
+        .iter()
+        .map(|f| (f.request.path.clone(), f.request.body.clone()))
+        .collect()
+}
+
+#[test]
+fn approvals_alone_send_no_patch_and_one_request_per_differing_tool() {
+    let change = plan_approvals(
+        json!({"name": "github", "url": "https://mcp.example.com", "transport": "SSE",
+               "approve_tools": ["a", "d"]}),
+        Some(vec![
+            tool("t1", "a", false),
+            tool("t2", "c", true),
+            tool("t3", "d", true),
+            tool("t4", "d", false),
+        ]),
+    );
+    assert_eq!(change.action, crate::plan::Action::Update);
+    assert!(change.request.is_none(), "{:?}", change.request);
+    let path = |tool: &str| super::api::approval_path(ID, tool);
+    assert_eq!(
+        follow_up_targets(&change),
+        vec![
+            (path("t1"), json!({"is_approved": true})),
+            (path("t2"), json!({"is_approved": false})),
+            // Of two tools named `d`, only the one not approved yet.
+            (path("t4"), json!({"is_approved": true})),
+        ]
+    );
+}
+
+#[test]
+fn a_create_leaves_approvals_out_of_its_body_and_their_ids_to_apply() {
+    let change = plan_approvals(
+        json!({"name": "new", "url": "https://mcp.example.com", "transport": "SSE",
+               "approve_tools": ["a"]}),
+        None,
+    );
+    let request = change.request.as_ref().unwrap();
+    assert_eq!(request.method, Method::Post);
+    assert!(
+        request.body.get("approve_tools").is_none(),
+        "{}",
+        request.body
+    );
+    assert_eq!(
+        follow_up_targets(&change),
+        vec![(
+            super::api::approval_path("{server_id}", "{tool_id}"),
+            json!({"is_approved": true})
+        )]
+    );
+}
+
+#[test]
+fn a_field_change_beside_approvals_patches_only_that_field() {
+    let change = plan_approvals(
+        json!({"name": "github", "url": "https://mcp.example.com", "transport": "SSE",
+               "description": "new", "approve_tools": []}),
+        Some(vec![tool("t1", "a", true)]),
+    );
+    assert_eq!(
+        change.request.as_ref().unwrap().body,
+        json!({"description": "new"})
+    );
+    assert_eq!(change.follow_ups.len(), 1);
 }

@@ -1,5 +1,5 @@
-//! Klavis's routes and handlers: read, update and delete an instance, behind FastAPI's
-//! `HTTPBearer` and an API-key check.
+//! Klavis's routes and handlers: create (or find) an instance by user and server name, read,
+//! update and delete one, behind FastAPI's `HTTPBearer` and an API-key check.
 
 use std::sync::Arc;
 
@@ -7,13 +7,13 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Map, Value, json};
 
 use super::store::KlavisState;
-use super::validate::{path_id, validate_update};
-use super::wire::update_answer;
+use super::validate::{path_id, server_key, validate_create, validate_update};
+use super::wire::{Instance, update_answer};
 use crate::fastapi::{self, bearer_credentials, decode_body};
 use crate::store::Store;
 
@@ -24,6 +24,7 @@ type Shared = State<Arc<Store<KlavisState>>>;
 /// The routes, state applied (auth is added by the caller).
 pub(super) fn router(store: Arc<Store<KlavisState>>) -> Router {
     Router::new()
+        .route(&format!("{BASE}/create"), post(create))
         .route(
             &format!("{BASE}/{{instance_id}}"),
             get(read).patch(update).delete(remove),
@@ -47,6 +48,47 @@ pub(super) fn refusal(api_key: Option<&str>, headers: &HeaderMap) -> Option<Resp
 
 fn not_found() -> fastapi::Error {
     fastapi::Error::Http(StatusCode::NOT_FOUND, Some("Instance not found"))
+}
+
+/// `POST /create`: the instance of `(userId, serverName)`, created when missing. A known pair
+/// answers its existing instance unchanged (its `isReadOnly` included); server names compare
+/// case- and separator-insensitively.
+async fn create(
+    State(store): Shared,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, fastapi::Error> {
+    let body = decode_body(&headers, &body).map_err(|e| fastapi::Error::Validation(vec![e]))?;
+    let request = validate_create(&body).map_err(fastapi::Error::Validation)?;
+    let key = server_key(&request.server_name);
+    store.mutate(|state| {
+        let existing = state
+            .instances
+            .iter()
+            .find(|i| i.external_user_id == request.user_id && server_key(&i.server_name) == key);
+        let instance = match existing {
+            Some(instance) => instance.clone(),
+            None => {
+                let instance = Instance {
+                    id: uuid::Uuid::new_v4(),
+                    auth_needed: true,
+                    is_authenticated: false,
+                    server_name: request.server_name.clone(),
+                    platform: String::new(),
+                    external_user_id: request.user_id.clone(),
+                    oauth_url: None,
+                    is_read_only: request.is_read_only,
+                };
+                state.instances.push(instance.clone());
+                instance
+            }
+        };
+        Ok(Json(json!({
+            "serverUrl": format!("https://strata.klavis.ai/mcp/?instance_id={}", instance.id),
+            "instanceId": instance.id.to_string(),
+            "oauthUrl": null,
+        })))
+    })
 }
 
 async fn read(

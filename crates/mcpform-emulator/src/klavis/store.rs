@@ -1,4 +1,4 @@
-//! Klavis's state: the instances in seed order (Klavis has no create endpoint to emulate).
+//! Klavis's state: the instances in seed order, then in creation order.
 
 use serde_json::{Value, json};
 use uuid::Uuid;

@@ -482,3 +482,78 @@ fn seed_validation_and_round_trip() {
     assert!(err.starts_with("instances[1]: duplicate"), "{err}");
     assert!(KlavisState::from_value(json!({ "servers": [] })).is_err());
 }
+
+async fn create(emu: &RunningEmulator, body: Value) -> (u16, Value) {
+    let url = format!("{}{BASE}/create", emu.url());
+    send(client().post(url).bearer_auth(KEY).json(&body)).await
+}
+
+#[tokio::test]
+async fn create_makes_an_instance_once_per_user_and_server_name() {
+    let emu = seeded().await;
+    let (status, created) = create(
+        &emu,
+        json!({"userId": "user-2", "serverName": "Google Calendar", "isReadOnly": true}),
+    )
+    .await;
+    assert_eq!(status, 200, "{created}");
+    let id = created["instanceId"].as_str().unwrap().to_owned();
+    assert!(Uuid::parse_str(&id).is_ok());
+    assert!(created["serverUrl"].as_str().unwrap().contains(&id));
+    assert_eq!(
+        stored_read_only(&emu, 2),
+        true,
+        "a new instance takes `isReadOnly`"
+    );
+
+    // The same pair, whatever the case and separators: the same instance, unchanged.
+    for name in ["google calendar", "GOOGLE_CALENDAR", "google-Calendar"] {
+        let (status, again) = create(
+            &emu,
+            json!({"userId": "user-2", "serverName": name, "isReadOnly": false}),
+        )
+        .await;
+        assert_eq!(
+            (status, again["instanceId"].as_str()),
+            (200, Some(id.as_str())),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        stored_read_only(&emu, 2),
+        true,
+        "a known pair keeps its `isReadOnly`"
+    );
+    // Another user gets another instance; a known seeded pair answers its seeded id.
+    let (_, other) = create(
+        &emu,
+        json!({"userId": "user-3", "serverName": "Google Calendar"}),
+    )
+    .await;
+    assert_ne!(other["instanceId"].as_str(), Some(id.as_str()));
+    let (_, seeded) = create(&emu, json!({"userId": "user-1", "serverName": "github"})).await;
+    assert_eq!(seeded["instanceId"], ID);
+    assert_eq!(emu.state()["instances"].as_array().unwrap().len(), 4);
+}
+
+#[tokio::test]
+async fn create_needs_a_user_and_a_server_name() {
+    let emu = seeded().await;
+    let (status, body) = create(&emu, json!({"serverName": "", "isReadOnly": "maybe"})).await;
+    assert_eq!(status, 422);
+    let locs: Vec<Value> = body["detail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["loc"].clone())
+        .collect();
+    assert_eq!(
+        locs,
+        [
+            json!(["body", "serverName"]),
+            json!(["body", "userId"]),
+            json!(["body", "isReadOnly"])
+        ]
+    );
+    assert_eq!(emu.state()["instances"].as_array().unwrap().len(), 2);
+}

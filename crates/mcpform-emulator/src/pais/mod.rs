@@ -4,12 +4,15 @@
 //! with 422 `detail` lists (`validate.rs`), and the routes (`routes.rs`): the top-level JSON Merge
 //! Patch of `PATCH`, OpenAI-style cursor pagination and bearer auth. Headers are write-only:
 //! stored and persisted, never returned. `availability` is `PENDING` in the answer to a create or
-//! update and `AVAILABLE` from the next read on (as if the probe succeeded).
+//! update and `AVAILABLE` from the next read on (as if the probe succeeded). Each server's tools,
+//! their discovery and approval are `tools.rs`'s.
 
+mod paging;
 mod routes;
 mod store;
 #[cfg(test)]
 mod tests;
+mod tools;
 mod validate;
 mod wire;
 

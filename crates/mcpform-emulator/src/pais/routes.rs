@@ -1,5 +1,5 @@
 //! PAIS's routes and handlers: list with cursor pagination, create, read, merge-patch update and
-//! delete, behind FastAPI's `HTTPBearer`.
+//! delete, behind FastAPI's `HTTPBearer`; the tool routes are `tools.rs`'s.
 
 use std::sync::Arc;
 
@@ -9,13 +9,15 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::{Value, json};
+use serde_json::Value;
 use uuid::Uuid;
 
+use super::paging::{self, Listing};
 use super::store::{PaisState, now_secs};
+use super::tools;
 use super::validate::{CREATE_FIELDS, UPDATE_FIELDS, parse_list_query, validate_write};
 use super::wire::McpServer;
-use crate::fastapi::{self, FieldError, bearer_credentials, decode_body, parse_path_uuid};
+use crate::fastapi::{self, bearer_credentials, decode_body, parse_path_uuid};
 use crate::store::Store;
 
 pub(super) const BASE: &str = "/api/v1/control/mcp-servers";
@@ -30,6 +32,7 @@ pub(super) fn router(store: Arc<Store<PaisState>>) -> Router {
             &format!("{BASE}/{{mcp_server_id}}"),
             get(read).patch(update).delete(remove),
         )
+        .merge(tools::router())
         .with_state(store)
 }
 
@@ -41,79 +44,30 @@ pub(super) fn refusal(token: Option<&str>, headers: &HeaderMap) -> Option<Respon
 }
 
 /// PAIS answers an unknown id with a bare 404 ("Invalid MCP server ID.", no body).
-fn not_found() -> fastapi::Error {
+pub(super) fn not_found() -> fastapi::Error {
     fastapi::Error::Http(StatusCode::NOT_FOUND, None)
 }
 
-/// `GET` list. `after`/`before` are ids in the chosen order and bound the window exclusively;
-/// `before` alone returns the page right before it. `offset` skips into the window (from the
-/// cursor's side). The `name` filter applies inside the window, so a cursor may name a server
-/// the filter excludes. An unknown cursor id is a 422, not an empty page, so that a client paging
-/// through a concurrently deleted server fails loudly instead of silently stopping.
+/// `GET` list, paged as `paging.rs` says, with the `name` filter.
 async fn list(
     State(store): Shared,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, fastapi::Error> {
     let query = parse_list_query(raw.as_deref()).map_err(fastapi::Error::Validation)?;
     store.read(|state| {
-        let mut ordered: Vec<&McpServer> = state.servers.iter().collect();
-        if query.descending {
-            ordered.reverse();
-        }
-        let position = |cursor: &str, key: &str| {
-            Uuid::parse_str(cursor)
-                .ok()
-                .and_then(|id| ordered.iter().position(|s| s.id == id))
-                .ok_or_else(|| {
-                    fastapi::Error::Validation(vec![FieldError::new(
-                        "value_error",
-                        vec![json!("query"), json!(key)],
-                        format!("Value error, no MCP server with id {cursor}"),
-                        json!(cursor),
-                    )])
-                })
+        let listing = Listing {
+            items: state.servers.iter().collect(),
+            id: |s: &McpServer| s.id,
+            wire: &McpServer::to_wire,
+            noun: "MCP server",
         };
-        let start = match &query.after {
-            Some(cursor) => position(cursor, "after")? + 1,
-            None => 0,
-        };
-        let end = match &query.before {
-            Some(cursor) => position(cursor, "before")?,
-            None => ordered.len(),
-        };
-        let matches_name = |s: &&McpServer| {
+        let matches_name = |s: &McpServer| {
             query
                 .name
                 .as_ref()
                 .is_none_or(|n| s.name() == Some(n.as_str()))
         };
-        let window: Vec<&McpServer> = ordered
-            .get(start..end.max(start))
-            .unwrap_or_default()
-            .iter()
-            .copied()
-            .filter(matches_name)
-            .collect();
-        let (page, has_more) = if query.before.is_some() && query.after.is_none() {
-            let stop = window.len().saturating_sub(query.offset);
-            let first = stop.saturating_sub(query.limit);
-            (&window[first..stop], first > 0)
-        } else {
-            let first = query.offset.min(window.len());
-            let stop = (first + query.limit).min(window.len());
-            (&window[first..stop], stop < window.len())
-        };
-        let num_objects = query
-            .count
-            .then(|| ordered.iter().copied().filter(matches_name).count());
-        Ok(Json(json!({
-            "object": "list",
-            "data": page.iter().map(|s| s.to_wire()).collect::<Vec<_>>(),
-            "has_more": has_more,
-            "first_id": page.first().map(|s| s.id.to_string()),
-            "last_id": page.last().map(|s| s.id.to_string()),
-            "num_objects": num_objects,
-        })))
+        paging::page(listing, &query, matches_name).map(Json)
     })
 }
 
@@ -129,6 +83,8 @@ async fn create(
         let mut server = McpServer::new(Uuid::new_v4(), now, now);
         server.merge(&patch);
         let answer = server.answer_pending_then_available(now);
+        let delay = state.tool_discovery_delay;
+        tools::discover(&mut state.tools, &server, now, delay);
         state.servers.push(server);
         Ok::<_, fastapi::Error>(answer)
     })?;
@@ -193,6 +149,8 @@ async fn update(
     Ok(Json(answer))
 }
 
+/// `DELETE`: 204; 409 while one of the server's tools is linked to an agent (the data file's
+/// `linked_agents`), which leaves the server in place.
 async fn remove(
     State(store): Shared,
     Path(raw_id): Path<String>,
@@ -205,7 +163,14 @@ async fn remove(
             .iter()
             .position(|s| s.id == id)
             .ok_or_else(not_found)?;
+        if !state.servers[index].linked_agents.is_empty() {
+            return Err(fastapi::Error::Http(
+                StatusCode::CONFLICT,
+                Some("MCP server has tools linked to one or more agents."),
+            ));
+        }
         state.servers.remove(index);
+        state.tools.retain(|t| t.server_id != id);
         Ok(StatusCode::NO_CONTENT)
     })
 }

@@ -1,10 +1,12 @@
-//! PAIS's state: the servers in creation order, read from and written to the data file.
+//! PAIS's state: the servers in creation order and their tools, read from and written to the data
+//! file.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+use super::tools::{self, DEFAULT_DISCOVERY_DELAY, McpTool, seed_tools, stored_tools};
 use super::validate::{CREATE_FIELDS, validate_write};
 use super::wire::McpServer;
 use crate::fastapi::one_of;
@@ -13,7 +15,8 @@ use crate::store::{PlatformState, servers_of};
 const AVAILABILITIES: [&str; 3] = ["AVAILABLE", "UNAVAILABLE", "PENDING"];
 
 /// Server-managed keys a data file may carry besides the writable ones.
-const MANAGED_FIELDS: [&str; 6] = [
+const MANAGED_FIELDS: [&str; 7] = [
+    "linked_agents",
     "id",
     "object",
     "created_at",
@@ -22,29 +25,80 @@ const MANAGED_FIELDS: [&str; 6] = [
     "availability",
 ];
 
-/// The servers in creation order (the order `order=asc` lists them in).
-#[derive(Clone, Debug, Default)]
+/// The servers in creation order (the order `order=asc` lists them in), and their tools.
+#[derive(Clone, Debug)]
 pub(super) struct PaisState {
     pub(super) servers: Vec<McpServer>,
+    /// Every server's tools, in discovery order (the order the tools listing uses).
+    pub(super) tools: Vec<McpTool>,
+    /// How long after a create the server's tools appear (`tool_discovery_delay_ms`).
+    pub(super) tool_discovery_delay: Duration,
 }
 
+impl Default for PaisState {
+    fn default() -> Self {
+        PaisState {
+            servers: Vec::new(),
+            tools: Vec::new(),
+            tool_discovery_delay: DEFAULT_DISCOVERY_DELAY,
+        }
+    }
+}
+
+/// The data file's optional top-level key besides `servers`.
+const DISCOVERY_DELAY_KEY: &str = "tool_discovery_delay_ms";
+
 impl PlatformState for PaisState {
-    fn from_value(value: Value) -> Result<Self, String> {
+    fn from_value(mut value: Value) -> Result<Self, String> {
         let now = now_secs();
-        let mut servers = Vec::new();
-        for (i, item) in servers_of(value)?.into_iter().enumerate() {
+        let mut state = PaisState::default();
+        if let Some(delay) = value
+            .as_object_mut()
+            .and_then(|doc| doc.remove(DISCOVERY_DELAY_KEY))
+        {
+            let millis = delay.as_u64().ok_or_else(|| {
+                format!("{DISCOVERY_DELAY_KEY}: must be milliseconds (an integer)")
+            })?;
+            state.tool_discovery_delay = Duration::from_millis(millis);
+        }
+        for (i, mut item) in servers_of(value)?.into_iter().enumerate() {
+            let seeded_tools = item
+                .as_object_mut()
+                .and_then(|fields| fields.remove("tools"));
             let server = seed_server(&item, now).map_err(|e| format!("servers[{i}]: {e}"))?;
-            if servers.iter().any(|s: &McpServer| s.id == server.id) {
+            if state.servers.iter().any(|s: &McpServer| s.id == server.id) {
                 return Err(format!("servers[{i}]: duplicate id {}", server.id));
             }
-            servers.push(server);
+            match seeded_tools {
+                Some(tools) => state.tools.extend(
+                    seed_tools(server.id, &tools, now).map_err(|e| format!("servers[{i}]: {e}"))?,
+                ),
+                // Discovered before the emulator started.
+                None => tools::discover(&mut state.tools, &server, now, Duration::ZERO),
+            }
+            state.servers.push(server);
         }
-        servers.sort_by_key(|s| s.created_at);
-        Ok(PaisState { servers })
+        state.servers.sort_by_key(|s| s.created_at);
+        Ok(state)
     }
 
     fn to_value(&self) -> Value {
-        json!({ "servers": self.servers.iter().map(McpServer::to_stored).collect::<Vec<_>>() })
+        let servers: Vec<Value> = self
+            .servers
+            .iter()
+            .map(|server| {
+                let mut stored = server.to_stored();
+                if let Some(tools) = stored_tools(&self.tools, server.id) {
+                    stored["tools"] = tools;
+                }
+                stored
+            })
+            .collect();
+        let mut doc = json!({ "servers": servers });
+        if self.tool_discovery_delay != DEFAULT_DISCOVERY_DELAY {
+            doc[DISCOVERY_DELAY_KEY] = json!(self.tool_discovery_delay.as_millis() as u64);
+        }
+        doc
     }
 }
 
@@ -91,6 +145,15 @@ fn seed_server(item: &Value, now: i64) -> Result<McpServer, String> {
     let mut server = McpServer::new(id, created_at, last_updated_at);
     server.last_available_at = timestamp("last_available_at", last_updated_at)?;
     server.availability = availability;
+    server.linked_agents = match fields.get("linked_agents") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(agents)) => agents
+            .iter()
+            .map(|a| a.as_str().map(str::to_owned))
+            .collect::<Option<_>>()
+            .ok_or("linked_agents: must be a list of agent names")?,
+        Some(_) => return Err("linked_agents: must be a list of agent names".into()),
+    };
     server.merge(&patch);
     Ok(server)
 }

@@ -430,6 +430,32 @@ async fn delete_is_204_and_the_server_is_gone() {
 }
 
 #[tokio::test]
+async fn delete_is_409_while_a_tool_is_linked_to_an_agent_and_the_server_stays() {
+    let seed = json!({ "servers": [{ "id": ID, "url": "https://a.example", "transport": "SSE",
+                                     "linked_agents": ["support-bot"] }] });
+    let emu = start_emulator(Platform::Pais, Some(seed), EmulatorAuth::None).await;
+    let http = client();
+    let (status, body) = send(http.delete(one(&emu))).await;
+    assert_eq!(
+        (status, body),
+        (
+            409,
+            json!({"detail": "MCP server has tools linked to one or more agents."})
+        )
+    );
+    let (status, server) = send(http.get(one(&emu))).await;
+    assert_eq!(status, 200);
+    assert!(
+        server.get("linked_agents").is_none(),
+        "not on the wire: {server}"
+    );
+    assert_eq!(
+        emu.state()["servers"][0]["linked_agents"],
+        json!(["support-bot"])
+    );
+}
+
+#[tokio::test]
 async fn bearer_auth_guards_every_route() {
     let seed = json!({ "servers": [{ "id": ID, "url": "https://a.example", "transport": "SSE" }] });
     let emu = start_emulator(
@@ -696,4 +722,208 @@ fn state_round_trips_through_the_data_format() {
     }]});
     let state = PaisState::from_value(value.clone()).unwrap();
     assert_eq!(state.to_value(), value);
+}
+
+const TOOL_A: &str = "0a000000-0000-4000-8000-00000000000a";
+const TOOL_C: &str = "0c000000-0000-4000-8000-00000000000c";
+
+async fn with_tools(delay_ms: u64) -> RunningEmulator {
+    let seed = json!({ "tool_discovery_delay_ms": delay_ms, "servers": [
+        { "id": ID, "name": "github", "url": "https://mcp.example.com/github",
+          "transport": "SSE", "created_at": 1_700_000_000,
+          "tools": [
+              { "id": TOOL_A, "name": "a" },
+              { "origin_name": "b" },
+              { "id": TOOL_C, "name": "c", "origin_name": "c_origin", "is_approved": true }
+          ] },
+        { "name": "other", "url": "https://mcp.example.com/other?tools=x",
+          "transport": "SSE", "created_at": 1_700_000_001 }
+    ]});
+    start_emulator(Platform::Pais, Some(seed), EmulatorAuth::None).await
+}
+
+fn tools_url(emu: &RunningEmulator) -> String {
+    format!("{}{BASE}/tools", emu.url())
+}
+
+fn approval_url(emu: &RunningEmulator, server: &str, tool: &str) -> String {
+    format!("{}{BASE}/{server}/tools/{tool}/approval", emu.url())
+}
+
+#[tokio::test]
+async fn the_tools_listing_pages_by_cursor_and_filters_by_server() {
+    let emu = with_tools(50).await;
+    let http = client();
+    let (status, all) = send(http.get(tools_url(&emu))).await;
+    assert_eq!(status, 200, "{all}");
+    assert_eq!(
+        all["data"].as_array().unwrap().len(),
+        4,
+        "seeded servers' tools are discovered"
+    );
+    let (_, first) = send(
+        http.get(tools_url(&emu))
+            .query(&[("server", ID), ("limit", "2")]),
+    )
+    .await;
+    assert_eq!(first["object"], "list");
+    assert_eq!(first["has_more"], true);
+    assert_eq!(first["data"][0]["id"], TOOL_A);
+    assert_eq!(first["data"][0]["server"]["id"], ID);
+    assert_eq!(first["data"][0]["server"]["name"], "github");
+    assert_eq!(first["data"][0]["is_approved"], false);
+    assert_eq!(
+        first["data"][1]["name"],
+        Value::Null,
+        "a tool may have only `origin_name`"
+    );
+    assert_eq!(first["data"][1]["origin_name"], "b");
+    let last = first["last_id"].as_str().unwrap();
+    let (_, second) =
+        send(
+            http.get(tools_url(&emu))
+                .query(&[("server", ID), ("limit", "2"), ("after", last)]),
+        )
+        .await;
+    assert_eq!(second["has_more"], false);
+    assert_eq!(second["data"].as_array().unwrap().len(), 1);
+    assert_eq!(second["data"][0]["id"], TOOL_C);
+    assert_eq!(second["data"][0]["is_approved"], true);
+
+    for query in [
+        [("server", "not-a-uuid"), ("limit", "10")],
+        [("server", ID), ("limit", "1000")],
+        [
+            ("server", ID),
+            ("after", "7a1e2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b"),
+        ],
+    ] {
+        let (status, body) = send(http.get(tools_url(&emu)).query(&query)).await;
+        assert_eq!(status, 422, "{query:?}: {body}");
+        assert!(body["detail"].is_array(), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn approval_sets_the_flag_and_answers_the_tool() {
+    let emu = with_tools(50).await;
+    let http = client();
+    let (status, tool) = send(
+        http.post(approval_url(&emu, ID, TOOL_A))
+            .json(&json!({ "is_approved": true })),
+    )
+    .await;
+    assert_eq!(status, 200, "{tool}");
+    assert_eq!(tool["id"], TOOL_A);
+    assert_eq!(tool["is_approved"], true);
+    let (_, revoked) = send(
+        http.post(approval_url(&emu, ID, TOOL_C))
+            .json(&json!({ "is_approved": false })),
+    )
+    .await;
+    assert_eq!(revoked["is_approved"], false);
+    let stored = stored(&emu)["tools"].clone();
+    assert_eq!(stored[0]["is_approved"], true, "{stored}");
+    assert_eq!(stored[2]["is_approved"], false, "{stored}");
+}
+
+#[tokio::test]
+async fn approval_refuses_unknown_ids_with_404_and_bad_bodies_with_422() {
+    let emu = with_tools(50).await;
+    let http = client();
+    let unknown = "7a1e2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b";
+    let ok = json!({ "is_approved": true });
+    for (server, tool) in [(unknown, TOOL_A), (ID, unknown)] {
+        let (status, body) = send(http.post(approval_url(&emu, server, tool)).json(&ok)).await;
+        assert_eq!((status, body), (404, Value::Null), "{server} {tool}");
+    }
+    // A tool of another server is not this server's.
+    let (_, other) = send(http.get(tools_url(&emu))).await;
+    let x = other["data"][3]["id"].as_str().unwrap().to_owned();
+    let (status, _) = send(http.post(approval_url(&emu, ID, &x)).json(&ok)).await;
+    assert_eq!(status, 404);
+    for body in [
+        json!({}),
+        json!({ "is_approved": "maybe" }),
+        json!({ "is_approved": true, "x": 1 }),
+    ] {
+        let (status, answer) = send(http.post(approval_url(&emu, ID, TOOL_A)).json(&body)).await;
+        assert_eq!(status, 422, "{body}: {answer}");
+        assert_eq!(answer["detail"][0]["loc"][0], "body", "{answer}");
+    }
+    let (status, answer) = send(http.post(approval_url(&emu, "x", TOOL_A)).json(&ok)).await;
+    assert_eq!(status, 422);
+    assert_eq!(answer["detail"][0]["loc"], json!(["path", "mcp_server_id"]));
+    assert_eq!(
+        stored(&emu)["tools"][0]["is_approved"],
+        false,
+        "nothing changed"
+    );
+}
+
+#[tokio::test]
+async fn a_created_servers_tools_appear_after_the_discovery_delay() {
+    let emu = with_tools(300).await;
+    let http = client();
+    let (status, created) = send(http.post(format!("{}{BASE}", emu.url())).json(&json!({
+        "url": "https://mcp.example.com/new?tools=search,create",
+        "transport": "SSE",
+        "name": "new"
+    })))
+    .await;
+    assert_eq!(status, 201);
+    let id = created["id"].as_str().unwrap().to_owned();
+    let listing = || async {
+        send(
+            client()
+                .get(tools_url(&emu))
+                .query(&[("server", id.as_str())]),
+        )
+        .await
+        .1
+    };
+    assert_eq!(listing().await["data"], json!([]), "not discovered yet");
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let found = listing().await;
+    let names: Vec<&str> = found["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["search", "create"]);
+    assert!(
+        found["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["is_approved"] == false)
+    );
+    // Deleting the server removes its tools.
+    let (status, _) = send(http.delete(format!("{}{BASE}/{id}", emu.url()))).await;
+    assert_eq!(status, 204);
+    assert_eq!(listing().await["data"], json!([]));
+}
+
+#[test]
+fn tools_and_the_discovery_delay_survive_the_data_file() {
+    let seed = json!({ "tool_discovery_delay_ms": 10, "servers": [
+        { "id": ID, "url": "https://mcp.example.com/github", "transport": "SSE",
+          "tools": [{ "id": TOOL_A, "name": "a", "is_approved": true, "last_updated_at": 5 }] }
+    ]});
+    let state = PaisState::from_value(seed).unwrap();
+    let again = PaisState::from_value(state.to_value()).unwrap();
+    assert_eq!(again.to_value(), state.to_value());
+    assert_eq!(state.to_value()["tool_discovery_delay_ms"], 10);
+    assert_eq!(
+        state.to_value()["servers"][0]["tools"],
+        json!([{ "id": TOOL_A, "name": "a", "origin_name": "a", "is_approved": true, "last_updated_at": 5 }])
+    );
+    for bad in [
+        json!({ "servers": [{ "url": "https://x.example/", "transport": "SSE", "tools": [{}] }] }),
+        json!({ "servers": [{ "url": "https://x.example/", "transport": "SSE", "tools": [{ "name": 1 }] }] }),
+        json!({ "tool_discovery_delay_ms": "soon", "servers": [] }),
+    ] {
+        assert!(PaisState::from_value(bad.clone()).is_err(), "{bad}");
+    }
 }

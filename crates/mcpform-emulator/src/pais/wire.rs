@@ -24,6 +24,9 @@ pub(super) struct McpServer {
     pub(super) last_updated_at: i64,
     pub(super) last_available_at: i64,
     pub(super) availability: String,
+    /// Emulator-only, set by the data file: agents one of the server's tools is linked to. PAIS
+    /// refuses to delete such a server (409).
+    pub(super) linked_agents: Vec<String>,
 }
 
 impl McpServer {
@@ -36,6 +39,7 @@ impl McpServer {
             last_updated_at,
             last_available_at: last_updated_at,
             availability: "AVAILABLE".into(),
+            linked_agents: Vec::new(),
         }
     }
 
@@ -67,11 +71,15 @@ impl McpServer {
         Value::Object(out)
     }
 
-    /// The data-file form: the wire object plus the write-only headers.
+    /// The data-file form: the wire object plus the write-only headers and the agents linked to
+    /// its tools.
     pub(super) fn to_stored(&self) -> Value {
         let mut out = self.to_wire();
         if let Some(headers) = self.fields.get("headers") {
             out["headers"] = headers.clone();
+        }
+        if !self.linked_agents.is_empty() {
+            out["linked_agents"] = json!(self.linked_agents);
         }
         out
     }
