@@ -8,8 +8,8 @@ use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::cmd::{
-    ApplyArgs, CompletionArgs, DriftArgs, EmulateArgs, ExitStatus, ForceUnlockArgs, PlanArgs,
-    StateArgs, ValidateArgs,
+    ApplyArgs, CompletionArgs, DriftArgs, EmulateArgs, ExitStatus, ExportArgs, ForceUnlockArgs,
+    PlanArgs, StateArgs, ValidateArgs,
 };
 
 /// Keep MCP server configurations in YAML, in git: plan and apply them like Terraform.
@@ -141,6 +141,8 @@ pub enum Command {
     Emulate(EmulateArgs),
     /// Start emulators with sample live state, then plan and apply examples/demo.yaml
     Demo,
+    /// Write the live objects of the configured providers as a config file in this format
+    Export(ExportArgs),
     /// Remove the lock a killed run left on the state (named by the blocked run's error)
     ForceUnlock(ForceUnlockArgs),
     /// Work with the state itself: `state push --to` copies it to another backend

@@ -12,6 +12,7 @@ pub mod cmd;
 pub mod config;
 pub mod diff;
 pub mod drift;
+pub mod export;
 pub mod fingerprint;
 pub mod http;
 pub mod mask;

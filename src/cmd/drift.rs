@@ -10,6 +10,7 @@ use super::workspace::{RunOptions, Workspace, process_env};
 use super::{CommandError, ExitStatus, Settings};
 use crate::cli::{Format, OutputArgs, SelectionArgs};
 use crate::drift::{DriftReport, ProviderLive, Unchecked};
+use crate::plan::Reading;
 use crate::render::{self, TextStyle};
 
 /// `mcpform drift`'s arguments.
@@ -51,7 +52,12 @@ pub async fn run(settings: &Settings, args: &DriftArgs) -> Result<ExitStatus, Co
     .await?;
     let planner = workspace.planner(&selection);
     // A narrowed run cannot tell unmanaged objects from configured ones it left out.
-    let live = planner.fetch(selection.is_everything()).await;
+    let reading = if selection.is_everything() {
+        Reading::Listed
+    } else {
+        Reading::Selected
+    };
+    let live = planner.fetch(reading).await;
     workspace.close().await;
     let live = live?;
     let plan = planner.diff(&live)?;

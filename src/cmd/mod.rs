@@ -9,6 +9,7 @@ mod drift;
 mod emulate;
 mod error;
 mod exit;
+mod export;
 mod force_unlock;
 mod output;
 mod plan;
@@ -23,6 +24,7 @@ pub use drift::DriftArgs;
 pub use emulate::EmulateArgs;
 pub use error::{CommandError, ErrorKind};
 pub use exit::ExitStatus;
+pub use export::ExportArgs;
 pub use force_unlock::ForceUnlockArgs;
 pub use plan::PlanArgs;
 pub use settings::Settings;
@@ -60,6 +62,7 @@ async fn dispatch(command: Command, settings: &Settings) -> Result<ExitStatus, C
         }
         Command::Emulate(args) => emulate::run(&args).await,
         Command::Demo => demo::run(settings).await,
+        Command::Export(args) => export::run(settings, &args).await,
         Command::ForceUnlock(args) => force_unlock::run(settings, &args).await,
         Command::State(args) => state::run(settings, &args).await,
         Command::Completion(args) => completion::run(&args),

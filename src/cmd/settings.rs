@@ -158,6 +158,7 @@ mod tests {
     fn loaded(files: &[&str], state: Option<(StateConfig, &str)>) -> LoadedConfig {
         LoadedConfig {
             providers: Vec::new(),
+            written: Vec::new(),
             secrets: Default::default(),
             files: files.iter().map(PathBuf::from).collect(),
             warnings: Vec::new(),

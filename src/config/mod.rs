@@ -4,6 +4,7 @@
 //! → model → semantic for each, and returns either the typed providers or all diagnostics.
 //! Nothing here talks to a platform or prints; the caller renders `ConfigErrors` with miette.
 
+mod as_written;
 mod diagnostic;
 mod interpolate;
 pub mod model;
@@ -19,6 +20,7 @@ mod yaml;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
+pub use as_written::WrittenProvider;
 pub use diagnostic::{Code, ConfigDiagnostic};
 pub use schema::json_schema;
 
@@ -34,6 +36,9 @@ use tree::Node;
 pub struct LoadedConfig {
     /// Interpolated and validated; files in argument order, directory entries sorted by name.
     pub providers: Vec<ProviderConfig>,
+    /// Each provider block's `endpoint` and `auth` as written (before interpolation), in the
+    /// order of `providers`.
+    pub written: Vec<WrittenProvider>,
     /// Every interpolated value, environment value and value marked secret.
     pub secrets: Secrets,
     /// Every file read, in order (the first one decides the default state-file location).
@@ -115,6 +120,7 @@ pub fn load_with(
     let mut diagnostics = Vec::new();
     let mut secrets = Secrets::default();
     let mut providers = Vec::new();
+    let mut written = Vec::new();
     let mut warnings = Vec::new();
     let mut state: Option<(StateConfig, PathBuf)> = None;
     let mut documents: Vec<(SourceFile, Node)> = Vec::new();
@@ -126,6 +132,7 @@ pub fn load_with(
         let Some(raw) = yaml::parse(&file, &mut diagnostics) else {
             continue;
         };
+        let written_here = as_written::collect(&raw);
         let mut unset = Vec::new();
         let mut tree = Interpolator {
             file: &file,
@@ -165,6 +172,7 @@ pub fn load_with(
                         provider.resolve_paths(dir);
                         provider
                     }));
+                    written.extend(written_here);
                     if let Some(block) = config.state {
                         state.get_or_insert((block, file.path.clone()));
                     }
@@ -234,6 +242,7 @@ pub fn load_with(
     }
     Ok(LoadedConfig {
         providers,
+        written,
         secrets,
         files,
         warnings,

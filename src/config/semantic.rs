@@ -225,6 +225,8 @@ impl Checker<'_> {
                 None => {
                     seen.insert(key, (node, id));
                 }
+                // Both pinned: the addresses use the ids (`provider::desired_resources`).
+                Some((_, Some(_))) if id.is_some() => {}
                 Some((first, first_id)) if *first_id != id => {
                     let noun = self.noun();
                     out.push(
@@ -858,6 +860,7 @@ mod tests {
             ("same provider name", "  - { name: a, platform: klavis }\n  - { name: a, platform: pais }\n".into(), vec![Code::DuplicateProvider]),
             ("same server name", pais("{ name: s, url: https://s, transport: SSE }, { name: s, url: https://t, transport: SSE }"), vec![Code::DuplicateResource]),
             ("same name, one pinned: one address", pais("{ name: s, url: https://s, transport: SSE }, { id: 5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a, name: s, url: https://t, transport: SSE }"), vec![Code::DuplicateResource]),
+            ("same name, both pinned: addresses use the ids", pais("{ id: 5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1b, name: s, url: https://s, transport: SSE }, { id: 5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a, name: s, url: https://t, transport: SSE }"), vec![]),
             ("same name in two providers", two_providers, vec![]),
             ("same klavis id", "  - { name: k, platform: klavis, instances: [ { id: 3c90c3cc-0d44-4b50-8888-8dd25736052a }, { id: 3c90c3cc-0d44-4b50-8888-8dd25736052a } ] }\n".into(), vec![Code::DuplicateResource]),
             ("same klavis natural key", "  - { name: k, platform: klavis, instances: [ { user_id: u, server_name: Google Calendar }, { user_id: u, server_name: GOOGLE_CALENDAR } ] }\n".into(), vec![Code::DuplicateResource]),

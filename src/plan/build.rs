@@ -23,6 +23,7 @@ use crate::state::State;
 
 /// One provider block of a run: the connected provider and the configured resources the run
 /// covers (already narrowed by `--target`/`--exclude`).
+#[derive(Clone)]
 pub struct Account {
     /// The platform account.
     pub provider: Arc<dyn Provider>,
@@ -37,6 +38,17 @@ pub type Accounts = BTreeMap<String, Account>;
 
 /// Every provider's live objects, by provider name.
 pub type LiveState = BTreeMap<String, Vec<LiveObject>>;
+
+/// Which live objects a fetch reads, and how far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// The configured ones the run covers, as much as a plan compares (plan, apply).
+    Selected,
+    /// Also every object a platform lists, so unmanaged ones can be reported (drift).
+    Listed,
+    /// Every object, each read whole (export).
+    Complete,
+}
 
 /// Why no plan could be made: every problem found, sorted by message.
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -101,13 +113,13 @@ pub struct Planner<'a> {
 impl Planner<'_> {
     /// Fetches and diffs: the plan for this run.
     pub async fn plan(&self) -> Result<Plan, PlanFailed> {
-        let live = self.fetch(false).await?;
+        let live = self.fetch(Reading::Selected).await?;
         self.diff(&live)
     }
 
     /// Fetches every provider's live objects concurrently. Providers with nothing selected are
-    /// skipped unless `everything` asks for their full listing (drift's unmanaged report).
-    pub async fn fetch(&self, everything: bool) -> Result<LiveState, PlanFailed> {
+    /// skipped unless `reading` asks for every object they list.
+    pub async fn fetch(&self, reading: Reading) -> Result<LiveState, PlanFailed> {
         let mut fetches = JoinSet::new();
         for (name, account) in self.accounts {
             let provider = &account.provider;
@@ -119,16 +131,19 @@ impl Planner<'_> {
                 .filter(|(_, m)| self.selection.includes(&m.address))
                 .map(|(id, _)| id.clone())
                 .collect();
-            if account.desired.is_empty()
-                && managed.is_empty()
-                && !(everything && provider.lists_everything())
-            {
+            let listed = reading != Reading::Selected && provider.lists_everything();
+            if account.desired.is_empty() && managed.is_empty() && !listed {
                 continue;
             }
             let (name, provider) = (name.clone(), Arc::clone(provider));
             let desired = Arc::clone(&account.desired);
             fetches.spawn(async move {
-                let live = provider.fetch_live(&desired, &managed).await;
+                let live = match reading {
+                    Reading::Complete => provider.fetch_complete(&desired, &managed).await,
+                    Reading::Selected | Reading::Listed => {
+                        provider.fetch_live(&desired, &managed).await
+                    }
+                };
                 (name, live)
             });
         }

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::config::model::Platform;
-pub use build::{Account, Accounts, LiveState, PlanFailed, Planner};
+pub use build::{Account, Accounts, LiveState, PlanFailed, Planner, Reading};
 
 /// Everything one run would change, sorted by provider then address.
 ///

@@ -38,6 +38,15 @@ pub trait Provider: RequestBuilder + Send + Sync {
         desired: &'a [DesiredResource],
         managed: &'a [String],
     ) -> BoxFuture<'a, Result<Vec<LiveObject>, HttpError>>;
+    /// Reads every live object whole, for `export`: like `fetch_live`, plus the fields its
+    /// listing leaves out of objects no config names.
+    fn fetch_complete<'a>(
+        &'a self,
+        desired: &'a [DesiredResource],
+        managed: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<LiveObject>, HttpError>> {
+        self.fetch_live(desired, managed)
+    }
     /// Dotted-path prefixes of a live document whose values are secret by nature.
     fn secret_paths(&self) -> &'static [&'static str] {
         &[]
@@ -289,7 +298,7 @@ pub fn connect(
 
 /// The resources a config block asks for, normalized like the live side, in config order.
 pub fn desired_resources(config: &ProviderConfig) -> Vec<DesiredResource> {
-    match config {
+    let mut resources: Vec<DesiredResource> = match config {
         ProviderConfig::Pais(c) => c
             .servers
             .iter()
@@ -310,6 +319,26 @@ pub fn desired_resources(config: &ProviderConfig) -> Vec<DesiredResource> {
             .iter()
             .map(|i| klavis::desired_resource(&c.name, i))
             .collect(),
+    };
+    address_shared_names_by_id(&mut resources);
+    resources
+}
+
+/// Two resources may share a name when each pins its `id` (the platform allows it, and
+/// `export` writes such objects that way): their addresses use the ids, so every address
+/// stays unique. The config check refuses a shared name that is not pinned on every use.
+fn address_shared_names_by_id(resources: &mut [DesiredResource]) {
+    let mut uses: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for name in resources.iter().filter_map(|r| r.name.clone()) {
+        *uses.entry(name).or_default() += 1;
+    }
+    for resource in resources.iter_mut() {
+        let shared = resource.name.as_ref().is_some_and(|n| uses[n] > 1);
+        if let (true, Some(id)) = (shared, &resource.id)
+            && let Some((prefix, _)) = resource.address.rsplit_once('/')
+        {
+            resource.address = format!("{prefix}/{id}");
+        }
     }
 }
 

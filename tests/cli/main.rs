@@ -13,6 +13,7 @@ mod confirm;
 mod demo;
 mod drift;
 mod endpoint_pinning;
+mod export;
 mod fault_matrix;
 mod fingerprints;
 mod formats;

@@ -73,6 +73,28 @@ impl Provider for HasmcpProvider {
         })
     }
 
+    /// The listing, then every listed server whole.
+    fn fetch_complete<'a>(
+        &'a self,
+        _desired: &'a [DesiredResource],
+        _managed: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<LiveObject>, HttpError>> {
+        Box::pin(async move {
+            let ids = client::list_servers(&self.http)
+                .await?
+                .into_iter()
+                .map(|s| s.id)
+                .collect();
+            let mut live: Vec<LiveObject> = client::get_servers(&self.http, ids)
+                .await?
+                .into_iter()
+                .map(convert::live_object)
+                .collect();
+            live.sort_by(|a, b| a.id.cmp(&b.id));
+            Ok(live)
+        })
+    }
+
     fn send<'a>(
         &'a self,
         request: &'a Request,
