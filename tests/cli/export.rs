@@ -298,7 +298,13 @@ fn klavis_instances_the_state_knows_are_exported_by_id() {
         .to_owned();
     work.write_config(&config(&[klavis_provider(&klavis.url(), "      []\n")]));
     let run = work.run(&["export"]);
-    let text = run.expect_code(0).stdout.replace(&id, "[INSTANCE]");
+    // A UUID is written plain or quoted depending on its first character (a digit reads as a
+    // number to YAML): either way it is this instance.
+    let text = run
+        .expect_code(0)
+        .stdout
+        .replace(&format!("\"{id}\""), &id)
+        .replace(&id, "[INSTANCE]");
     snapshot!(text, @r#"
     # yaml-language-server: $schema=./schemas/mcpform.schema.json
     #
