@@ -160,6 +160,8 @@ pub struct RunOptions<'a> {
     /// How long apply waits for a new PAIS server's tools to be discovered
     /// (`--discovery-timeout`); commands that send nothing keep the default.
     pub tool_discovery_timeout: Option<Duration>,
+    /// `--parallelism`: how many requests each provider has in flight at once, reads included.
+    pub parallelism: usize,
 }
 
 impl Workspace {
@@ -183,7 +185,7 @@ impl Workspace {
             SelectionMatchesNothing::check(&config, options.selection)
                 .map_err(CommandError::user)?;
         }
-        let mut http = settings.http(options.read_only);
+        let mut http = settings.http(options.read_only, options.parallelism);
         if let Some(timeout) = options.tool_discovery_timeout {
             http.tool_discovery_timeout = timeout;
         }

@@ -60,6 +60,14 @@ struct FetchFailed {
     source: HttpError,
 }
 
+/// What a fetch reads: what the plan needs (`Provider::fetch_for_plan`), or the live objects
+/// as they are (drift).
+#[derive(Clone, Copy)]
+enum Reads {
+    Plan,
+    Live { everything: bool },
+}
+
 /// What a plan is made from besides the live objects.
 pub struct Planner<'a> {
     /// The providers and what each is to cover.
@@ -73,22 +81,41 @@ pub struct Planner<'a> {
 impl Planner<'_> {
     /// Fetches and diffs: the plan for this run.
     pub async fn plan(&self) -> Result<Plan, PlanFailed> {
-        let live = self.fetch(false).await?;
+        let live = self.fetch_with(Reads::Plan).await?;
         self.diff(&live)
     }
 
     /// Fetches every provider's live objects concurrently. Providers with nothing selected are
     /// skipped unless `everything` asks for their full listing (drift's unmanaged report).
     pub async fn fetch(&self, everything: bool) -> Result<LiveState, PlanFailed> {
+        self.fetch_with(Reads::Live { everything }).await
+    }
+
+    async fn fetch_with(&self, reads: Reads) -> Result<LiveState, PlanFailed> {
         let mut fetches = JoinSet::new();
         for (name, account) in self.accounts {
             let provider = &account.provider;
+            let everything = matches!(reads, Reads::Live { everything: true });
             if account.desired.is_empty() && !(everything && provider.lists_everything()) {
                 continue;
             }
             let (name, provider) = (name.clone(), Arc::clone(provider));
-            let desired = Arc::clone(&account.desired);
-            fetches.spawn(async move { (name, provider.fetch_live(&desired).await) });
+            let mut desired = Arc::clone(&account.desired);
+            let assumed = match reads {
+                Reads::Plan if provider.plan_skips_reads_in_sync() => {
+                    let (assumed, unread) = assumed_in_sync(self.state, &desired);
+                    desired = unread.into();
+                    assumed
+                }
+                _ => Vec::new(),
+            };
+            fetches.spawn(async move {
+                let live = provider.fetch_live(&desired).await.map(|mut live| {
+                    live.extend(assumed);
+                    live
+                });
+                (name, live)
+            });
         }
         let mut live = LiveState::new();
         let mut problems: Vec<Report> = Vec::new();
@@ -134,6 +161,30 @@ impl Planner<'_> {
         changes.sort_by(|a, b| (&a.provider, &a.address).cmp(&(&b.provider, &b.address)));
         Ok(Plan { changes })
     }
+}
+
+/// Splits `desired` into the live objects a plan takes as they were at the last apply (the
+/// state shows every write-only field as applied, and the resource names its id) and the
+/// resources still to read.
+fn assumed_in_sync(
+    state: &State,
+    desired: &[DesiredResource],
+) -> (Vec<LiveObject>, Vec<DesiredResource>) {
+    let in_sync = diff::write_only_in_sync(state, desired);
+    let mut assumed = Vec::new();
+    let mut unread = Vec::new();
+    for (resource, in_sync) in desired.iter().zip(in_sync) {
+        match &resource.id {
+            Some(id) if in_sync => assumed.push(LiveObject {
+                id: id.clone(),
+                name: resource.name.clone(),
+                document: serde_json::Map::new(),
+                meta: serde_json::Map::new(),
+            }),
+            _ => unread.push(resource.clone()),
+        }
+    }
+    (assumed, unread)
 }
 
 fn failed(mut problems: Vec<Report>) -> PlanFailed {

@@ -36,6 +36,12 @@ pub trait Provider: RequestBuilder + Send + Sync {
         &'a self,
         desired: &'a [DesiredResource],
     ) -> BoxFuture<'a, Result<Vec<LiveObject>, HttpError>>;
+    /// Whether a plan may leave unread a resource whose write-only fields the state shows as
+    /// last applied, taking it as existing: the platform's reads show nothing else a plan
+    /// compares (Klavis). `drift` reads every resource whatever this says.
+    fn plan_skips_reads_in_sync(&self) -> bool {
+        false
+    }
     /// Whether `fetch_live` returns every live object (so unmanaged ones can be reported).
     fn lists_everything(&self) -> bool {
         true

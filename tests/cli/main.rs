@@ -15,6 +15,7 @@ mod drift;
 mod endpoint_pinning;
 mod fault_matrix;
 mod fingerprints;
+mod fleet;
 mod formats;
 mod hostile_config;
 mod hostile_responses;

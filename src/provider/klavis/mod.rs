@@ -1,5 +1,11 @@
 //! Klavis: one setting per instance, `{"isReadOnly": <bool>}`, which GET never returns. The
 //! state file's fingerprint decides when to send it; resetting means `false`.
+//!
+//! Reads: a GET shows only that the instance exists. A plan reads an instance only when its
+//! `read_only` fingerprint differs from the state (a PATCH will be planned, and the GET says
+//! whether there is an instance to send it to, under which id); an instance in sync is taken as
+//! existing, unread, so a plan of a fleet in sync sends nothing. `drift` reads every instance and
+//! so still reports one that is gone.
 
 mod api;
 mod client;
@@ -55,6 +61,11 @@ impl Provider for KlavisProvider {
     /// Klavis has no list endpoint: only the configured instances are read.
     fn lists_everything(&self) -> bool {
         false
+    }
+
+    /// A GET shows only that the instance exists (see the module's note).
+    fn plan_skips_reads_in_sync(&self) -> bool {
+        true
     }
 
     fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<(), WriteError>> {
