@@ -100,33 +100,6 @@ pub struct PlanScope<'a> {
     pub secrets: &'a Secrets,
 }
 
-/// For each desired resource, whether the state shows every write-only field as last applied
-/// (or never set and still unset): then no write-only field of it can plan a change.
-pub fn write_only_in_sync(state: &State, desired: &[DesiredResource]) -> Vec<bool> {
-    fn considered(resource: &DesiredResource) -> impl Iterator<Item = &(String, Option<Value>)> {
-        let ignored = |path: &String| resource.ignore.iter().any(|i| i == path);
-        resource.write_only.iter().filter(move |(path, _)| !ignored(path))
-    }
-    state.precompute(
-        desired
-            .iter()
-            .flat_map(|resource| considered(resource).filter_map(|(_, value)| value.as_ref())),
-    );
-    desired
-        .iter()
-        .map(|resource| {
-            let recorded = state.record(&resource.address);
-            considered(resource).all(|(path, value)| {
-                match (value, recorded.and_then(|r| r.get(path))) {
-                    (Some(v), Some(previous)) => state.matches(&resource.address, path, v, previous),
-                    (None, None) => true,
-                    _ => false,
-                }
-            })
-        })
-        .collect()
-}
-
 /// Plans every desired resource of one provider against that provider's live objects.
 /// Collects every matching problem rather than stopping at the first.
 pub fn plan_resources(

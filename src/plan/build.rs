@@ -102,8 +102,8 @@ impl Planner<'_> {
             let (name, provider) = (name.clone(), Arc::clone(provider));
             let mut desired = Arc::clone(&account.desired);
             let assumed = match reads {
-                Reads::Plan if provider.plan_skips_reads_in_sync() => {
-                    let (assumed, unread) = assumed_in_sync(self.state, &desired);
+                Reads::Plan if provider.plan_assumes_resources_named_by_id() => {
+                    let (assumed, unread) = assume_named_by_id(&desired);
                     desired = unread.into();
                     assumed
                 }
@@ -163,25 +163,20 @@ impl Planner<'_> {
     }
 }
 
-/// Splits `desired` into the live objects a plan takes as they were at the last apply (the
-/// state shows every write-only field as applied, and the resource names its id) and the
-/// resources still to read.
-fn assumed_in_sync(
-    state: &State,
-    desired: &[DesiredResource],
-) -> (Vec<LiveObject>, Vec<DesiredResource>) {
-    let in_sync = diff::write_only_in_sync(state, desired);
+/// Splits `desired` into the live objects a plan takes as existing, unread (the resources
+/// named by id), and the resources still to read.
+fn assume_named_by_id(desired: &[DesiredResource]) -> (Vec<LiveObject>, Vec<DesiredResource>) {
     let mut assumed = Vec::new();
     let mut unread = Vec::new();
-    for (resource, in_sync) in desired.iter().zip(in_sync) {
+    for resource in desired {
         match &resource.id {
-            Some(id) if in_sync => assumed.push(LiveObject {
+            Some(id) => assumed.push(LiveObject {
                 id: id.clone(),
                 name: resource.name.clone(),
                 document: serde_json::Map::new(),
                 meta: serde_json::Map::new(),
             }),
-            _ => unread.push(resource.clone()),
+            None => unread.push(resource.clone()),
         }
     }
     (assumed, unread)

@@ -36,10 +36,10 @@ pub trait Provider: RequestBuilder + Send + Sync {
         &'a self,
         desired: &'a [DesiredResource],
     ) -> BoxFuture<'a, Result<Vec<LiveObject>, HttpError>>;
-    /// Whether a plan may leave unread a resource whose write-only fields the state shows as
-    /// last applied, taking it as existing: the platform's reads show nothing else a plan
-    /// compares (Klavis). `drift` reads every resource whatever this says.
-    fn plan_skips_reads_in_sync(&self) -> bool {
+    /// Whether a plan takes a resource named by `id` as existing without reading it: the
+    /// platform's read shows nothing a plan compares, and a write to an id that is gone fails
+    /// on its own, changing nothing (Klavis). `drift` reads every resource whatever this says.
+    fn plan_assumes_resources_named_by_id(&self) -> bool {
         false
     }
     /// Whether `fetch_live` returns every live object (so unmanaged ones can be reported).

@@ -74,7 +74,7 @@ fn klavis_instances(read_only: [bool; 3]) -> String {
 }
 
 #[test]
-fn a_klavis_plan_reads_only_instances_out_of_sync_and_drift_still_finds_a_deleted_one() {
+fn klavis_plans_read_nothing_and_drift_still_finds_a_deleted_instance() {
     let live: Vec<_> = IDS
         .iter()
         .map(|id| json!({"instanceId": id, "serverName": "GitHub", "externalUserId": "user-1", "isReadOnly": false}))
@@ -84,45 +84,62 @@ fn a_klavis_plan_reads_only_instances_out_of_sync_and_drift_still_finds_a_delete
         &klavis.url(),
         &klavis_instances([true; 3]),
     )]));
-    work.run(&["apply", "--auto-approve"]).expect_code(0);
 
-    // In sync with the state: nothing a read could show would change the plan.
+    // Three changes cost their three PATCHes and nothing else.
+    work.run(&["apply", "--auto-approve"]).expect_code(0);
+    let sent: Vec<String> = klavis.requests().into_iter().map(|r| r.method).collect();
+    assert_eq!(sent, ["PATCH"; 3]);
+
+    // In sync with the state: nothing at all.
     klavis.clear_requests();
     let plan = work.run(&["plan"]);
     plan.expect_code(0);
     assert!(plan.stdout.contains("No changes."), "{}", plan.stdout);
     assert_eq!(klavis.requests(), [], "a plan in sync sends nothing");
 
-    // One instance out of sync: only it is read, to plan its PATCH.
+    // Deleted behind mcpform's back, then changed in the config: the plan cannot know, the
+    // PATCH finds out and changes nothing, and drift reads every instance and reports it.
+    let mut state = klavis.state();
+    state["instances"].as_array_mut().unwrap().remove(2);
+    klavis.set_state(state);
     work.write_config(&config(&[klavis_provider(
         &klavis.url(),
-        &klavis_instances([true, false, true]),
+        &klavis_instances([true, true, false]),
     )]));
-    work.run(&["plan"]).expect_code(0);
-    // The apply just before may have used up the platform's 2 a second: count a read re-sent
-    // after a 429 once.
-    let mut paths: Vec<String> = klavis.requests().into_iter().map(|r| r.path).collect();
-    paths.dedup();
-    assert_eq!(paths, [format!("/mcp-server/instance/{}", IDS[1])]);
+    let apply = work.run(&["apply", "--auto-approve"]);
+    snapshot!(apply, @"
+    ----- stdout -----
+    mcpform will perform the following actions:
 
-    // Deleted behind mcpform's back: drift reads every instance and reports it.
+      # klavis/instances/3c90c3cc-0d44-4b50-8888-000000000003 will be updated in place
+      ~ klavis/instances/3c90c3cc-0d44-4b50-8888-000000000003 (id 3c90c3cc-0d44-4b50-8888-000000000003)
+          ~ read_only = (write-only) → false
+              # not readable from the platform; differs from what mcpform last applied
+
+    Plan: 0 to create, 1 to update, 0 to delete; 2 unchanged.
+
+    ✗ klavis/instances/3c90c3cc-0d44-4b50-8888-000000000003: update failed, left untouched: PATCH http://127.0.0.1:[PORT]/mcp-server/instance/3c90c3cc-0d44-4b50-8888-000000000003 answered HTTP 404: Instance not found
+
+    Apply incomplete: 0 applied, 1 failed.
+    ----- stderr -----
+    mcpform::apply::failed
+
+      × 1 of 1 resource failed to apply
+      help: fix the cause, then re-run `mcpform apply`: resources already applied show no changes
+
+    [exit status: 1]
+    ");
     work.write_config(&config(&[klavis_provider(
         &klavis.url(),
         &klavis_instances([true; 3]),
     )]));
-    let mut state = klavis.state();
-    state["instances"].as_array_mut().unwrap().remove(2);
-    klavis.set_state(state);
     klavis.clear_requests();
-    // A plan takes an instance in sync as it was: nothing it would send depends on the read.
-    work.run(&["plan"]).expect_code(0);
-    assert_eq!(klavis.requests(), []);
     let drift = work.run(&["drift"]);
     let mut reads: Vec<String> = klavis.requests().into_iter().map(|r| r.path).collect();
     reads.sort();
     reads.dedup();
     assert_eq!(reads.len(), 3, "drift reads every instance: {reads:?}");
-    snapshot!(drift, @"
+    snapshot!(drift, @r"
     ----- stderr -----
     mcpform::plan::failed
 

@@ -1,11 +1,11 @@
 //! Klavis: one setting per instance, `{"isReadOnly": <bool>}`, which GET never returns. The
 //! state file's fingerprint decides when to send it; resetting means `false`.
 //!
-//! Reads: a GET shows only that the instance exists. A plan reads an instance only when its
-//! `read_only` fingerprint differs from the state (a PATCH will be planned, and the GET says
-//! whether there is an instance to send it to, under which id); an instance in sync is taken as
-//! existing, unread, so a plan of a fleet in sync sends nothing. `drift` reads every instance and
-//! so still reports one that is gone.
+//! Reads: a GET shows only that the instance exists, and a PATCH to an instance that is gone
+//! answers 404 and changes nothing. So a plan reads no instance named by id: it takes each as
+//! existing and decides from the state's fingerprint alone (a fleet in sync costs no request, a
+//! change costs its PATCH only, at 2 requests a second). `drift` reads every instance, and so
+//! still reports one that is gone.
 
 mod api;
 mod client;
@@ -64,7 +64,7 @@ impl Provider for KlavisProvider {
     }
 
     /// A GET shows only that the instance exists (see the module's note).
-    fn plan_skips_reads_in_sync(&self) -> bool {
+    fn plan_assumes_resources_named_by_id(&self) -> bool {
         true
     }
 
