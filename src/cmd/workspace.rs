@@ -181,7 +181,8 @@ impl Workspace {
                 }));
             }
         }
-        if options.check_selection {
+        // Without `--target`/`--exclude` there is no pattern to match.
+        if options.check_selection && !options.selection.is_everything() {
             SelectionMatchesNothing::check(&config, options.selection)
                 .map_err(CommandError::user)?;
         }
