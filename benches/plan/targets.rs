@@ -42,6 +42,8 @@ struct Measured {
 
 /// Runs `mcpform ARGS` in `dir` (stdout discarded, as a pipe into a file would be), and
 /// measures it.
+// The child is reaped by `wait4`, which also gives its own CPU time and peak RSS.
+#[allow(clippy::zombie_processes)]
 fn mcpform(dir: &Path, args: &[&str]) -> Measured {
     let started = Instant::now();
     let child = Command::new(env!("CARGO_BIN_EXE_mcpform"))
@@ -198,7 +200,11 @@ fn pais_plans(runtime: &tokio::runtime::Runtime, rows: &mut Vec<Row>) -> Duratio
         rows.push(Row::new(
             format!("PAIS plan, {count} servers, 20 ms latency ({pages} list requests)"),
             ms(plan.wall),
-            format!("1.5 × minimal client {} = {}", ms(minimal), ms(minimal.mul_f64(1.5))),
+            format!(
+                "1.5 × minimal client {} = {}",
+                ms(minimal),
+                ms(minimal.mul_f64(1.5))
+            ),
             plan.wall.as_secs_f64() / (1.5 * minimal.as_secs_f64()),
         ));
         if count == 100 {
@@ -373,11 +379,7 @@ fn pais_apply(runtime: &tokio::runtime::Runtime, rows: &mut Vec<Row>, plan: Dura
     rows.push(Row::new(
         "PAIS apply, 100 changes, parallelism 8, 20 ms latency",
         ms(apply.wall),
-        format!(
-            "1.3 × ⌈100/8⌉ × 20 ms + plan {} = {}",
-            ms(plan),
-            ms(bound)
-        ),
+        format!("1.3 × ⌈100/8⌉ × 20 ms + plan {} = {}", ms(plan), ms(bound)),
         apply.wall.as_secs_f64() / bound.as_secs_f64(),
     ));
     runtime.block_on(running.shutdown());

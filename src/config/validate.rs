@@ -269,10 +269,7 @@ impl<'s> Walker<'s, '_> {
                         .unwrap_or_default();
                     let diag = self
                         .error(Code::UnknownField, format!("unknown field `{}`", entry.key))
-                        .at(
-                            entry.key_span,
-                            format!("not a field of {}", self.subject()),
-                        )
+                        .at(entry.key_span, format!("not a field of {}", self.subject()))
                         .help(suggest::help(&entry.key, &known));
                     self.push(diag);
                     continue;

@@ -50,8 +50,11 @@ fn hasmcp_reads_stay_within_parallelism_and_ride_out_the_platforms_429s() {
 fn a_configured_rate_under_the_platforms_limits_reads_too() {
     let (live, configured) = hasmcp_fleet(20);
     let hasmcp = Emulator::start_limited(Platform::Hasmcp, live, 10.0);
-    let block = hasmcp_provider(&hasmcp.url(), &configured)
-        .replacen("    servers:", "    rate_limit: 8\n    servers:", 1);
+    let block = hasmcp_provider(&hasmcp.url(), &configured).replacen(
+        "    servers:",
+        "    rate_limit: 8\n    servers:",
+        1,
+    );
     let work = Workdir::new(&config(&[block]));
 
     work.run(&["plan"]).expect_code(0);

@@ -71,7 +71,10 @@ impl<'a> ApprovingTools<'a> {
             ids: HashSet::new(),
             names: HashSet::new(),
         };
-        for resource in desired.iter().filter(|d| d.document.contains_key(APPROVE_TOOLS)) {
+        for resource in desired
+            .iter()
+            .filter(|d| d.document.contains_key(APPROVE_TOOLS))
+        {
             match (&resource.id, &resource.name) {
                 (Some(id), _) => {
                     approving.ids.insert(id.to_ascii_lowercase());
