@@ -196,9 +196,17 @@ fn pais_plans(runtime: &tokio::runtime::Runtime, rows: &mut Vec<Row>) -> Duratio
             },
             |d| *d,
         );
-        let pages = count.div_ceil(999);
+        let pages = match count.div_ceil(999) {
+            1 => "1 list request".to_owned(),
+            n => format!("{n} list requests"),
+        };
+        let shown = match count {
+            100 => "100",
+            1_000 => "1,000",
+            _ => "10,000",
+        };
         rows.push(Row::new(
-            format!("PAIS plan, {count} servers, 20 ms latency ({pages} list requests)"),
+            format!("PAIS plan, {shown} servers, 20 ms latency ({pages})"),
             ms(plan.wall),
             format!(
                 "1.5 × minimal client {} = {}",
