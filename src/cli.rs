@@ -102,6 +102,22 @@ pub struct GlobalArgs {
     pub no_color: bool,
 }
 
+/// `--parallelism`: how many requests a run sends at once.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct ParallelismArgs {
+    /// How many requests to send at once: reads per provider, writes in all (Idun always gets
+    /// its writes one at a time)
+    #[arg(long, value_name = "N", default_value_t = crate::http::DEFAULT_PARALLELISM as u32, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub parallelism: u32,
+}
+
+impl ParallelismArgs {
+    /// The bound as a count.
+    pub fn get(self) -> usize {
+        self.parallelism as usize
+    }
+}
+
 /// Which resources plan, apply and drift cover.
 #[derive(Debug, Clone, Args)]
 pub struct SelectionArgs {

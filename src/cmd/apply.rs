@@ -10,7 +10,7 @@ use miette::Diagnostic;
 use super::workspace::{RunOptions, Workspace, process_env};
 use super::{CommandError, ErrorKind, ExitStatus, Settings};
 use crate::apply::{self, ResourceResult};
-use crate::cli::SelectionArgs;
+use crate::cli::{ParallelismArgs, SelectionArgs};
 use crate::plan::file::PlanFile;
 use crate::provider::Verdict;
 use crate::render::{self, TextStyle, count};
@@ -24,9 +24,8 @@ pub struct ApplyArgs {
     /// Apply without asking; required when stdin is not a terminal (CI)
     #[arg(long)]
     auto_approve: bool,
-    /// How many requests to send at once (Idun always gets its writes one at a time)
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
-    parallelism: u32,
+    #[command(flatten)]
+    parallelism: ParallelismArgs,
     #[command(flatten)]
     select: SelectionArgs,
     /// Delete the managed objects that left the config, as `prune: true` on every provider
@@ -92,6 +91,7 @@ pub async fn run(settings: &Settings, args: &ApplyArgs) -> Result<ExitStatus, Co
         tool_discovery_timeout: Some(args.discovery_timeout),
         // A saved plan carries whether it was made with `--prune`.
         prune: saved.as_ref().map_or(args.prune, |s| s.prune),
+        parallelism: args.parallelism.get(),
     };
     // The lock is held from before the state is read (and the live state planned) until the
     // state is written back: a second apply waits or fails, and never plans from stale state.
@@ -157,7 +157,7 @@ async fn plan_and_apply(
     let results = apply::execute(
         &plan,
         &workspace.accounts,
-        args.parallelism as usize,
+        args.parallelism.get(),
         &|result| {
             if settings.verbose {
                 eprintln!(

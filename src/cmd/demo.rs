@@ -124,6 +124,7 @@ async fn run_in(settings: &Settings, dir: &std::path::Path) -> Result<ExitStatus
         allow_endpoint_change: false,
         tool_discovery_timeout: None,
         prune: false,
+        parallelism: crate::http::DEFAULT_PARALLELISM,
     };
     let mut out = std::io::stdout().lock();
     let write_err = CommandError::stdout;

@@ -8,7 +8,7 @@ use clap::Args;
 use super::output::{emit, run_title};
 use super::workspace::{RunOptions, Workspace, process_env};
 use super::{CommandError, ExitStatus, Settings};
-use crate::cli::{Format, OutputArgs, SelectionArgs};
+use crate::cli::{Format, OutputArgs, ParallelismArgs, SelectionArgs};
 use crate::drift::{DriftReport, ProviderLive, Unchecked};
 use crate::plan::Reading;
 use crate::render::{self, TextStyle};
@@ -23,6 +23,8 @@ pub struct DriftArgs {
     fail_on_unmanaged: bool,
     #[command(flatten)]
     select: SelectionArgs,
+    #[command(flatten)]
+    parallelism: ParallelismArgs,
     /// Send credentials to an endpoint other than the one the last apply recorded in the state
     /// (a deliberate move; apply records the new one)
     #[arg(long)]
@@ -47,6 +49,7 @@ pub async fn run(settings: &Settings, args: &DriftArgs) -> Result<ExitStatus, Co
             allow_endpoint_change: args.allow_endpoint_change,
             tool_discovery_timeout: None,
             prune: args.prune,
+            parallelism: args.parallelism.get(),
         },
     )
     .await?;

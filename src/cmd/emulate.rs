@@ -44,6 +44,9 @@ pub struct EmulateArgs {
     /// Serve every request, even on klavis
     #[arg(long)]
     no_rate_limit: bool,
+    /// Wait this long before handling each request (`20ms`): a platform across a network
+    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = humantime::parse_duration)]
+    latency: std::time::Duration,
     /// Serve HTTPS with this PEM certificate chain (with --tls-key)
     #[arg(long, value_name = "FILE", requires = "tls_key")]
     tls_cert: Option<PathBuf>,
@@ -124,6 +127,7 @@ pub async fn run(args: &EmulateArgs) -> Result<ExitStatus, CommandError> {
             args.platform
         ))
     })?;
+    running.set_latency(args.latency);
     // The URL is the product (scripts read it); the rest is a log.
     println!("{}", running.url());
     eprintln!("{} emulator running; press Ctrl-C to stop", args.platform);

@@ -59,6 +59,7 @@ pub async fn run(settings: &Settings, args: &ExportArgs) -> Result<ExitStatus, C
             allow_endpoint_change: args.allow_endpoint_change,
             tool_discovery_timeout: None,
             prune: false,
+            parallelism: crate::http::DEFAULT_PARALLELISM,
         },
     )
     .await?;

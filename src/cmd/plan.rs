@@ -8,7 +8,7 @@ use clap::Args;
 use super::output::{emit, run_title};
 use super::workspace::{RunOptions, Workspace, process_env};
 use super::{CommandError, ExitStatus, Settings};
-use crate::cli::{Format, OutputArgs, SelectionArgs};
+use crate::cli::{Format, OutputArgs, ParallelismArgs, SelectionArgs};
 use crate::plan::file::PlanFile;
 use crate::render::{self, TextStyle};
 
@@ -31,6 +31,8 @@ pub struct PlanArgs {
     /// Delete the managed objects that left the config, as `prune: true` on every provider
     #[arg(long)]
     prune: bool,
+    #[command(flatten)]
+    parallelism: ParallelismArgs,
     /// Accepted as for `apply`; plan reads the state without locking it, so it never waits
     #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = humantime::parse_duration)]
     lock_timeout: std::time::Duration,
@@ -54,6 +56,7 @@ pub async fn run(settings: &Settings, args: &PlanArgs) -> Result<ExitStatus, Com
             allow_endpoint_change: args.allow_endpoint_change,
             tool_discovery_timeout: None,
             prune: args.prune,
+            parallelism: args.parallelism.get(),
         },
     )
     .await?;

@@ -114,8 +114,9 @@ impl Settings {
         }
     }
 
-    /// How this run's HTTP clients behave; `read_only` refuses every write (`drift`).
-    pub fn http(&self, read_only: bool) -> ClientSettings {
+    /// How this run's HTTP clients behave; `read_only` refuses every write (`drift`), and
+    /// `parallelism` bounds each client's reads in flight.
+    pub fn http(&self, read_only: bool, parallelism: usize) -> ClientSettings {
         ClientSettings {
             timeout: self.timeout,
             retry: self.retry,
@@ -123,6 +124,7 @@ impl Settings {
             read_only,
             max_response_bytes: crate::http::DEFAULT_MAX_RESPONSE_BYTES,
             tool_discovery_timeout: crate::http::DEFAULT_TOOL_DISCOVERY_TIMEOUT,
+            max_reads_in_flight: parallelism,
         }
     }
 }

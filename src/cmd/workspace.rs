@@ -162,6 +162,8 @@ pub struct RunOptions<'a> {
     pub tool_discovery_timeout: Option<Duration>,
     /// `--prune`: as `prune: true` on every provider.
     pub prune: bool,
+    /// `--parallelism`: how many requests each provider has in flight at once, reads included.
+    pub parallelism: usize,
 }
 
 impl Workspace {
@@ -181,11 +183,12 @@ impl Workspace {
                 }));
             }
         }
-        if options.check_selection {
+        // Without `--target`/`--exclude` there is no pattern to match.
+        if options.check_selection && !options.selection.is_everything() {
             SelectionMatchesNothing::check(&config, options.selection)
                 .map_err(CommandError::user)?;
         }
-        let mut http = settings.http(options.read_only);
+        let mut http = settings.http(options.read_only, options.parallelism);
         if let Some(timeout) = options.tool_discovery_timeout {
             http.tool_discovery_timeout = timeout;
         }

@@ -9,6 +9,7 @@ mod identity;
 mod typo;
 mod write_only;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
@@ -161,17 +162,30 @@ fn plan_resource(
     desired: &DesiredResource,
     live: Option<&LiveObject>,
 ) -> ResourceChange {
-    let mut effective = desired.document.clone();
-    overlay_ignored(&mut effective, live.map(|l| &l.document), &desired.ignore);
+    // The desired document as compared: copied only when `ignore` or a flag map changes it
+    // (a fleet of plain servers is compared as configured, with no copy each).
+    let mut effective = Cow::Borrowed(&desired.document);
+    if !desired.ignore.is_empty() {
+        overlay_ignored(
+            effective.to_mut(),
+            live.map(|l| &l.document),
+            &desired.ignore,
+        );
+    }
     let flag_maps = builder.flag_maps();
-    flag_maps::complete(&mut effective, live.map(|l| &l.document), flag_maps);
+    let has_flag_map =
+        |document: &Map<String, Value>| flag_maps.iter().any(|key| document.contains_key(*key));
+    if has_flag_map(&effective) || live.is_some_and(|l| has_flag_map(&l.document)) {
+        flag_maps::complete(effective.to_mut(), live.map(|l| &l.document), flag_maps);
+    }
+    let effective: &Map<String, Value> = &effective;
     let sensitivity = Sensitivity {
         secret_paths: desired.secret_paths,
         secrets: scope.secrets,
     };
     let empty = Map::new();
     let mut fields = compare(
-        &effective,
+        effective,
         live.map_or(&empty, |l| &l.document),
         &sensitivity,
     );
@@ -219,7 +233,7 @@ fn plan_resource(
     };
     let delta = ResourceDelta {
         desired,
-        effective: &effective,
+        effective,
         live,
         fields: &fields,
         write_only: &write_only,

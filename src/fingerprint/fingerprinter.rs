@@ -181,6 +181,10 @@ impl Fingerprinter {
                 .filter(|s| !memo.contains_key(*s))
                 .collect()
         };
+        // Nothing to derive: not even the memory blocks (tens of MiB) are worth allocating.
+        if todo.is_empty() {
+            return;
+        }
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(todo.len());

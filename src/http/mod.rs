@@ -54,7 +54,13 @@ pub struct ClientSettings {
     /// How long apply waits for a platform to discover a new server's tools before approving
     /// them (PAIS `approve_tools`, `apply --discovery-timeout`).
     pub tool_discovery_timeout: Duration,
+    /// How many reads one client has in flight at once (`--parallelism`): a platform is read
+    /// by at most this many connections, however many objects it holds.
+    pub max_reads_in_flight: usize,
 }
+
+/// How many requests a run sends at once unless told otherwise (`--parallelism`).
+pub const DEFAULT_PARALLELISM: usize = 8;
 
 /// How long apply waits for PAIS to discover a server's tools unless told otherwise: public
 /// PAIS clients poll for up to a minute.
@@ -76,6 +82,7 @@ impl Default for ClientSettings {
             read_only: false,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             tool_discovery_timeout: DEFAULT_TOOL_DISCOVERY_TIMEOUT,
+            max_reads_in_flight: DEFAULT_PARALLELISM,
         }
     }
 }
@@ -376,6 +383,8 @@ pub struct HttpClient {
     base: String,
     settings: ClientSettings,
     limiter: Option<RateLimiter>,
+    /// Permits for reads in flight (`ClientSettings::max_reads_in_flight`).
+    read_slots: tokio::sync::Semaphore,
     errors: ErrorFormat,
     secrets: Secrets,
     /// Where each request's bearer token comes from, when it is not fixed (OIDC).
@@ -441,6 +450,7 @@ impl HttpClient {
             base: endpoint.trim_end_matches('/').to_owned(),
             settings: settings.clone(),
             limiter: rate_limit.map(RateLimiter::per_second),
+            read_slots: tokio::sync::Semaphore::new(settings.max_reads_in_flight.max(1)),
             errors,
             secrets: secrets.clone(),
             tokens: None,
@@ -460,12 +470,15 @@ impl HttpClient {
         self.settings.retry
     }
 
-    /// Sends a GET (idempotent, so retried freely).
+    /// Sends a GET (idempotent, so retried freely), once one of the client's read slots is
+    /// free. The slot is held through retries: a platform answering 429 gets fewer requests, not
+    /// more, while it asks mcpform to wait.
     pub async fn get(
         &self,
         path: &str,
         query: &[(&str, String)],
     ) -> Result<HttpResponse, HttpError> {
+        let _slot = self.read_slots.acquire().await.expect("never closed");
         self.send(reqwest::Method::GET, path, query, None, true)
             .await
     }

@@ -42,7 +42,10 @@ pub type LiveState = BTreeMap<String, Vec<LiveObject>>;
 /// Which live objects a fetch reads, and how far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reading {
-    /// The configured ones the run covers, as much as a plan compares (plan, apply).
+    /// What a plan compares (plan, apply): a platform whose read shows nothing a plan compares
+    /// is not read for resources named by id (`Provider::plan_assumes_resources_named_by_id`).
+    Plan,
+    /// The configured ones the run covers, as they are live (a narrowed drift).
     Selected,
     /// Also every object a platform lists, so unmanaged ones can be reported (drift).
     Listed,
@@ -113,7 +116,7 @@ pub struct Planner<'a> {
 impl Planner<'_> {
     /// Fetches and diffs: the plan for this run.
     pub async fn plan(&self) -> Result<Plan, PlanFailed> {
-        let live = self.fetch(Reading::Selected).await?;
+        let live = self.fetch(Reading::Plan).await?;
         self.diff(&live)
     }
 
@@ -131,19 +134,32 @@ impl Planner<'_> {
                 .filter(|(_, m)| self.selection.includes(&m.address))
                 .map(|(id, _)| id.clone())
                 .collect();
-            let listed = reading != Reading::Selected && provider.lists_everything();
+            let listed = matches!(reading, Reading::Listed | Reading::Complete)
+                && provider.lists_everything();
             if account.desired.is_empty() && managed.is_empty() && !listed {
                 continue;
             }
             let (name, provider) = (name.clone(), Arc::clone(provider));
-            let desired = Arc::clone(&account.desired);
+            let mut desired = Arc::clone(&account.desired);
+            let assumed = match reading {
+                Reading::Plan if provider.plan_assumes_resources_named_by_id() => {
+                    let (assumed, unread) = assume_named_by_id(&desired);
+                    desired = unread.into();
+                    assumed
+                }
+                _ => Vec::new(),
+            };
             fetches.spawn(async move {
                 let live = match reading {
                     Reading::Complete => provider.fetch_complete(&desired, &managed).await,
-                    Reading::Selected | Reading::Listed => {
+                    Reading::Plan | Reading::Selected | Reading::Listed => {
                         provider.fetch_live(&desired, &managed).await
                     }
                 };
+                let live = live.map(|mut live| {
+                    live.extend(assumed);
+                    live
+                });
                 (name, live)
             });
         }
@@ -293,6 +309,25 @@ enum Orphan {
     Protected(PreventDestroy),
     /// No longer on the platform.
     Gone(String),
+}
+
+/// Splits `desired` into the live objects a plan takes as existing, unread (the resources
+/// named by id), and the resources still to read.
+fn assume_named_by_id(desired: &[DesiredResource]) -> (Vec<LiveObject>, Vec<DesiredResource>) {
+    let mut assumed = Vec::new();
+    let mut unread = Vec::new();
+    for resource in desired {
+        match &resource.id {
+            Some(id) => assumed.push(LiveObject {
+                id: id.clone(),
+                name: resource.name.clone(),
+                document: serde_json::Map::new(),
+                meta: serde_json::Map::new(),
+            }),
+            None => unread.push(resource.clone()),
+        }
+    }
+    (assumed, unread)
 }
 
 fn failed(mut problems: Vec<Report>) -> PlanFailed {

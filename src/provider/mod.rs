@@ -51,6 +51,12 @@ pub trait Provider: RequestBuilder + Send + Sync {
     fn secret_paths(&self) -> &'static [&'static str] {
         &[]
     }
+    /// Whether a plan takes a resource named by `id` as existing without reading it: the
+    /// platform's read shows nothing a plan compares, and a write to an id that is gone fails
+    /// on its own, changing nothing (Klavis). `drift` reads every resource whatever this says.
+    fn plan_assumes_resources_named_by_id(&self) -> bool {
+        false
+    }
     /// Whether `fetch_live` returns every live object (so unmanaged ones can be reported).
     fn lists_everything(&self) -> bool {
         true

@@ -16,6 +16,7 @@ mod endpoint_pinning;
 mod export;
 mod fault_matrix;
 mod fingerprints;
+mod fleet;
 mod formats;
 mod hostile_config;
 mod hostile_responses;

@@ -40,6 +40,21 @@ fn uuids_in(text: &str) -> impl Iterator<Item = String> + '_ {
     UUID.find_iter(text).map(|m| m.as_str().to_owned())
 }
 
+/// The credential each platform's emulator demands in tests.
+fn test_auth(platform: Platform) -> EmulatorAuth {
+    match platform {
+        Platform::Pais => EmulatorAuth::Bearer(PAIS_TOKEN.into()),
+        Platform::Idun => EmulatorAuth::Password(IDUN_PASSWORD.into()),
+        Platform::Hasmcp => EmulatorAuth::Bearer(HASMCP_TOKEN.into()),
+        Platform::Klavis => EmulatorAuth::Bearer(KLAVIS_TOKEN.into()),
+    }
+}
+
+/// Klavis allows 2 requests a second; the others have no limit to speak of.
+fn default_rate_limit(platform: Platform) -> Option<f64> {
+    (platform == Platform::Klavis).then_some(2.0)
+}
+
 pub struct Emulator {
     running: Option<RunningEmulator>,
     runtime: tokio::runtime::Runtime,
@@ -47,18 +62,17 @@ pub struct Emulator {
 
 impl Emulator {
     pub fn start(platform: Platform, seed: Value) -> Emulator {
-        let auth = match platform {
-            Platform::Pais => EmulatorAuth::Bearer(PAIS_TOKEN.into()),
-            Platform::Idun => EmulatorAuth::Password(IDUN_PASSWORD.into()),
-            Platform::Hasmcp => EmulatorAuth::Bearer(HASMCP_TOKEN.into()),
-            Platform::Klavis => EmulatorAuth::Bearer(KLAVIS_TOKEN.into()),
-        };
-        Emulator::start_with_auth(platform, seed, auth)
+        Emulator::start_with_auth(platform, seed, test_auth(platform))
     }
 
     /// Like [`Emulator::start`], demanding `auth` instead of the test credential.
     pub fn start_with_auth(platform: Platform, seed: Value, auth: EmulatorAuth) -> Emulator {
-        Emulator::launch(platform, seed, auth, None)
+        Emulator::launch(platform, seed, auth, None, default_rate_limit(platform))
+    }
+
+    /// Like [`Emulator::start`], answering 429 beyond `rate` requests a second.
+    pub fn start_limited(platform: Platform, seed: Value, rate: f64) -> Emulator {
+        Emulator::launch(platform, seed, test_auth(platform), None, Some(rate))
     }
 
     /// Like [`Emulator::start_with_auth`], serving HTTPS with `identity`.
@@ -68,7 +82,13 @@ impl Emulator {
         auth: EmulatorAuth,
         identity: TlsIdentity,
     ) -> Emulator {
-        Emulator::launch(platform, seed, auth, Some(identity))
+        Emulator::launch(
+            platform,
+            seed,
+            auth,
+            Some(identity),
+            default_rate_limit(platform),
+        )
     }
 
     fn launch(
@@ -76,6 +96,7 @@ impl Emulator {
         seed: Value,
         auth: EmulatorAuth,
         identity: Option<TlsIdentity>,
+        rate_limit: Option<f64>,
     ) -> Emulator {
         SEEDED_IDS.with_borrow_mut(|ids| ids.extend(uuids_in(&seed.to_string())));
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -89,8 +110,7 @@ impl Emulator {
             data: None,
             seed: Some(seed),
             auth,
-            // Klavis allows 2 requests a second; the others have no limit to speak of.
-            rate_limit: (platform == Platform::Klavis).then_some(2.0),
+            rate_limit,
         };
         let running = runtime
             .block_on(async {

@@ -21,27 +21,28 @@ impl<'s> Walker<'s, '_> {
         let additional = keywords.get("additionalProperties");
         for entry in entries {
             let property = properties.and_then(|p| p.get(&entry.key));
-            let subject = self.subject();
-            self.path.push(Seg::Key(entry.key.clone()));
-            let place = Place {
-                key_span: Some(entry.key_span),
-                description: property.and_then(|p| self.description(p)),
-            };
-            match (property, additional) {
-                (Some(schema), _) => self.check(&entry.value, schema, &place),
+            let schema = match (property, additional) {
+                (Some(schema), _) => schema,
                 (None, Some(Value::Bool(false))) => {
                     let known: Vec<&str> = properties
                         .map(|p| p.keys().map(String::as_str).collect())
                         .unwrap_or_default();
                     let diag = self
                         .error(Code::UnknownField, format!("unknown field `{}`", entry.key))
-                        .at(entry.key_span, format!("not a field of {subject}"))
+                        .at(entry.key_span, format!("not a field of {}", self.subject()))
                         .help(suggest::help(&entry.key, &known));
                     self.push(diag);
+                    continue;
                 }
-                (None, Some(schema)) => self.check(&entry.value, schema, &place),
-                (None, None) => {}
-            }
+                (None, Some(schema)) => schema,
+                (None, None) => continue,
+            };
+            self.path.push(Seg::Key(entry.key.clone()));
+            let place = Place {
+                key_span: Some(entry.key_span),
+                description: property.and_then(|p| self.description(p)),
+            };
+            self.check(&entry.value, schema, &place);
             self.path.pop();
         }
         let missing: Vec<&str> = keywords

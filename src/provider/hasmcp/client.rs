@@ -15,7 +15,8 @@ pub async fn list_servers(http: &HttpClient) -> Result<Vec<Server>, HttpError> {
     Ok(servers)
 }
 
-/// Full objects (with resources and prompts) for the given ids, fetched concurrently.
+/// Full objects (with resources and prompts) for the given ids, fetched concurrently: at most
+/// `--parallelism` at once (the client's read slots), at the provider's `rate_limit` if it has one.
 pub async fn get_servers(
     http: &std::sync::Arc<HttpClient>,
     ids: Vec<String>,

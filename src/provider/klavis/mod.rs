@@ -5,6 +5,12 @@
 //! `POST /mcp-server/instance/create`, which returns the existing instance for a known pair (so
 //! sending it again is safe), then gets its `isReadOnly` with a `PATCH`: whether the create
 //! applies it to an existing instance is undocumented. The state records the id it answered.
+//!
+//! Reads: a GET shows only that the instance exists, and a PATCH to an instance that is gone
+//! answers 404 and changes nothing. So a plan reads no instance named by id: it takes each as
+//! existing and decides from the state's fingerprint alone (a fleet in sync costs no request, a
+//! change costs its PATCH only, at 2 requests a second). `drift` reads every instance, and so
+//! still reports one that is gone.
 
 mod api;
 mod client;
@@ -70,6 +76,11 @@ impl Provider for KlavisProvider {
     /// Klavis has no list endpoint: only the configured instances are read.
     fn lists_everything(&self) -> bool {
         false
+    }
+
+    /// A GET shows only that the instance exists (see the module's note).
+    fn plan_assumes_resources_named_by_id(&self) -> bool {
+        true
     }
 
     fn send<'a>(

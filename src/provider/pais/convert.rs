@@ -19,7 +19,7 @@ pub fn desired_resource(provider: &str, server: &PaisServer) -> DesiredResource 
         PaisTransport::StreamableHttp => "STREAMABLE_HTTP",
         PaisTransport::Sse => "SSE",
     };
-    let mut document = Map::new();
+    let mut document = Map::with_capacity(DOCUMENT_FIELDS);
     insert_opt(&mut document, "name", server.name.clone());
     document.insert("url".into(), Value::String(normalize_url(&server.url)));
     document.insert("transport".into(), Value::String(transport.into()));
@@ -53,6 +53,10 @@ pub fn desired_resource(provider: &str, server: &PaisServer) -> DesiredResource 
     }
 }
 
+/// The most fields a server's document has: sized once, where a fleet's worth of documents
+/// would otherwise each grow twice.
+const DOCUMENT_FIELDS: usize = 6;
+
 /// The flag map of tool approvals (`approve_tools.NAME`).
 pub const APPROVE_TOOLS: &str = "approve_tools";
 
@@ -60,7 +64,7 @@ pub const APPROVE_TOOLS: &str = "approve_tools";
 /// Tools with neither `name` nor `origin_name` cannot be named in the config and are skipped; a
 /// name several tools share is approved only when all of them are.
 pub fn live_object(server: McpServer, tools: Option<Vec<McpTool>>) -> LiveObject {
-    let mut document = Map::new();
+    let mut document = Map::with_capacity(DOCUMENT_FIELDS);
     insert_opt(&mut document, "name", server.name.clone());
     document.insert("url".into(), Value::String(normalize_url(&server.url)));
     document.insert("transport".into(), Value::String(server.transport));

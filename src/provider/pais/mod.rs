@@ -14,6 +14,7 @@ mod tests;
 
 pub(super) use convert::desired_resource;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -57,14 +58,43 @@ impl PaisProvider {
     }
 }
 
-/// Whether a configured server manages its tool approvals and names this live server (by id,
-/// else by name, as the diff matches them).
-fn approves_tools_of(desired: &DesiredResource, server: &api::McpServer) -> bool {
-    desired.document.contains_key(APPROVE_TOOLS)
-        && match &desired.id {
-            Some(id) => id.eq_ignore_ascii_case(&server.id),
-            None => desired.name.is_some() && desired.name == server.name,
+/// The configured servers whose config has `approve_tools`, found in one lookup per live
+/// server whatever the fleet's size: by id (PAIS ids compare case-insensitively), else by name.
+struct ApprovingTools<'a> {
+    ids: HashSet<String>,
+    names: HashSet<&'a str>,
+}
+
+impl<'a> ApprovingTools<'a> {
+    fn new(desired: &'a [DesiredResource]) -> Self {
+        let mut approving = ApprovingTools {
+            ids: HashSet::new(),
+            names: HashSet::new(),
+        };
+        for resource in desired
+            .iter()
+            .filter(|d| d.document.contains_key(APPROVE_TOOLS))
+        {
+            match (&resource.id, &resource.name) {
+                (Some(id), _) => {
+                    approving.ids.insert(id.to_ascii_lowercase());
+                }
+                (None, Some(name)) => {
+                    approving.names.insert(name);
+                }
+                (None, None) => {}
+            }
         }
+        approving
+    }
+
+    fn of(&self, server: &api::McpServer) -> bool {
+        (!self.ids.is_empty() && self.ids.contains(&server.id.to_ascii_lowercase()))
+            || server
+                .name
+                .as_deref()
+                .is_some_and(|name| self.names.contains(name))
+    }
 }
 
 impl Provider for PaisProvider {
@@ -80,9 +110,10 @@ impl Provider for PaisProvider {
         _managed: &'a [String],
     ) -> BoxFuture<'a, Result<Vec<LiveObject>, HttpError>> {
         Box::pin(async move {
+            let approving = ApprovingTools::new(desired);
             let mut live = Vec::new();
             for server in client::list_servers(&self.http).await? {
-                let tools = if desired.iter().any(|d| approves_tools_of(d, &server)) {
+                let tools = if approving.of(&server) {
                     Some(client::list_tools(&self.http, &server.id).await?)
                 } else {
                     None
