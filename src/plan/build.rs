@@ -126,7 +126,7 @@ impl Planner<'_> {
         let mut fetches = JoinSet::new();
         for (name, account) in self.accounts {
             let provider = &account.provider;
-            let managed: Vec<String> = self
+            let mut managed: Vec<String> = self
                 .state
                 .managed(name)
                 .into_iter()
@@ -145,6 +145,9 @@ impl Planner<'_> {
                 Reading::Plan if provider.plan_assumes_resources_named_by_id() => {
                     let (assumed, unread) = assume_named_by_id(&desired);
                     desired = unread.into();
+                    // A managed object the config still names by id is assumed too; only those
+                    // that left the config are read (to delete them, or to learn they are gone).
+                    managed.retain(|id| !assumed.iter().any(|a| a.id.eq_ignore_ascii_case(id)));
                     assumed
                 }
                 _ => Vec::new(),
