@@ -25,6 +25,7 @@ pub use rate_limit::RateLimiter;
 pub use response::HttpResponse;
 use response::{BodyError, MAX_ERROR_BODY_BYTES, read_body};
 pub use retry::{RetryPolicy, jitter};
+pub(crate) use tls::SkipVerify;
 pub use tls::{TlsFileError, TlsOptions};
 
 /// Makes rustls's `ring` provider the process default, once. reqwest is built without a

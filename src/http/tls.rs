@@ -200,9 +200,10 @@ impl ServerCertVerifier for SystemOrExtra {
     }
 }
 
-/// Accepts any certificate; still checks that the server holds its key.
+/// Accepts any certificate; still checks that the server holds its key (`insecure_skip_verify`,
+/// and libpq's `sslmode=require` for the PostgreSQL state).
 #[derive(Debug)]
-struct SkipVerify(Arc<CryptoProvider>);
+pub(crate) struct SkipVerify(pub(crate) Arc<CryptoProvider>);
 
 impl ServerCertVerifier for SkipVerify {
     fn verify_server_cert(

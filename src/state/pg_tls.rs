@@ -120,7 +120,9 @@ pub fn client_config(params: &TlsParams) -> Result<ClientConfig, String> {
         .ok_or("no TLS crypto provider is installed")?
         .clone();
     let trusted: Arc<dyn ServerCertVerifier> = match (&params.root_cert, params.verify) {
-        (_, Verify::Nothing) => Arc::new(AnyCertificate(provider.clone())),
+        // `require` (and `prefer`) without `sslrootcert`: libpq encrypts without checking who
+        // answers; the handshake's signatures are still checked.
+        (_, Verify::Nothing) => Arc::new(crate::http::SkipVerify(provider.clone())),
         (Some(path), _) => {
             let mut roots = RootCertStore::empty();
             let certs = CertificateDer::pem_file_iter(path)
@@ -203,56 +205,6 @@ impl ServerCertVerifier for AnyName {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.supported_verify_schemes()
-    }
-}
-
-/// `require` (and `prefer`) without `sslrootcert`: libpq encrypts without checking who
-/// answers; the handshake's signatures are still checked.
-#[derive(Debug)]
-struct AnyCertificate(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for AnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
     }
 }
 
