@@ -147,7 +147,9 @@ impl Planner<'_> {
                     desired = unread.into();
                     // A managed object the config still names by id is assumed too; only those
                     // that left the config are read (to delete them, or to learn they are gone).
-                    managed.retain(|id| !assumed.iter().any(|a| a.id.eq_ignore_ascii_case(id)));
+                    let assumed_ids: std::collections::HashSet<String> =
+                        assumed.iter().map(|a| a.id.to_ascii_lowercase()).collect();
+                    managed.retain(|id| !assumed_ids.contains(&id.to_ascii_lowercase()));
                     assumed
                 }
                 _ => Vec::new(),

@@ -275,12 +275,19 @@ fn a_listed_tool_that_never_appears_fails_its_server_naming_it() {
 
     let run = work.run(&["apply", "--auto-approve", "--discovery-timeout", "1s"]);
     run.expect_code(1);
+    let id = stored(&pais)
+        .iter()
+        .find(|s| s["name"] == "new")
+        .and_then(|s| s["id"].as_str())
+        .expect("the server was created")
+        .to_owned();
     assert!(
-        run.stdout.contains(
+        run.stdout.contains(&format!(
             "✗ pais/servers/new: create failed, not applied as planned (run `mcpform plan` to see \
-             the live state): PAIS did not discover tool `missing` within 1s (it lists tools \
+             the live state): the server was created (id {id}), but its tools were not approved: \
+             PAIS did not discover tool `missing` within 1s (it lists tools \
              `create`, `delete` and `search`), so no tool of this server was approved"
-        ),
+        )),
         "{run}"
     );
     assert!(

@@ -175,7 +175,19 @@ impl Provider for PaisProvider {
                 server_id: &server_id,
                 discovery_timeout: self.tool_discovery_timeout,
             };
-            approvals.apply(&change.follow_ups).await.map(|()| created)
+            let approved = approvals.apply(&change.follow_ups).await;
+            match (approved, &created) {
+                (Ok(()), _) => Ok(created),
+                // The server itself was created and confirmed: say so, so the report does not
+                // read as if nothing exists (the next plan matches it by name).
+                (Err(error), Some(id)) => Err(WriteError::answered(
+                    error.verdict,
+                    format!(
+                        "the server was created (id {id}), but its tools were not approved: {error}"
+                    ),
+                )),
+                (Err(error), None) => Err(error),
+            }
         })
     }
 }
