@@ -3,6 +3,7 @@
 //! and the live objects it was computed from.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use crate::config::model::Platform;
 use crate::diff::LiveObject;
@@ -66,7 +67,7 @@ pub struct ProviderLive<'a> {
     /// The provider's platform.
     pub platform: Platform,
     /// Everything its fetch returned.
-    pub objects: &'a [LiveObject],
+    pub objects: &'a [Arc<LiveObject>],
     /// The platform lists every object (PAIS, Idun, HasMCP), not only the configured ones.
     pub complete: bool,
 }
@@ -195,13 +196,13 @@ mod tests {
     use super::*;
     use crate::plan::ResourceChange;
 
-    fn object(id: &str) -> LiveObject {
-        LiveObject {
+    fn object(id: &str) -> Arc<LiveObject> {
+        Arc::new(LiveObject {
             id: id.into(),
             name: Some(format!("n{id}")),
             document: Map::new(),
             meta: Map::new(),
-        }
+        })
     }
 
     fn change(provider: &str, id: &str, action: Action) -> ResourceChange {

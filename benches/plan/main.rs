@@ -100,6 +100,7 @@ fn details() {
 
             let started = Instant::now();
             let objects = provider.fetch_live(&desired, &[]).await.unwrap();
+        let objects: Vec<_> = objects.into_iter().map(std::sync::Arc::new).collect();
             let fetched = started.elapsed();
             let state = State::new();
             let scope = PlanScope { provider: "pais", platform: Platform::Pais, state: &state, secrets: &secrets };
@@ -242,6 +243,7 @@ fn secret_headers(runtime: &tokio::runtime::Runtime, count: usize, distinct: boo
         let (running, provider, desired) = pais_against_emulator(live, servers).await;
         let secrets = Secrets::default();
         let objects = provider.fetch_live(&desired, &[]).await.unwrap();
+        let objects: Vec<_> = objects.into_iter().map(std::sync::Arc::new).collect();
 
         // Record every header as an apply would, then plan again with a fresh run's state.
         let dir = tempfile::tempdir().unwrap();
@@ -256,6 +258,7 @@ fn secret_headers(runtime: &tokio::runtime::Runtime, count: usize, distinct: boo
 
         let started = Instant::now();
         let objects = provider.fetch_live(&desired, &[]).await.unwrap();
+        let objects: Vec<_> = objects.into_iter().map(std::sync::Arc::new).collect();
         let fetched = started.elapsed();
         let state = State::load(&path).unwrap();
         let scope = PlanScope { provider: "pais", platform: Platform::Pais, state: &state, secrets: &secrets };

@@ -109,6 +109,8 @@ pub async fn run(settings: &Settings, args: &DriftArgs) -> Result<ExitStatus, Co
         Format::Markdown => render::render_drift_markdown(&report, secrets, &title, max_bytes, out),
     })?;
     let drifted = report.drifted() > 0 || (args.fail_on_unmanaged && !report.unmanaged.is_empty());
+    super::leave_to_exit((report, live));
+    workspace.finish();
     Ok(if drifted {
         ExitStatus::Changes
     } else {

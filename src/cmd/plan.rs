@@ -87,9 +87,12 @@ pub async fn run(settings: &Settings, args: &PlanArgs) -> Result<ExitStatus, Com
         let shown = path.display();
         eprintln!("saved the plan to `{shown}`\nhelp: apply it with `mcpform apply {shown}`");
     }
-    Ok(if args.detailed_exitcode && plan.has_changes() {
+    let status = if args.detailed_exitcode && plan.has_changes() {
         ExitStatus::Changes
     } else {
         ExitStatus::Success
-    })
+    };
+    workspace.finish();
+    super::leave_to_exit(plan);
+    Ok(status)
 }

@@ -259,6 +259,21 @@ impl Workspace {
         while closing.join_next().await.is_some() {}
     }
 
+    /// Ends the run's use of the workspace: the lock and the state backend are dropped as
+    /// usual, the loaded config and the desired resources are left to the process exit.
+    pub fn finish(self) {
+        let Workspace {
+            config,
+            accounts,
+            state,
+            lock,
+            backend,
+            ..
+        } = self;
+        drop((lock, backend));
+        super::leave_to_exit((config, accounts, state));
+    }
+
     /// Writes the state back, only over the version this run read.
     pub async fn save_state(&mut self) -> Result<(), CommandError> {
         self.state_version = self.backend.save(&self.state, &self.state_version).await?;

@@ -30,7 +30,7 @@ impl Interpolator<'_> {
     pub fn resolve(&mut self, raw: RawNode) -> Node {
         let span = raw.span;
         let kind = match raw.kind {
-            RawKind::Scalar { text, plain } => return self.resolve_scalar(&text, plain, span),
+            RawKind::Scalar { text, plain } => return self.resolve_scalar(text, plain, span),
             RawKind::Sequence(items) => {
                 Kind::Sequence(items.into_iter().map(|n| self.resolve(n)).collect())
             }
@@ -53,9 +53,17 @@ impl Interpolator<'_> {
         }
     }
 
-    fn resolve_scalar(&mut self, text: &str, plain: bool, span: Span) -> Node {
+    fn resolve_scalar(&mut self, text: String, plain: bool, span: Span) -> Node {
         let node = |kind, secret| Node { span, kind, secret };
-        let Some(Substituted { value, env_values }) = self.substitute(text, span) else {
+        // Most scalars interpolate nothing: they keep their text as it is.
+        let substituted = match text.contains('$') {
+            true => self.substitute(&text, span),
+            false => Some(Substituted {
+                value: text,
+                env_values: Vec::new(),
+            }),
+        };
+        let Some(Substituted { value, env_values }) = substituted else {
             return node(Kind::Invalid, false);
         };
         let secret = !env_values.is_empty();
@@ -66,7 +74,7 @@ impl Interpolator<'_> {
             }
         }
         let kind = if plain {
-            type_plain(&value)
+            type_plain_owned(value)
         } else {
             Kind::String(value)
         };
@@ -241,31 +249,44 @@ fn is_variable_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// `type_plain` of a scalar this run owns: a string keeps its allocation.
+fn type_plain_owned(text: String) -> Kind {
+    match type_plain_scalar(&text) {
+        Some(kind) => kind,
+        None => Kind::String(text),
+    }
+}
+
 /// Types a plain scalar by the YAML 1.2 core schema.
 pub(super) fn type_plain(text: &str) -> Kind {
+    type_plain_scalar(text).unwrap_or_else(|| Kind::String(text.to_owned()))
+}
+
+/// The null, boolean or number a plain scalar is (YAML 1.2 core schema), `None` for a string.
+fn type_plain_scalar(text: &str) -> Option<Kind> {
     match text {
-        "" | "~" | "null" | "Null" | "NULL" => return Kind::Null,
-        "true" | "True" | "TRUE" => return Kind::Bool(true),
-        "false" | "False" | "FALSE" => return Kind::Bool(false),
+        "" | "~" | "null" | "Null" | "NULL" => return Some(Kind::Null),
+        "true" | "True" | "TRUE" => return Some(Kind::Bool(true)),
+        "false" | "False" | "FALSE" => return Some(Kind::Bool(false)),
         _ => {}
     }
     if let Some(kind) = core_integer(text) {
-        return kind;
+        return Some(kind);
     }
     let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
     let sign = if text.starts_with('-') { -1.0 } else { 1.0 };
     if matches!(unsigned, ".inf" | ".Inf" | ".INF") {
-        return Kind::Float(sign * f64::INFINITY);
+        return Some(Kind::Float(sign * f64::INFINITY));
     }
     if matches!(text, ".nan" | ".NaN" | ".NAN") {
-        return Kind::Float(f64::NAN);
+        return Some(Kind::Float(f64::NAN));
     }
     if is_core_float(unsigned) {
         if let Ok(f) = text.parse::<f64>() {
-            return Kind::Float(f);
+            return Some(Kind::Float(f));
         }
     }
-    Kind::String(text.to_owned())
+    None
 }
 
 fn core_integer(text: &str) -> Option<Kind> {

@@ -163,9 +163,16 @@ pub fn load_with(
                     warning
                 }),
         );
-        diagnostics.extend(validate::validate(&tree, &schema, &file));
+        // The model is read on another core while the schema check runs: a fleet's config
+        // takes both about as long. It is kept only when the check finds nothing.
+        let shared = &tree;
+        let (model, found) = side_by_side(
+            || serde_json::from_value::<ConfigFile>(shared.to_json()),
+            || validate::validate(shared, &schema, &file),
+        );
+        diagnostics.extend(found);
         if diagnostics.len() == before && !unresolved {
-            match serde_json::from_value::<ConfigFile>(tree.to_json()) {
+            match model {
                 Ok(config) => {
                     let dir = file.path.parent().unwrap_or(Path::new("."));
                     providers.extend(config.providers.into_iter().map(|mut provider| {
@@ -249,6 +256,26 @@ pub fn load_with(
         state,
         counts,
     })
+}
+
+/// Runs `side` on another thread while `main` runs on this one; both here, one after the other,
+/// when no thread can be started.
+fn side_by_side<A: Send, B>(
+    side: impl FnOnce() -> A + Send + Copy,
+    main: impl FnOnce() -> B,
+) -> (A, B) {
+    std::thread::scope(
+        |scope| match std::thread::Builder::new().spawn_scoped(scope, side) {
+            Ok(running) => {
+                let main = main();
+                let side = running
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (side, main)
+            }
+            Err(_) => (side(), main()),
+        },
+    )
 }
 
 /// One run has one state: a second `state:` block (in another file) is an error.

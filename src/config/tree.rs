@@ -121,6 +121,17 @@ impl Node {
         )
     }
 
+    /// Whether the node is `value` (as `to_json` would make it, without making it).
+    pub fn equals_json(&self, value: &Value) -> bool {
+        match (&self.kind, value) {
+            (Kind::String(s), Value::String(v)) => s == v,
+            (Kind::String(_), _) | (_, Value::String(_)) => false,
+            (Kind::Bool(b), Value::Bool(v)) => b == v,
+            (Kind::Null, Value::Null) => true,
+            _ => self.to_json() == *value,
+        }
+    }
+
     /// The JSON form that serde reads into the model; only called on a schema-valid tree.
     pub fn to_json(&self) -> Value {
         match &self.kind {

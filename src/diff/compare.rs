@@ -57,31 +57,37 @@ fn compare_objects(
     let keys = desired
         .keys()
         .chain(live.keys().filter(|k| !desired.contains_key(*k)));
-    for key in keys {
-        let path = if prefix.is_empty() {
-            key.clone()
+    // Built only where a field differs or nests: most fields of a fleet are equal.
+    let path_of = |key: &str| {
+        if prefix.is_empty() {
+            key.to_owned()
         } else {
             format!("{prefix}.{key}")
-        };
+        }
+    };
+    for key in keys {
         match (desired.get(key), live.get(key)) {
             (Some(Value::Object(d)), Some(Value::Object(l))) => {
-                compare_objects(&path, d, l, sensitivity, changes)
+                compare_objects(&path_of(key), d, l, sensitivity, changes)
             }
             // A map that exists on one side only shows its entries, not one opaque blob.
             (Some(Value::Object(d)), None) => {
-                compare_objects(&path, d, &empty, sensitivity, changes)
+                compare_objects(&path_of(key), d, &empty, sensitivity, changes)
             }
             (None, Some(Value::Object(l))) => {
-                compare_objects(&path, &empty, l, sensitivity, changes)
+                compare_objects(&path_of(key), &empty, l, sensitivity, changes)
             }
-            (d, l) if !option_values_equal(d, l) => changes.push(FieldChange {
-                sensitive: sensitivity.is_sensitive(&path, l, d),
-                path,
-                before: l.cloned(),
-                after: d.cloned(),
-                write_only: false,
-                note: None,
-            }),
+            (d, l) if !option_values_equal(d, l) => {
+                let path = path_of(key);
+                changes.push(FieldChange {
+                    sensitive: sensitivity.is_sensitive(&path, l, d),
+                    path,
+                    before: l.cloned(),
+                    after: d.cloned(),
+                    write_only: false,
+                    note: None,
+                });
+            }
             _ => {}
         }
     }

@@ -2,7 +2,9 @@
 //! state recorded for it (when still live), else by name. Pure; two live objects with the wanted
 //! name are an error naming both, never a guess.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::{DesiredResource, LiveObject};
 
@@ -44,36 +46,58 @@ pub enum MatchError {
 
 /// Live objects indexed by id and by name, so matching stays linear in the number of objects.
 pub(super) struct LiveIndex<'a> {
-    by_id: HashMap<String, &'a LiveObject>,
-    by_name: HashMap<&'a str, Vec<&'a LiveObject>>,
+    /// Ids compare case-insensitively (UUIDs may come back in either case): keyed lower-case.
+    by_id: HashMap<Cow<'a, str>, &'a Arc<LiveObject>>,
+    /// The first object of each name; names that several objects share are in `shared`.
+    by_name: HashMap<&'a str, &'a Arc<LiveObject>>,
+    shared: HashMap<&'a str, Vec<&'a Arc<LiveObject>>>,
 }
 
 impl<'a> LiveIndex<'a> {
-    pub(super) fn new(live: &'a [LiveObject]) -> LiveIndex<'a> {
-        let mut by_name: HashMap<&str, Vec<&LiveObject>> = HashMap::new();
+    pub(super) fn new(live: &'a [Arc<LiveObject>]) -> LiveIndex<'a> {
+        let mut by_name: HashMap<&str, &Arc<LiveObject>> = HashMap::with_capacity(live.len());
+        let mut shared: HashMap<&str, Vec<&Arc<LiveObject>>> = HashMap::new();
         for object in live {
-            if let Some(name) = &object.name {
-                by_name.entry(name.as_str()).or_default().push(object);
+            let Some(name) = object.name.as_deref() else {
+                continue;
+            };
+            if let Some(&first) = by_name.get(name) {
+                shared
+                    .entry(name)
+                    .or_insert_with(|| vec![first])
+                    .push(object);
+            } else {
+                by_name.insert(name, object);
             }
         }
-        // Ids compare case-insensitively: UUIDs may come back in either case.
-        let by_id = live
-            .iter()
-            .map(|l| (l.id.to_ascii_lowercase(), l))
-            .collect();
-        LiveIndex { by_id, by_name }
+        let by_id = live.iter().map(|l| (lower_case(&l.id), l)).collect();
+        LiveIndex {
+            by_id,
+            by_name,
+            shared,
+        }
+    }
+
+    fn by_id(&self, id: &str) -> Option<&'a Arc<LiveObject>> {
+        self.by_id.get(&lower_case(id)).copied()
+    }
+}
+
+fn lower_case(id: &str) -> Cow<'_, str> {
+    if id.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(id.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(id)
     }
 }
 
 pub(super) fn match_live<'a>(
     desired: &DesiredResource,
     live: &LiveIndex<'a>,
-) -> Result<Option<&'a LiveObject>, MatchError> {
+) -> Result<Option<&'a Arc<LiveObject>>, MatchError> {
     if let Some(id) = &desired.id {
         return live
-            .by_id
-            .get(&id.to_ascii_lowercase())
-            .copied()
+            .by_id(id)
             .map(Some)
             .ok_or_else(|| MatchError::IdNotFound {
                 address: desired.address.clone(),
@@ -81,22 +105,19 @@ pub(super) fn match_live<'a>(
             });
     }
     if let Some(id) = &desired.recorded_id
-        && let Some(found) = live.by_id.get(&id.to_ascii_lowercase())
+        && let Some(found) = live.by_id(id)
     {
         return Ok(Some(found));
     }
     let Some(name) = &desired.name else {
         return Ok(None);
     };
-    match live
-        .by_name
-        .get(name.as_str())
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-    {
-        [] => Ok(None),
-        [one] => Ok(Some(one)),
-        many => Err(MatchError::AmbiguousName {
+    let Some(&first) = live.by_name.get(name.as_str()) else {
+        return Ok(None);
+    };
+    match live.shared.get(name.as_str()) {
+        None => Ok(Some(first)),
+        Some(many) => Err(MatchError::AmbiguousName {
             address: desired.address.clone(),
             name: name.clone(),
             count: many.len(),

@@ -11,6 +11,7 @@ mod write_only;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
@@ -23,7 +24,7 @@ pub use write_only::WriteOnlyAction;
 
 use crate::config::model::Platform;
 use crate::mask::Secrets;
-use crate::plan::{Action, FieldChange, FollowUp, Request, ResourceChange};
+use crate::plan::{Action, FieldChange, FollowUp, LiveSnapshot, Request, ResourceChange};
 use crate::state::State;
 
 /// A configured resource, normalized into config naming.
@@ -119,7 +120,7 @@ pub fn plan_resources(
     builder: &dyn RequestBuilder,
     scope: &PlanScope,
     desired: &[DesiredResource],
-    live: &[LiveObject],
+    live: &[Arc<LiveObject>],
 ) -> Result<Vec<ResourceChange>, Vec<MatchError>> {
     // Argon2id once per distinct write-only string, spread over the cores, before the diff
     // asks for them one resource at a time.
@@ -131,7 +132,8 @@ pub fn plan_resources(
             .filter_map(|(_, value)| value.as_ref())
     }));
     let index = LiveIndex::new(live);
-    let urls = UrlIndex::new(live);
+    // Only a resource to create asks for the url hint: an in-sync fleet never builds it.
+    let urls = std::cell::OnceCell::new();
     let mut changes = Vec::new();
     let mut errors = Vec::new();
     for resource in desired {
@@ -139,7 +141,8 @@ pub fn plan_resources(
             Ok(matched) => {
                 let mut change = plan_resource(builder, scope, resource, matched);
                 if matched.is_none()
-                    && let Some((path, note)) = urls.hint(resource)
+                    && let Some((path, note)) =
+                        urls.get_or_init(|| UrlIndex::new(live)).hint(resource)
                     && let Some(field) = change.fields.iter_mut().find(|f| f.path == path)
                 {
                     field.note = Some(note);
@@ -160,8 +163,9 @@ fn plan_resource(
     builder: &dyn RequestBuilder,
     scope: &PlanScope,
     desired: &DesiredResource,
-    live: Option<&LiveObject>,
+    shared: Option<&Arc<LiveObject>>,
 ) -> ResourceChange {
+    let live = shared.map(|object| &**object);
     // The desired document as compared: copied only when `ignore` or a flag map changes it
     // (a fleet of plain servers is compared as configured, with no copy each).
     let mut effective = Cow::Borrowed(&desired.document);
@@ -261,13 +265,9 @@ fn plan_resource(
         request,
         follow_ups,
         state_after: state_changed.then_some(state_after),
-        live: live.map(|l| {
-            serde_json::json!({
-                "id": l.id,
-                "document": l.document,
-                "meta": l.meta,
-                "secret_paths": desired.secret_paths,
-            })
+        live: shared.map(|object| LiveSnapshot {
+            object: Arc::clone(object),
+            secret_paths: desired.secret_paths,
         }),
     }
 }

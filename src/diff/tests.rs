@@ -63,7 +63,8 @@ fn plan(
         state,
         secrets: &secrets,
     };
-    plan_resources(&EchoBuilder, &scope, desired, live)
+    let live: Vec<_> = live.iter().cloned().map(std::sync::Arc::new).collect();
+    plan_resources(&EchoBuilder, &scope, desired, &live)
 }
 
 #[test]

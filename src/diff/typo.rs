@@ -4,6 +4,7 @@
 //! silently create a duplicate.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
@@ -19,9 +20,9 @@ pub(super) struct UrlIndex<'a> {
 }
 
 impl<'a> UrlIndex<'a> {
-    pub(super) fn new(live: &'a [LiveObject]) -> UrlIndex<'a> {
+    pub(super) fn new(live: &'a [Arc<LiveObject>]) -> UrlIndex<'a> {
         let mut by_url: HashMap<(&'static str, &'a str), Vec<&'a LiveObject>> = HashMap::new();
-        for object in live {
+        for object in live.iter().map(|object| &**object) {
             if let Some((path, url)) = url_of(&object.document) {
                 by_url.entry((path, url)).or_default().push(object);
             }

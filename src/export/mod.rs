@@ -12,6 +12,7 @@ mod variables;
 mod yaml;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -35,7 +36,7 @@ pub struct ProviderExport<'a> {
     /// Its `endpoint` and `auth` as written.
     pub written: &'a WrittenProvider,
     /// Its live objects, in any order.
-    pub live: &'a [LiveObject],
+    pub live: &'a [Arc<LiveObject>],
 }
 
 /// An exported config.
@@ -181,7 +182,7 @@ fn resources(
     objects: &mut Vec<ExportedObject>,
 ) -> (&'static str, Vec<Node>) {
     let platform = p.block.platform();
-    let mut live: Vec<&LiveObject> = p.live.iter().collect();
+    let mut live: Vec<&LiveObject> = p.live.iter().map(|object| &**object).collect();
     live.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
     let mut named: HashMap<&str, usize> = HashMap::new();
     for object in &live {

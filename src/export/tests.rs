@@ -40,7 +40,11 @@ fn round_trip(
         &[ProviderExport {
             block: &source.providers[0],
             written: &source.written[0],
-            live: objects,
+            live: &objects
+                .iter()
+                .cloned()
+                .map(std::sync::Arc::new)
+                .collect::<Vec<_>>(),
         }],
         &source.secrets,
     );

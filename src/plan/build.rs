@@ -13,7 +13,7 @@ use std::sync::Arc;
 use miette::{Diagnostic, Report};
 use tokio::task::JoinSet;
 
-use super::{Action, Kept, Plan, ResourceChange};
+use super::{Action, Kept, LiveSnapshot, Plan, ResourceChange};
 use crate::diff::{self, DesiredResource, LiveObject, PlanScope};
 use crate::http::HttpError;
 use crate::mask::Secrets;
@@ -37,7 +37,7 @@ pub struct Account {
 pub type Accounts = BTreeMap<String, Account>;
 
 /// Every provider's live objects, by provider name.
-pub type LiveState = BTreeMap<String, Vec<LiveObject>>;
+pub type LiveState = BTreeMap<String, Vec<Arc<LiveObject>>>;
 
 /// Which live objects a fetch reads, and how far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,10 +161,7 @@ impl Planner<'_> {
                         provider.fetch_live(&desired, &managed).await
                     }
                 };
-                let live = live.map(|mut live| {
-                    live.extend(assumed);
-                    live
-                });
+                let live = live.map(|live| live.into_iter().chain(assumed).map(Arc::new).collect());
                 (name, live)
             });
         }
@@ -236,7 +233,12 @@ impl Planner<'_> {
 
     /// The managed objects of provider `name` that are live but that no configured resource
     /// matched (`planned`): each deleted, kept, or refused by its `prevent_destroy`.
-    fn orphans(&self, name: &str, planned: &[ResourceChange], live: &[LiveObject]) -> Vec<Orphan> {
+    fn orphans(
+        &self,
+        name: &str,
+        planned: &[ResourceChange],
+        live: &[Arc<LiveObject>],
+    ) -> Vec<Orphan> {
         let account = &self.accounts[name];
         let Some(managed) = self.state.managed(name) else {
             return Vec::new();
@@ -247,7 +249,7 @@ impl Planner<'_> {
             .map(str::to_ascii_lowercase)
             .collect();
         let addresses: HashSet<&str> = planned.iter().map(|c| c.address.as_str()).collect();
-        let live: HashMap<String, &LiveObject> = live
+        let live: HashMap<String, &Arc<LiveObject>> = live
             .iter()
             .map(|o| (o.id.to_ascii_lowercase(), o))
             .collect();
@@ -294,12 +296,10 @@ impl Planner<'_> {
                     request: Some(provider.delete_request(&object.id)),
                     follow_ups: Vec::new(),
                     state_after: None,
-                    live: Some(serde_json::json!({
-                        "id": object.id,
-                        "document": object.document,
-                        "meta": object.meta,
-                        "secret_paths": provider.secret_paths(),
-                    })),
+                    live: Some(LiveSnapshot {
+                        object: Arc::clone(object),
+                        secret_paths: provider.secret_paths(),
+                    }),
                 })));
             }
         }

@@ -291,7 +291,8 @@ impl<'a> Fingerprints<'a> {
         let mut found = Vec::new();
         for change in changes {
             if let Some(live) = &change.live {
-                fingerprints.collect(live, &live_secret_pointers(live), false, "", &mut found);
+                let live = live.to_json();
+                fingerprints.collect(&live, &live_secret_pointers(&live), false, "", &mut found);
             }
             if change.sends() {
                 let request = request_value(change);
@@ -309,8 +310,8 @@ impl<'a> Fingerprints<'a> {
     }
 
     fn live(&self, change: &ResourceChange) -> Option<String> {
-        let live = change.live.as_ref()?;
-        Some(self.seal(&change.address, "live", live, &live_secret_pointers(live)))
+        let live = change.live.as_ref()?.to_json();
+        Some(self.seal(&change.address, "live", &live, &live_secret_pointers(&live)))
     }
 
     fn request(&self, change: &ResourceChange) -> Option<String> {

@@ -9,10 +9,12 @@ mod build;
 pub mod file;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::Value;
 
 use crate::config::model::Platform;
+use crate::diff::LiveObject;
 pub use build::{Account, Accounts, LiveState, PlanFailed, Planner, Reading};
 
 /// Everything one run would change, sorted by provider then address.
@@ -125,10 +127,32 @@ pub struct ResourceChange {
     pub follow_ups: Vec<FollowUp>,
     /// Write-only field fingerprints to record in the state file once the request succeeds.
     pub state_after: Option<BTreeMap<String, String>>,
-    /// The normalized live object this change was computed from (`id`, `document`, `meta`),
-    /// so a saved plan can tell whether the platform changed since, and the config paths in
-    /// `document` that are secret by nature (`secret_paths`), which its fingerprint hides.
-    pub live: Option<Value>,
+    /// The live object this change was computed from, so a saved plan can tell whether the
+    /// platform changed since.
+    pub live: Option<LiveSnapshot>,
+}
+
+/// The normalized live object a change was computed from, shared with the fetch's result (a
+/// fleet's plan copies none of them), and the config paths in its `document` that are secret
+/// by nature, which a saved plan's fingerprint hides.
+#[derive(Debug, Clone)]
+pub struct LiveSnapshot {
+    /// The object as fetched.
+    pub object: Arc<LiveObject>,
+    /// Dotted config paths whose values are secret by nature (Idun headers and env).
+    pub secret_paths: &'static [&'static str],
+}
+
+impl LiveSnapshot {
+    /// What a saved plan fingerprints: `id`, `document`, `meta` and `secret_paths`.
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({
+            "id": self.object.id,
+            "document": self.object.document,
+            "meta": self.object.meta,
+            "secret_paths": self.secret_paths,
+        })
+    }
 }
 
 impl ResourceChange {

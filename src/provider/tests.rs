@@ -53,7 +53,8 @@ fn plan(block: &Block, live: &[LiveObject], state: &State) -> Vec<ResourceChange
         state,
         secrets: &secrets,
     };
-    plan_resources(block.provider.as_ref(), &scope, &block.desired, live).expect("matches")
+    let live: Vec<_> = live.iter().cloned().map(std::sync::Arc::new).collect();
+    plan_resources(block.provider.as_ref(), &scope, &block.desired, &live).expect("matches")
 }
 
 #[test]

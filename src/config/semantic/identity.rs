@@ -11,7 +11,7 @@ impl Checker<'_> {
     /// Resources are matched to live objects by `id` when given, else by `name`; two with one
     /// identity would fight over the same live object.
     pub(super) fn check_identities(&self, resources: &[Node], out: &mut Vec<ConfigDiagnostic>) {
-        let mut seen: HashMap<(&str, &str), &Node> = HashMap::new();
+        let mut seen: HashMap<(&str, &str), &Node> = HashMap::with_capacity(resources.len());
         for resource in resources {
             let identity = ["id", "name"].into_iter().find_map(|field| {
                 let node = resource.get(field)?;
@@ -61,7 +61,8 @@ impl Checker<'_> {
     /// state file, so it must be unique even where identities differ (`{name: a}` beside
     /// `{id: X, name: a}`). Pairs with one identity were reported above.
     fn check_addresses(&self, resources: &[Node], out: &mut Vec<ConfigDiagnostic>) {
-        let mut seen: HashMap<&str, (&Node, Option<&str>)> = HashMap::new();
+        let mut seen: HashMap<&str, (&Node, Option<&str>)> =
+            HashMap::with_capacity(resources.len());
         for resource in resources {
             let Some((key, node)) = ["name", "id"].into_iter().find_map(|field| {
                 let node = resource.get(field)?;

@@ -27,7 +27,7 @@ impl<'s> Walker<'s, '_> {
         }
         let consts: Option<Vec<&Value>> = branches.iter().map(|b| b.get("const")).collect();
         if let Some(consts) = consts {
-            if !consts.contains(&&node.to_json()) {
+            if !consts.iter().any(|value| node.equals_json(value)) {
                 self.bad_value(node, &consts, place);
             }
             return;
@@ -103,7 +103,6 @@ impl<'s> Walker<'s, '_> {
             return;
         }
         self.path.push(Seg::Key(tag.to_owned()));
-        let value = entry.value.to_json();
         let const_types: Vec<&str> = values.iter().map(|v| json_type(v)).collect();
         if !admits(&const_types, &entry.value) {
             self.wrong_type(
@@ -111,7 +110,7 @@ impl<'s> Walker<'s, '_> {
                 &const_types,
                 &Place {
                     key_span: Some(entry.key_span),
-                    description: None,
+                    property: None,
                 },
             );
             self.path.pop();
@@ -120,7 +119,7 @@ impl<'s> Walker<'s, '_> {
         let branch = branches
             .iter()
             .zip(&values)
-            .find(|(_, allowed)| ***allowed == value);
+            .find(|(_, allowed)| entry.value.equals_json(allowed));
         match branch {
             Some((branch, _)) => {
                 self.path.pop();

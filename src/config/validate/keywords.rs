@@ -40,7 +40,7 @@ impl<'s> Walker<'s, '_> {
             self.path.push(Seg::Key(entry.key.clone()));
             let place = Place {
                 key_span: Some(entry.key_span),
-                description: property.and_then(|p| self.description(p)),
+                property,
             };
             self.check(&entry.value, schema, &place);
             self.path.pop();
@@ -94,7 +94,7 @@ impl<'s> Walker<'s, '_> {
             let max = usize::try_from(max).unwrap_or(usize::MAX);
             if let Some(first_extra) = items.get(max) {
                 let extra = items.len() - max;
-                let help = place.description.map_or_else(
+                let help = self.place_description(place).map_or_else(
                     || "remove the extra items".to_owned(),
                     |d| format!("{}: {}", self.subject(), one_line(d)),
                 );
@@ -134,7 +134,7 @@ impl<'s> Walker<'s, '_> {
                 .entry(pattern)
                 .or_insert_with(|| regex_lite::Regex::new(pattern).ok());
             if regex.as_ref().is_some_and(|r| !r.is_match(value)) {
-                let help = place.description.map_or_else(
+                let help = self.place_description(place).map_or_else(
                     || "change the value to match the pattern".to_owned(),
                     |d| format!("{}: {}", self.subject(), one_line(d)),
                 );
@@ -227,7 +227,7 @@ impl<'s> Walker<'s, '_> {
             }
         };
         // The bound is what to do; the description says what the number means.
-        let help = place.description.map_or_else(
+        let help = self.place_description(place).map_or_else(
             || advice.clone(),
             |d| format!("{advice}; {subject}: {}", one_line(d)),
         );

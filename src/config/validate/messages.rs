@@ -53,7 +53,7 @@ impl<'s> Walker<'s, '_> {
         } else if wanted == ["object"] {
             "write a mapping: `key: value` lines, or `{ key: value }`".to_owned()
         } else {
-            place.description.map_or_else(
+            self.place_description(place).map_or_else(
                 || format!("change it to {wanted_text}"),
                 |d| format!("{}: {}", self.subject(), one_line(d)),
             )
@@ -80,8 +80,8 @@ impl<'s> Walker<'s, '_> {
             .collect();
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         let written = node.shown(self.file);
-        let description = place
-            .description
+        let description = self
+            .place_description(place)
             .map(|d| format!("{}: {}", self.subject(), one_line(d)));
         let help = match (
             suggest::closest(&written, names.iter().copied()),

@@ -38,8 +38,8 @@ pub fn validate(root: &Node, schema: &Value, file: &SourceFile) -> Vec<ConfigDia
 struct Place<'s> {
     /// The key the node is the value of: "missing field" labels point there.
     key_span: Option<Span>,
-    /// The property's description from the schema, for help lines.
-    description: Option<&'s str>,
+    /// The property's schema, whose description help lines quote (read only for a message).
+    property: Option<&'s Value>,
 }
 
 /// One step of the path from the document root to a node, for messages.
@@ -95,14 +95,13 @@ impl<'s> Walker<'s, '_> {
             }
         }
         if let Some(allowed) = keywords.get("const") {
-            if node.to_json() != *allowed {
+            if !node.equals_json(allowed) {
                 self.bad_value(node, &[allowed], place);
                 return;
             }
         }
         if let Some(Value::Array(allowed)) = keywords.get("enum") {
-            let value = node.to_json();
-            if !allowed.contains(&value) {
+            if !allowed.iter().any(|value| node.equals_json(value)) {
                 self.bad_value(node, &allowed.iter().collect::<Vec<_>>(), place);
                 return;
             }
@@ -157,6 +156,11 @@ impl<'s> Walker<'s, '_> {
             }
         }
         "the config file".to_owned()
+    }
+
+    /// The description of the property at `place`, for help lines.
+    fn place_description(&self, place: &Place<'s>) -> Option<&'s str> {
+        place.property.and_then(|p| self.description(p))
     }
 
     fn description(&self, schema: &'s Value) -> Option<&'s str> {

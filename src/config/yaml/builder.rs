@@ -8,7 +8,7 @@ use std::ops::ControlFlow;
 use saphyr_parser::{Event, ScalarStyle, Span as MarkerSpan, Tag};
 
 use super::limits::{MAX_ALIAS_BYTES, MAX_DEPTH, MAX_NODES, Size, measure};
-use super::mapping::{add_entry, apply_merges};
+use super::mapping::{KeyIndex, add_entry, apply_merges};
 use super::scalar::{is_core_tag, scalar_span};
 use super::{RawEntry, RawKind, RawNode};
 use crate::config::diagnostic::{Code, ConfigDiagnostic, SourceFile, Span};
@@ -26,7 +26,7 @@ enum FrameKind {
     Mapping {
         entries: Vec<RawEntry>,
         /// Index of each key in `entries`: duplicate checks stay linear in large mappings.
-        keys: HashMap<String, usize>,
+        keys: KeyIndex,
         /// Values of `<<` keys, merged in when the mapping ends.
         merges: Vec<RawNode>,
         /// A key waiting for its value.
@@ -37,7 +37,8 @@ enum FrameKind {
 pub(super) struct Builder<'f, 'd> {
     file: &'f SourceFile,
     /// Byte offset of every char: saphyr's markers count chars, miette's spans count bytes.
-    char_offsets: Vec<usize>,
+    /// `None` for an ASCII file, where the two are the same.
+    char_offsets: Option<Vec<usize>>,
     stack: Vec<Frame>,
     /// Completed anchored nodes with their size.
     anchors: HashMap<usize, (RawNode, Size)>,
@@ -53,12 +54,11 @@ impl<'f, 'd> Builder<'f, 'd> {
     pub(super) fn new(file: &'f SourceFile, diags: &'d mut Vec<ConfigDiagnostic>) -> Self {
         Builder {
             file,
-            char_offsets: file
-                .text
-                .char_indices()
-                .map(|(i, _)| i)
-                .chain([file.text.len()])
-                .collect(),
+            char_offsets: (!file.text.is_ascii()).then(|| {
+                let text = &file.text;
+                let offsets = text.char_indices().map(|(i, _)| i);
+                offsets.chain([text.len()]).collect()
+            }),
             stack: Vec::new(),
             anchors: HashMap::new(),
             nodes: 0,
@@ -72,10 +72,11 @@ impl<'f, 'd> Builder<'f, 'd> {
 
 impl Builder<'_, '_> {
     pub(super) fn byte(&self, char_index: usize) -> usize {
-        self.char_offsets
-            .get(char_index)
-            .copied()
-            .unwrap_or(self.file.text.len())
+        let end = self.file.text.len();
+        match &self.char_offsets {
+            Some(offsets) => offsets.get(char_index).copied().unwrap_or(end),
+            None => char_index.min(end),
+        }
     }
 
     pub(super) fn on_event(&mut self, event: Event<'_>, span: MarkerSpan) -> ControlFlow<()> {
@@ -134,7 +135,7 @@ impl Builder<'_, '_> {
                     invalid,
                     kind: FrameKind::Mapping {
                         entries: Vec::new(),
-                        keys: HashMap::new(),
+                        keys: KeyIndex::default(),
                         merges: Vec::new(),
                         key: None,
                     },

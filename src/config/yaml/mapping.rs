@@ -5,13 +5,39 @@ use std::collections::HashMap;
 use super::{RawEntry, RawKind, RawNode};
 use crate::config::diagnostic::{Code, ConfigDiagnostic, SourceFile};
 
+/// Where each key of a mapping sits in its entries, for duplicate checks: a scan of the few
+/// keys a mapping usually has, an index once it has many (checks stay linear in large ones).
+#[derive(Default)]
+pub(super) struct KeyIndex {
+    index: Option<HashMap<String, usize>>,
+}
+
+/// From this many entries on, a mapping's keys are indexed.
+const INDEXED_FROM: usize = 16;
+
+impl KeyIndex {
+    fn position(&self, entries: &[RawEntry], key: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(key).copied(),
+            None => entries.iter().position(|e| e.key == key),
+        }
+    }
+
+    fn push(&mut self, entries: &mut Vec<RawEntry>, entry: RawEntry) {
+        if let Some(index) = &mut self.index {
+            index.insert(entry.key.clone(), entries.len());
+        }
+        entries.push(entry);
+        if self.index.is_none() && entries.len() >= INDEXED_FROM {
+            let index = entries.iter().enumerate();
+            self.index = Some(index.map(|(i, e)| (e.key.clone(), i)).collect());
+        }
+    }
+}
+
 /// `<<: *defaults` (YAML 1.1 merge keys, common in configs that share settings): keys
 /// written in the mapping win over merged ones, earlier merge sources over later ones.
-pub(super) fn apply_merges(
-    entries: &mut Vec<RawEntry>,
-    keys: &mut HashMap<String, usize>,
-    merges: Vec<RawNode>,
-) {
+pub(super) fn apply_merges(entries: &mut Vec<RawEntry>, keys: &mut KeyIndex, merges: Vec<RawNode>) {
     for source in merges {
         let sources = match source {
             RawNode {
@@ -25,9 +51,8 @@ pub(super) fn apply_merges(
                 continue;
             };
             for entry in merged {
-                if !keys.contains_key(&entry.key) {
-                    keys.insert(entry.key.clone(), entries.len());
-                    entries.push(entry);
+                if keys.position(entries, &entry.key).is_none() {
+                    keys.push(entries, entry);
                 }
             }
         }
@@ -37,7 +62,7 @@ pub(super) fn apply_merges(
 pub(super) fn add_entry(
     file: &SourceFile,
     entries: &mut Vec<RawEntry>,
-    keys: &mut HashMap<String, usize>,
+    keys: &mut KeyIndex,
     merges: &mut Vec<RawNode>,
     key: RawNode,
     value: RawNode,
@@ -69,7 +94,7 @@ pub(super) fn add_entry(
         merges.push(value);
         return None;
     }
-    if let Some(first) = keys.get(&text).map(|&i| &entries[i]) {
+    if let Some(first) = keys.position(entries, &text).map(|i| &entries[i]) {
         return Some(
             file.error(Code::DuplicateKey, format!("duplicate key `{text}`"))
                 .at(key.span, "defined again here")
@@ -77,11 +102,11 @@ pub(super) fn add_entry(
                 .help("remove one of them; a mapping holds each key once"),
         );
     }
-    keys.insert(text.clone(), entries.len());
-    entries.push(RawEntry {
+    let entry = RawEntry {
         key: text,
         key_span: key.span,
         value,
-    });
+    };
+    keys.push(entries, entry);
     None
 }

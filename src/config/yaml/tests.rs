@@ -105,6 +105,28 @@ fn a_duplicate_key_points_at_both_keys() {
 }
 
 #[test]
+fn duplicate_keys_are_found_in_mappings_of_any_size() {
+    // Small mappings scan their keys; from 16 entries on they are indexed.
+    for size in [2, 15, 16, 17, 40] {
+        let keys: String = (0..size).map(|i| format!("k{i}: {i}\n")).collect();
+        for again in [0, size / 2, size - 1] {
+            let diags = parse_err(&format!("{keys}k{again}: again\n"));
+            assert_eq!(diags.len(), 1, "{size} keys, k{again} twice");
+            assert_eq!(diags[0].order().1, keys.len(), "{size} keys, k{again} twice");
+        }
+        let merged = format!("base: &b {{k0: base, z: 1}}\nm:\n  <<: *b\n{}", keys.replace("k", "  k"));
+        let (_, root) = parse_ok(&merged);
+        let RawKind::Mapping(entries) = &get(&root, "m").kind else {
+            panic!("not a mapping");
+        };
+        // `k0` written in the mapping wins over the merged one; `z` is merged in.
+        assert_eq!(entries.len(), size + 1, "{size} keys");
+        assert_eq!(text(get(get(&root, "m"), "k0")), "0");
+        assert_eq!(text(get(get(&root, "m"), "z")), "1");
+    }
+}
+
+#[test]
 fn syntax_errors_point_at_the_byte_offset_of_the_problem() {
     // The error is found at the `ü`, after two 2-byte characters.
     let diags = parse_err("a: \"ää\" ü\n");

@@ -206,7 +206,7 @@ fn request_body(live: &Value, desired: &Value) -> Option<Value> {
         provider,
         &scope,
         &[desired],
-        &[convert::live_object(returned, None)],
+        &[convert::live_object(returned, None).into()],
     )
     .expect("the desired server matches the live one");
     let request = changes.into_iter().next()?.request?;
@@ -277,7 +277,7 @@ fn plan_approvals(
                 "id": ID, "name": "github", "url": "https://mcp.example.com/", "transport": "SSE"
             }))
             .unwrap();
-            convert::live_object(server, Some(tools))
+            convert::live_object(server, Some(tools)).into()
         })
         .into_iter()
         .collect();
