@@ -152,12 +152,16 @@ pub fn record_applied(state: &mut State, plan: &Plan, results: &[ResourceResult]
             _ => None,
         }
     });
+    let mut owned: BTreeMap<&str, Vec<(String, Managed)>> = BTreeMap::new();
     for (change, id) in created.chain(matched) {
         let entry = Managed {
             address: change.address.clone(),
             prevent_destroy: change.prevent_destroy,
         };
-        state.record_managed(&change.provider, [(id, entry)]);
+        owned.entry(&change.provider).or_default().push((id, entry));
+    }
+    for (provider, ids) in owned {
+        state.record_managed(provider, ids);
     }
     for result in results.iter().filter(|r| r.outcome.is_ok()) {
         if let (Action::Delete, Some(id)) = (result.change.action, &result.change.remote_id) {

@@ -1,6 +1,7 @@
 //! `mcpform export`: writes the live objects of the configured providers as a config file
 //! (stdout, or `--out FILE`), and lists on stderr the variables it refers to, never their values.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -167,14 +168,17 @@ async fn export_and_adopt(
         }
     }
     if args.adopt {
+        let mut adopted: BTreeMap<&str, Vec<(String, Managed)>> = BTreeMap::new();
         for object in &exported.objects {
             let managed = Managed {
                 address: object.address.clone(),
                 prevent_destroy: false,
             };
-            workspace
-                .state
-                .record_managed(&object.provider, [(object.id.clone(), managed)]);
+            let ids = adopted.entry(&object.provider).or_default();
+            ids.push((object.id.clone(), managed));
+        }
+        for (provider, ids) in adopted {
+            workspace.state.record_managed(provider, ids);
         }
         workspace.save_state().await?;
         let _ = writeln!(

@@ -353,14 +353,13 @@ fn selected(
     selection: &Selection,
     state: &State,
 ) -> Arc<[DesiredResource]> {
+    let managed = state.managed_ids(block.name());
     provider::desired_resources(block)
         .into_iter()
         .filter(|d| selection.includes(&d.address))
         .map(|mut d| {
             if d.id.is_none() {
-                d.recorded_id = state
-                    .managed_id(block.name(), &d.address)
-                    .map(str::to_owned);
+                d.recorded_id = managed.get(d.address.as_str()).map(|id| (*id).to_owned());
             }
             d
         })

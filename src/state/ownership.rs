@@ -3,7 +3,7 @@
 //! `prevent_destroy` at that apply. Only these objects can ever be planned as deletes. Part of the
 //! state document (`managed`, format 3); pure bookkeeping, no I/O.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -26,15 +26,14 @@ impl State {
         self.managed.get(provider)
     }
 
-    /// The id of the object of `provider` managed for the config entry at `address`: how an
-    /// entry without an `id` that mcpform created (a Klavis instance by `user_id` and
+    /// The ids of the objects of `provider` managed for config entries, by the entry's address:
+    /// how an entry without an `id` that mcpform created (a Klavis instance by `user_id` and
     /// `server_name`) finds its object again.
-    pub fn managed_id(&self, provider: &str, address: &str) -> Option<&str> {
-        self.managed
-            .get(provider)?
-            .iter()
-            .find(|(_, m)| m.address == address)
-            .map(|(id, _)| id.as_str())
+    pub fn managed_ids(&self, provider: &str) -> HashMap<&str, &str> {
+        let managed = self.managed.get(provider).into_iter().flatten();
+        managed
+            .map(|(id, m)| (m.address.as_str(), id.as_str()))
+            .collect()
     }
 
     /// Records `ids` of `provider` as managed, each for the config entry at its address (and
@@ -47,12 +46,22 @@ impl State {
         ids: impl IntoIterator<Item = (String, Managed)>,
     ) {
         let managed = self.managed.entry(provider.to_owned()).or_default();
-        for (id, entry) in ids {
-            // One config entry names one object: an id recorded for the address before (the
-            // object was replaced) is no longer the entry's.
-            managed.retain(|other, m| other == &id || m.address != entry.address);
-            managed.insert(id, entry);
+        let ids: Vec<(String, Managed)> = ids.into_iter().collect();
+        // One config entry names one object: the last id recorded for an address is the
+        // entry's, and an id recorded for it before (the object was replaced) is no longer.
+        let mut claimant: HashMap<&str, usize> = HashMap::with_capacity(ids.len());
+        for (i, (_, entry)) in ids.iter().enumerate() {
+            claimant.insert(entry.address.as_str(), i);
         }
+        managed.retain(|id, m| {
+            let claimed = claimant.get(m.address.as_str());
+            claimed.is_none_or(|&i| ids[i].0 == *id)
+        });
+        let last: Vec<bool> = (ids.iter().enumerate())
+            .map(|(i, (_, entry))| claimant[entry.address.as_str()] == i)
+            .collect();
+        let recorded = ids.into_iter().zip(last).filter(|(_, last)| *last);
+        managed.extend(recorded.map(|(entry, _)| entry));
     }
 
     /// Forgets that mcpform manages `id` of `provider` (it was deleted).
@@ -110,14 +119,20 @@ mod tests {
                 ("id-2".to_owned(), entry("pais/servers/b", true)),
             ],
         );
-        assert_eq!(state.managed_id("pais", "pais/servers/b"), Some("id-2"));
-        assert_eq!(state.managed_id("idun", "pais/servers/b"), None);
+        assert_eq!(
+            state.managed_ids("pais").get("pais/servers/b"),
+            Some(&"id-2")
+        );
+        assert_eq!(state.managed_ids("idun").get("pais/servers/b"), None);
         // A new object for an address replaces the one recorded for it.
         state.record_managed(
             "pais",
             [("id-3".to_owned(), entry("pais/servers/a", false))],
         );
-        assert_eq!(state.managed_id("pais", "pais/servers/a"), Some("id-3"));
+        assert_eq!(
+            state.managed_ids("pais").get("pais/servers/a"),
+            Some(&"id-3")
+        );
         assert!(!state.managed("pais").unwrap().contains_key("id-1"));
 
         let loaded = State::parse(&state.to_text()).unwrap();
@@ -134,5 +149,33 @@ mod tests {
         state.forget_managed("pais", "id-3");
         assert!(state.managed("pais").is_none());
         assert!(state.is_empty());
+    }
+
+    #[test]
+    fn one_batch_records_the_last_id_of_each_address_and_moves_ids() {
+        let mut state = cheap();
+        let entry = |address: &str| Managed {
+            address: address.into(),
+            prevent_destroy: false,
+        };
+        state.record_managed(
+            "pais",
+            [
+                ("old-a".to_owned(), entry("pais/servers/a")),
+                ("b".to_owned(), entry("pais/servers/b")),
+            ],
+        );
+        state.record_managed(
+            "pais",
+            [
+                ("new-a".to_owned(), entry("pais/servers/a")),
+                ("newer-a".to_owned(), entry("pais/servers/a")),
+                ("b".to_owned(), entry("pais/servers/c")),
+            ],
+        );
+        let ids = state.managed_ids("pais");
+        assert_eq!(ids.get("pais/servers/a"), Some(&"newer-a"));
+        assert_eq!(ids.get("pais/servers/c"), Some(&"b"));
+        assert_eq!(ids.len(), 2, "{ids:?}");
     }
 }

@@ -112,9 +112,16 @@ fn duplicate_keys_are_found_in_mappings_of_any_size() {
         for again in [0, size / 2, size - 1] {
             let diags = parse_err(&format!("{keys}k{again}: again\n"));
             assert_eq!(diags.len(), 1, "{size} keys, k{again} twice");
-            assert_eq!(diags[0].order().1, keys.len(), "{size} keys, k{again} twice");
+            assert_eq!(
+                diags[0].order().1,
+                keys.len(),
+                "{size} keys, k{again} twice"
+            );
         }
-        let merged = format!("base: &b {{k0: base, z: 1}}\nm:\n  <<: *b\n{}", keys.replace("k", "  k"));
+        let merged = format!(
+            "base: &b {{k0: base, z: 1}}\nm:\n  <<: *b\n{}",
+            keys.replace("k", "  k")
+        );
         let (_, root) = parse_ok(&merged);
         let RawKind::Mapping(entries) = &get(&root, "m").kind else {
             panic!("not a mapping");
