@@ -232,10 +232,44 @@ fn pais_plans(runtime: &tokio::runtime::Runtime, rows: &mut Vec<Row>) -> Duratio
                 "100 MiB".into(),
                 plan.peak_rss_mib / 100.0,
             ));
+            managed_plan(dir.path(), minimal, rows);
         }
         runtime.block_on(running.shutdown());
     }
     plan_of_100
+}
+
+/// The plan of the 10,000 servers in `dir` once an apply has made every one managed: the
+/// steady state of a fleet, whose state file names each server's id and address.
+fn managed_plan(dir: &Path, minimal: Duration, rows: &mut Vec<Row>) {
+    let apply = mcpform(dir, &["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "the apply of 1,000 changes succeeds");
+    let plan = median_of_3(
+        || mcpform(dir, &["plan", "--detailed-exitcode"]),
+        |m| m.wall,
+    );
+    assert_eq!(plan.code, 0, "after the apply, the plan has nothing to do");
+    rows.push(Row::new(
+        "PAIS plan, 10,000 servers all managed in the state (after an apply), 20 ms latency",
+        ms(plan.wall),
+        format!(
+            "1.5 × minimal client {} = {}",
+            ms(minimal),
+            ms(minimal.mul_f64(1.5))
+        ),
+        plan.wall.as_secs_f64() / (1.5 * minimal.as_secs_f64()),
+    ));
+    let per_resource = plan.cpu.as_secs_f64() * 1e6 / 10_000.0;
+    rows.push(Row::new(
+        "PAIS plan, 10,000 servers all managed: CPU per resource, config load included",
+        format!(
+            "{per_resource:.1} µs ({} CPU, peak RSS {:.0} MiB)",
+            ms(plan.cpu),
+            plan.peak_rss_mib
+        ),
+        "20 µs".into(),
+        per_resource / 20.0,
+    ));
 }
 
 /// Markdown cut and uncut, and JSON, of 10,000 changes, in-process (single-threaded: wall time
