@@ -205,15 +205,10 @@ fn pais_plans(runtime: &tokio::runtime::Runtime, rows: &mut Vec<Row>) -> Duratio
             1_000 => "1,000",
             _ => "10,000",
         };
-        rows.push(Row::new(
+        rows.push(against_minimal(
             format!("PAIS plan, {shown} servers, 20 ms latency ({pages})"),
-            ms(plan.wall),
-            format!(
-                "1.5 × minimal client {} = {}",
-                ms(minimal),
-                ms(minimal.mul_f64(1.5))
-            ),
-            plan.wall.as_secs_f64() / (1.5 * minimal.as_secs_f64()),
+            &plan,
+            minimal,
         ));
         if count == 100 {
             plan_of_100 = plan.wall;
@@ -239,6 +234,17 @@ fn pais_plans(runtime: &tokio::runtime::Runtime, rows: &mut Vec<Row>) -> Duratio
     plan_of_100
 }
 
+/// A plan's wall time against 1.5 × the minimal client's.
+fn against_minimal(target: impl Into<String>, plan: &Measured, minimal: Duration) -> Row {
+    let bound = minimal.mul_f64(1.5);
+    Row::new(
+        target,
+        ms(plan.wall),
+        format!("1.5 × minimal client {} = {}", ms(minimal), ms(bound)),
+        plan.wall.as_secs_f64() / bound.as_secs_f64(),
+    )
+}
+
 /// The plan of the 10,000 servers in `dir` once an apply has made every one managed: the
 /// steady state of a fleet, whose state file names each server's id and address.
 fn managed_plan(dir: &Path, minimal: Duration, rows: &mut Vec<Row>) {
@@ -249,15 +255,10 @@ fn managed_plan(dir: &Path, minimal: Duration, rows: &mut Vec<Row>) {
         |m| m.wall,
     );
     assert_eq!(plan.code, 0, "after the apply, the plan has nothing to do");
-    rows.push(Row::new(
+    rows.push(against_minimal(
         "PAIS plan, 10,000 servers all managed in the state (after an apply), 20 ms latency",
-        ms(plan.wall),
-        format!(
-            "1.5 × minimal client {} = {}",
-            ms(minimal),
-            ms(minimal.mul_f64(1.5))
-        ),
-        plan.wall.as_secs_f64() / (1.5 * minimal.as_secs_f64()),
+        &plan,
+        minimal,
     ));
     let per_resource = plan.cpu.as_secs_f64() * 1e6 / 10_000.0;
     rows.push(Row::new(
