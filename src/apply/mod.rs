@@ -136,8 +136,10 @@ pub fn record_applied(state: &mut State, plan: &Plan, results: &[ResourceResult]
             state.set_record(&result.change.address, record.clone());
         }
     }
+    // A change that created its object is the object's owner even when a later step failed.
     let created = results.iter().filter_map(|r| match &r.outcome {
         Ok(Some(id)) if !id.is_empty() => Some((&r.change, id.clone())),
+        Err(error) => error.created().map(|id| (&r.change, id.to_owned())),
         _ => None,
     });
     let applied: HashSet<&str> = results

@@ -101,13 +101,6 @@ fn without_preamble(roff: &str) -> String {
 }
 
 fn print_stdout(bytes: &[u8]) -> Result<ExitStatus, CommandError> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
-        Ok(()) => Ok(ExitStatus::Success),
-        // `mcpform man | head`: the reader has all it wanted.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitStatus::Success),
-        Err(e) => Err(CommandError::local(miette::miette!(
-            "cannot write to stdout: {e}"
-        ))),
-    }
+    super::output::to_stdout(|stdout| stdout.write_all(bytes))?;
+    Ok(ExitStatus::Success)
 }

@@ -127,17 +127,7 @@ async fn export_and_adopt(
 
     match &args.out {
         Some(path) => write_file(path, &exported.text)?,
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            match stdout
-                .write_all(exported.text.as_bytes())
-                .and_then(|()| stdout.flush())
-            {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-                Err(e) => return Err(CommandError::stdout(e)),
-            }
-        }
+        None => super::output::to_stdout(|stdout| stdout.write_all(exported.text.as_bytes()))?,
     }
     let mut stderr = std::io::stderr().lock();
     let to = args

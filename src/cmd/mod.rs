@@ -60,11 +60,8 @@ async fn dispatch(command: Command, settings: &Settings) -> Result<ExitStatus, C
         Command::Apply(args) => apply::run(settings, &args).await,
         Command::Drift(args) => drift::run(settings, &args).await,
         Command::Schema => {
-            use std::io::Write as _;
-            let mut stdout = std::io::stdout().lock();
-            write!(stdout, "{}", crate::config::json_schema())
-                .and_then(|()| stdout.flush())
-                .map_err(CommandError::stdout)?;
+            let schema = crate::config::json_schema();
+            output::to_stdout(|stdout| stdout.write_all(schema.as_bytes()))?;
             Ok(ExitStatus::Success)
         }
         Command::Emulate(args) => emulate::run(&args).await,

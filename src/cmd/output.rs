@@ -38,6 +38,22 @@ pub fn run_title(output: &OutputArgs, workspace: &Workspace, settings: &Settings
     providers.join(", ")
 }
 
+/// Writes the run's product to stdout through one buffer, flushed once (stdout's own buffering
+/// flushes at every line). A closed pipe is not a failure: `mcpform plan --format json | head`
+/// has all it wanted, and the run goes on (the step summary, `--out`) with its exit status.
+pub fn to_stdout(
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), CommandError> {
+    let mut stdout = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    let written = write(&mut stdout).and_then(|()| stdout.flush());
+    // After a broken pipe the buffer still holds what could not be written: drop it unwritten.
+    let _ = stdout.into_parts();
+    match written {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CommandError::stdout(e)),
+        _ => Ok(()),
+    }
+}
+
 /// GitHub's limit for one step's summary is 1 MiB; the summary holds the report uncut up to it,
 /// so a comment cut to fit can point there.
 pub const STEP_SUMMARY_MAX_BYTES: usize = 1_000_000;
@@ -48,17 +64,7 @@ pub fn emit(
     output: &OutputArgs,
     render: impl Fn(Format, usize, &mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), CommandError> {
-    // One buffer, flushed once: stdout's own buffering flushes at every line.
-    let mut stdout = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
-    match render(output.format, output.max_bytes, &mut stdout).and_then(|()| stdout.flush()) {
-        Ok(()) => {}
-        // `mcpform plan --format json | head`: the reader has all it wanted; the run goes on
-        // (the step summary, `--out`) and keeps its exit status.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        Err(e) => return Err(CommandError::stdout(e)),
-    }
-    // After a broken pipe the buffer still holds what could not be written: drop it unwritten.
-    let _ = stdout.into_parts();
+    to_stdout(|stdout| render(output.format, output.max_bytes, stdout))?;
     let summary = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty());
     if let (true, Some(path)) = (output.step_summary, summary) {
         let mut file = std::fs::OpenOptions::new()

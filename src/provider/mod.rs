@@ -127,6 +127,9 @@ enum WriteCause {
     /// mcpform learned afterwards (a create looked up by name).
     #[error("{error}; {note}")]
     Settled { error: String, note: String },
+    /// The object was created; the message says which later step failed.
+    #[error("{message}")]
+    AfterCreating { id: String, message: String },
 }
 
 impl WriteError {
@@ -135,6 +138,23 @@ impl WriteError {
         WriteError {
             verdict,
             cause: WriteCause::Answer(message.into()),
+        }
+    }
+
+    /// The change created its object (`id`, confirmed), then a later step of it failed: the
+    /// object exists, and mcpform manages it all the same.
+    pub fn after_creating(verdict: Verdict, id: String, message: String) -> WriteError {
+        WriteError {
+            verdict,
+            cause: WriteCause::AfterCreating { id, message },
+        }
+    }
+
+    /// The id of the object the change created before it failed, if it did.
+    pub fn created(&self) -> Option<&str> {
+        match &self.cause {
+            WriteCause::AfterCreating { id, .. } => Some(id),
+            _ => None,
         }
     }
 }

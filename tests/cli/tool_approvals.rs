@@ -1,6 +1,8 @@
 //! PAIS tool approvals (`approve_tools`): planned as field changes, applied with one approval
 //! request per tool, a new server's tools approved once PAIS discovers them.
 
+use std::fs;
+
 use mcpform_emulator::{Fault, FaultTiming, Platform};
 use serde_json::{Value, json};
 
@@ -312,6 +314,30 @@ fn a_listed_tool_that_never_appears_fails_its_server_naming_it() {
           ~ approve_tools.search  = false → true
 
     Plan: 0 to create, 1 to update, 0 to delete; 0 unchanged.
+    [exit status: 0]
+    ");
+
+    // mcpform created it, so mcpform manages it: once the entry leaves the config, `--prune`
+    // deletes it like any server it created.
+    let state: Value =
+        serde_json::from_str(&fs::read_to_string(work.state_file()).unwrap()).unwrap();
+    assert_eq!(
+        state["managed"]["pais"][&id],
+        json!({"address": "pais/servers/new"}),
+        "{state:#}"
+    );
+    work.write_config(&config(&[
+        pais_provider(&pais.url(), "").replace("servers:\n", "servers: []\n")
+    ]));
+    let pruned = work.run(&["plan", "--prune"]);
+    snapshot!(pruned, @"
+    ----- stdout -----
+    mcpform will perform the following actions:
+
+      # pais/servers/new will be destroyed
+      - pais/servers/new (id [UUID])
+
+    Plan: 0 to create, 0 to update, 1 to delete; 0 unchanged.
     [exit status: 0]
     ");
 }

@@ -180,8 +180,9 @@ impl Provider for PaisProvider {
                 (Ok(()), _) => Ok(created),
                 // The server itself was created and confirmed: say so, so the report does not
                 // read as if nothing exists (the next plan matches it by name).
-                (Err(error), Some(id)) => Err(WriteError::answered(
+                (Err(error), Some(id)) => Err(WriteError::after_creating(
                     error.verdict,
+                    id.clone(),
                     format!(
                         "the server was created (id {id}), but its tools were not approved: {error}"
                     ),
