@@ -2,7 +2,7 @@
 
 use super::encoding::hex;
 
-type HmacSha256 = hmac::Hmac<sha2_0_11::Sha256>;
+type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
 /// `MCPFORM_FINGERPRINT_KEY`: a secret that never enters a file, an output or a log. Its
 /// [`id`](FingerprintKey::id) is public: the first 8 bytes of HMAC-SHA256(key, "mcpform key id").

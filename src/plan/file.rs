@@ -454,5 +454,8 @@ fn hash_config(salt: &str, files: &[PathBuf]) -> Result<String, PlanFileError> {
         hasher.update((bytes.len() as u64).to_le_bytes());
         hasher.update(&bytes);
     }
-    Ok(format!("sha256:{:x}", hasher.finalize()))
+    Ok(format!(
+        "sha256:{}",
+        crate::fingerprint::hex(&hasher.finalize())
+    ))
 }

@@ -98,8 +98,7 @@ fn read_info(file: &mut File) -> Option<LockInfo> {
 }
 
 fn digest(bytes: &[u8]) -> String {
-    let hash = Sha256::digest(bytes);
-    hash.iter().map(|b| format!("{b:02x}")).collect()
+    crate::fingerprint::hex(&Sha256::digest(bytes))
 }
 
 impl StateBackend for LocalBackend {

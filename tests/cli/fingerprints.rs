@@ -312,7 +312,7 @@ fn a_plan_saved_by_v1_is_refused_as_stale_and_nothing_is_sent() {
 const KEY_A: &str = "3b9f0d6c1e2a47f8a5c3d1e0b7f69284c5a1e3d7f0b2c4e6a8d0f1b3c5e7a9d1";
 const KEY_B: &str = "c0ffee11d2e3f405162738495a6b7c8d9eafb0c1d2e3f405162738495a6b7c8d";
 
-type HmacSha256 = hmac::Hmac<sha2_0_11::Sha256>;
+type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
 fn hmac(key: &str, parts: &[&[u8]]) -> Vec<u8> {
     use hmac::{KeyInit, Mac};
