@@ -33,10 +33,7 @@ fn two_applies_at_once(backend: Backend, name: &str) {
     let Some(s) = setup(backend, name, 150) else {
         return;
     };
-    let first = s.spawn(APPLY);
-    std::thread::sleep(Duration::from_millis(50));
-    let second = s.finish(s.spawn(APPLY));
-    let first = s.finish(first);
+    let (first, second) = s.run_two_at_once(APPLY, APPLY);
     // Exactly one ran; the other says who holds the lock and how to proceed.
     let (ran, refused) = match (first.code, second.code) {
         (0, 1) => (&first, &second),
@@ -102,10 +99,7 @@ fn a_waiting_apply_then_finds_nothing_to_do(backend: Backend, name: &str) {
         return;
     };
     let args = ["apply", "--auto-approve", "--lock-timeout", "30s"];
-    let first = s.spawn(&args);
-    std::thread::sleep(Duration::from_millis(50));
-    let second = s.finish(s.spawn(&args));
-    let first = s.finish(first);
+    let (first, second) = s.run_two_at_once(&args, &args);
     first.expect_code(0);
     second.expect_code(0);
     let (ran, waited) = if first.stdout.contains("Apply complete") {
@@ -150,11 +144,12 @@ fn disjoint_targets_keep_every_record(backend: Backend, name: &str) {
     };
     let a = targets(&NAMES[..3]);
     let b = targets(&NAMES[3..]);
-    let first = s.spawn(&a.iter().map(String::as_str).collect::<Vec<_>>());
-    std::thread::sleep(Duration::from_millis(50));
-    let second = s.spawn(&b.iter().map(String::as_str).collect::<Vec<_>>());
-    s.finish(first).expect_code(0);
-    s.finish(second).expect_code(0);
+    let (first, second) = s.run_two_at_once(
+        &a.iter().map(String::as_str).collect::<Vec<_>>(),
+        &b.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    first.expect_code(0);
+    second.expect_code(0);
     assert_eq!(s.records(), all_records());
     // And in sequence: a later targeted run keeps the records it does not cover.
     s.work
