@@ -27,22 +27,6 @@ fn seeded(jira_agents: &[&str]) -> Emulator {
     )
 }
 
-/// Asserts that a `plan --format json` document validates against `schemas/plan.schema.json`.
-#[track_caller]
-fn assert_plan_schema(plan: &Value) {
-    let schema: Value = serde_json::from_str(include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/schemas/plan.schema.json"
-    )))
-    .unwrap();
-    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
-    let errors: Vec<String> = validator
-        .iter_errors(plan)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "{errors:#?}\n{plan:#}");
-}
-
 fn entry(name: &str, extra: &str) -> String {
     format!(
         "      - name: {name}\n        url: https://mcp.example.com/{name}\n        transport: SSE\n{extra}"
@@ -160,11 +144,7 @@ fn a_managed_server_left_the_config_is_kept_without_prune_and_deleted_with_it() 
         "{}",
         applied.stdout
     );
-    let writes: Vec<(String, String)> = pais
-        .writes()
-        .into_iter()
-        .map(|w| (w.method, w.path))
-        .collect();
+    let writes = write_calls(&pais);
     assert_eq!(
         writes,
         [(
@@ -373,11 +353,7 @@ fn idun_deletes_are_confirmed_from_its_envelope() {
         "{}",
         run.stdout
     );
-    let writes: Vec<(String, String)> = idun
-        .writes()
-        .into_iter()
-        .map(|w| (w.method, w.path))
-        .collect();
+    let writes = write_calls(&idun);
     assert_eq!(
         writes,
         [(
@@ -422,11 +398,7 @@ fn a_klavis_instance_by_user_and_server_name_is_created_once_then_reused() {
 
     let run = work.run(&["apply", "--auto-approve"]);
     run.expect_code(0);
-    let writes: Vec<(String, String)> = klavis
-        .writes()
-        .into_iter()
-        .map(|w| (w.method, w.path))
-        .collect();
+    let writes = write_calls(&klavis);
     let instances = klavis.state()["instances"].as_array().unwrap().clone();
     assert_eq!(instances.len(), 1, "created once");
     let id = instances[0]["instanceId"].as_str().unwrap().to_owned();
@@ -506,11 +478,7 @@ fn klavis_answers_a_known_pair_with_its_instance_whatever_the_case_and_separator
     klavis.clear_requests();
     let run = work.run(&["apply", "--prune", "--auto-approve"]);
     run.expect_code(0);
-    let writes: Vec<(String, String)> = klavis
-        .writes()
-        .into_iter()
-        .map(|w| (w.method, w.path))
-        .collect();
+    let writes = write_calls(&klavis);
     assert_eq!(
         writes,
         [(

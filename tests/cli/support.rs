@@ -177,6 +177,31 @@ pub fn stored(emulator: &Emulator) -> Vec<Value> {
     emulator.state()["servers"].as_array().unwrap().clone()
 }
 
+/// What an emulator was sent that changed it, as (method, path) in order: see [`Emulator::writes`].
+pub fn write_calls(emulator: &Emulator) -> Vec<(String, String)> {
+    emulator
+        .writes()
+        .into_iter()
+        .map(|w| (w.method, w.path))
+        .collect()
+}
+
+/// Asserts that a `plan --format json` document validates against `schemas/plan.schema.json`.
+#[track_caller]
+pub fn assert_plan_schema(plan: &Value) {
+    let schema: Value = serde_json::from_str(include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/schemas/plan.schema.json"
+    )))
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(plan)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}\n{plan:#}");
+}
+
 /// The state file's record of `address`, if apply wrote one.
 pub fn state_record(work: &Workdir, address: &str) -> Option<Value> {
     let text = std::fs::read_to_string(work.state_file()).ok()?;

@@ -198,37 +198,61 @@ fn a_read_redirect_is_followed_within_the_origin_and_refused_across_origins() {
     assert_eq!(elsewhere.requests(), [], "the token went to another origin");
 }
 
-/// A create answered 503 after the platform stored it: one object, confirmed, recorded.
-#[test]
-fn a_pais_create_answered_503_after_it_landed_is_created_once() {
-    let pais = Emulator::start(Platform::Pais, json!({"servers": []}));
-    pais.inject(
-        Fault::unavailable(Platform::Pais)
-            .on("POST", PAIS_PATH)
-            .times(1)
-            .after_handler(),
-    );
-    let work = pais_workdir(&pais.url());
+/// Starts an empty `platform` whose first create (POST to `path`) is stored, then answered with
+/// `fault` instead of the platform's answer, and applies the config `workdir` writes for it.
+fn apply_when_a_create_answer_is_lost(
+    platform: Platform,
+    path: &str,
+    fault: Fault,
+    workdir: impl FnOnce(&str) -> Workdir,
+) -> (Emulator, Workdir, Run) {
+    let emulator = Emulator::start(platform, json!({"servers": []}));
+    emulator.inject(fault.on("POST", path).times(1).after_handler());
+    let work = workdir(&emulator.url());
     let run = work.run(&["apply", "--auto-approve"]);
-    snapshot!(run, @r#"
-    ----- stdout -----
-    mcpform will perform the following actions:
+    (emulator, work, run)
+}
 
-      # pais/servers/github will be created
-      + pais/servers/github
-          ~ headers   = (write-only) → [{"name":"Authorization","value":"(sensitive)","is_secret":true}]
-              # not readable from the platform; the state file has no record of it
-          + name      = "github"
-          + transport = "STREAMABLE_HTTP"
-          + url       = "https://mcp.example.com/github"
+/// The create was found after its answer was lost: one object, and the next runs change nothing.
+#[track_caller]
+fn assert_created_once_and_settled(emulator: &Emulator, work: &Workdir) {
+    assert_eq!(
+        stored(emulator).len(),
+        1,
+        "created once: {:#?}",
+        stored(emulator)
+    );
+    work.run(&["apply", "--auto-approve"]).expect_code(0);
+    work.run(&["plan", "--detailed-exitcode"]).expect_code(0);
+    assert_eq!(stored(emulator).len(), 1);
+}
 
-    Plan: 1 to create, 0 to update, 0 to delete; 0 unchanged.
+/// A PAIS create stored, then answered with `fault`: one object, confirmed, recorded.
+fn a_pais_create_whose_answer_was_lost_is_created_once(fault: Fault) {
+    let (pais, work, run) =
+        apply_when_a_create_answer_is_lost(Platform::Pais, PAIS_PATH, fault, pais_workdir);
+    // Each fault's test asserts this one snapshot: insta allows that only when told.
+    insta::allow_duplicates! {
+        snapshot!(run, @r#"
+        ----- stdout -----
+        mcpform will perform the following actions:
 
-    ✓ pais/servers/github: create applied
+          # pais/servers/github will be created
+          + pais/servers/github
+              ~ headers   = (write-only) → [{"name":"Authorization","value":"(sensitive)","is_secret":true}]
+                  # not readable from the platform; the state file has no record of it
+              + name      = "github"
+              + transport = "STREAMABLE_HTTP"
+              + url       = "https://mcp.example.com/github"
 
-    Apply complete: 1 applied, 0 failed.
-    [exit status: 0]
-    "#);
+        Plan: 1 to create, 0 to update, 0 to delete; 0 unchanged.
+
+        ✓ pais/servers/github: create applied
+
+        Apply complete: 1 applied, 0 failed.
+        [exit status: 0]
+        "#);
+    }
     run.expect_code(0);
     let servers = stored(&pais);
     assert_eq!(servers.len(), 1, "created once: {servers:#?}");
@@ -239,47 +263,17 @@ fn a_pais_create_answered_503_after_it_landed_is_created_once() {
     let posts = pais.writes().iter().filter(|w| w.method == "POST").count();
     assert_eq!(posts, 1, "never re-sent once it was found");
     assert!(state_record(&work, "pais/servers/github").is_some());
-    work.run(&["apply", "--auto-approve"]).expect_code(0);
-    work.run(&["plan", "--detailed-exitcode"]).expect_code(0);
-    assert_eq!(stored(&pais).len(), 1);
+    assert_created_once_and_settled(&pais, &work);
+}
+
+#[test]
+fn a_pais_create_answered_503_after_it_landed_is_created_once() {
+    a_pais_create_whose_answer_was_lost_is_created_once(Fault::unavailable(Platform::Pais));
 }
 
 #[test]
 fn a_pais_create_whose_connection_broke_after_it_landed_is_created_once() {
-    let pais = Emulator::start(Platform::Pais, json!({"servers": []}));
-    pais.inject(
-        Fault::dropped_connection()
-            .on("POST", PAIS_PATH)
-            .times(1)
-            .after_handler(),
-    );
-    let work = pais_workdir(&pais.url());
-    let run = work.run(&["apply", "--auto-approve"]);
-    snapshot!(run, @r#"
-    ----- stdout -----
-    mcpform will perform the following actions:
-
-      # pais/servers/github will be created
-      + pais/servers/github
-          ~ headers   = (write-only) → [{"name":"Authorization","value":"(sensitive)","is_secret":true}]
-              # not readable from the platform; the state file has no record of it
-          + name      = "github"
-          + transport = "STREAMABLE_HTTP"
-          + url       = "https://mcp.example.com/github"
-
-    Plan: 1 to create, 0 to update, 0 to delete; 0 unchanged.
-
-    ✓ pais/servers/github: create applied
-
-    Apply complete: 1 applied, 0 failed.
-    [exit status: 0]
-    "#);
-    run.expect_code(0);
-    assert_eq!(stored(&pais).len(), 1);
-    assert!(state_record(&work, "pais/servers/github").is_some());
-    work.run(&["apply", "--auto-approve"]).expect_code(0);
-    work.run(&["plan", "--detailed-exitcode"]).expect_code(0);
-    assert_eq!(stored(&pais).len(), 1);
+    a_pais_create_whose_answer_was_lost_is_created_once(Fault::dropped_connection());
 }
 
 #[test]
@@ -330,15 +324,12 @@ const IDUN_SERVERS: &str = "      - name: GitHub
 
 #[test]
 fn an_idun_create_answered_503_after_it_landed_is_created_once() {
-    let idun = Emulator::start(Platform::Idun, json!({"servers": []}));
-    idun.inject(
-        Fault::unavailable(Platform::Idun)
-            .on("POST", IDUN_PATH)
-            .times(1)
-            .after_handler(),
+    let (idun, work, run) = apply_when_a_create_answer_is_lost(
+        Platform::Idun,
+        IDUN_PATH,
+        Fault::unavailable(Platform::Idun),
+        |url| Workdir::new(&config(&[idun_provider(url, IDUN_SERVERS)])),
     );
-    let work = Workdir::new(&config(&[idun_provider(&idun.url(), IDUN_SERVERS)]));
-    let run = work.run(&["apply", "--auto-approve"]);
     snapshot!(run, @r#"
     ----- stdout -----
     mcpform will perform the following actions:
@@ -360,10 +351,7 @@ fn an_idun_create_answered_503_after_it_landed_is_created_once() {
     [exit status: 0]
     "#);
     run.expect_code(0);
-    assert_eq!(stored(&idun).len(), 1, "{:#?}", stored(&idun));
-    work.run(&["apply", "--auto-approve"]).expect_code(0);
-    work.run(&["plan", "--detailed-exitcode"]).expect_code(0);
-    assert_eq!(stored(&idun).len(), 1);
+    assert_created_once_and_settled(&idun, &work);
 }
 
 #[test]
@@ -415,16 +403,13 @@ fn an_idun_answer_whose_data_does_not_show_the_write_is_not_applied() {
 
 #[test]
 fn a_hasmcp_create_answered_503_after_it_landed_is_created_once() {
-    let hasmcp = Emulator::start(Platform::Hasmcp, json!({"servers": []}));
-    hasmcp.inject(
-        Fault::unavailable(Platform::Hasmcp)
-            .on("POST", "/servers")
-            .times(1)
-            .after_handler(),
-    );
     let servers = "      - name: github1\n        instructions: Use for GitHub work.\n";
-    let work = Workdir::new(&config(&[hasmcp_provider(&hasmcp.url(), servers)]));
-    let run = work.run(&["apply", "--auto-approve"]);
+    let (hasmcp, work, run) = apply_when_a_create_answer_is_lost(
+        Platform::Hasmcp,
+        "/servers",
+        Fault::unavailable(Platform::Hasmcp),
+        |url| Workdir::new(&config(&[hasmcp_provider(url, servers)])),
+    );
     snapshot!(run, @r#"
     ----- stdout -----
     mcpform will perform the following actions:
@@ -446,8 +431,5 @@ fn a_hasmcp_create_answered_503_after_it_landed_is_created_once() {
     [exit status: 0]
     "#);
     run.expect_code(0);
-    assert_eq!(stored(&hasmcp).len(), 1, "{:#?}", stored(&hasmcp));
-    work.run(&["apply", "--auto-approve"]).expect_code(0);
-    work.run(&["plan", "--detailed-exitcode"]).expect_code(0);
-    assert_eq!(stored(&hasmcp).len(), 1);
+    assert_created_once_and_settled(&hasmcp, &work);
 }

@@ -8,14 +8,32 @@ use serde_json::Value;
 
 use super::*;
 
+/// The tests of `scenario`, one per backend, named as given; `name` keeps the postgres row and
+/// the s3 key of this scenario apart from the others' (the local state is the test's own).
+macro_rules! per_backend {
+    ($scenario:ident, $name:literal: $local:ident, $postgres:ident, $s3:ident $(,)?) => {
+        #[test]
+        fn $local() {
+            $scenario(Backend::Local, "");
+        }
+
+        #[test]
+        fn $postgres() {
+            $scenario(Backend::Postgres, $name);
+        }
+
+        #[test]
+        fn $s3() {
+            $scenario(Backend::S3, $name);
+        }
+    };
+}
+
 fn two_applies_at_once(backend: Backend, name: &str) {
     let Some(s) = setup(backend, name, 150) else {
         return;
     };
-    let first = s.spawn(APPLY);
-    std::thread::sleep(Duration::from_millis(50));
-    let second = s.finish(s.spawn(APPLY));
-    let first = s.finish(first);
+    let (first, second) = s.run_two_at_once(APPLY, APPLY);
     // Exactly one ran; the other says who holds the lock and how to proceed.
     let (ran, refused) = match (first.code, second.code) {
         (0, 1) => (&first, &second),
@@ -69,19 +87,11 @@ fn two_applies_at_once(backend: Backend, name: &str) {
     assert_eq!(s.stored_lock(), None, "the lock record is cleared");
 }
 
-#[test]
-fn local_two_applies_at_once_one_runs_the_other_names_the_holder() {
-    two_applies_at_once(Backend::Local, "");
-}
-
-#[test]
-fn postgres_two_applies_at_once_one_runs_the_other_names_the_holder() {
-    two_applies_at_once(Backend::Postgres, "two_at_once");
-}
-
-#[test]
-fn s3_two_applies_at_once_one_runs_the_other_names_the_holder() {
-    two_applies_at_once(Backend::S3, "two_at_once");
+per_backend! {
+    two_applies_at_once, "two_at_once":
+    local_two_applies_at_once_one_runs_the_other_names_the_holder,
+    postgres_two_applies_at_once_one_runs_the_other_names_the_holder,
+    s3_two_applies_at_once_one_runs_the_other_names_the_holder,
 }
 
 fn a_waiting_apply_then_finds_nothing_to_do(backend: Backend, name: &str) {
@@ -89,10 +99,7 @@ fn a_waiting_apply_then_finds_nothing_to_do(backend: Backend, name: &str) {
         return;
     };
     let args = ["apply", "--auto-approve", "--lock-timeout", "30s"];
-    let first = s.spawn(&args);
-    std::thread::sleep(Duration::from_millis(50));
-    let second = s.finish(s.spawn(&args));
-    let first = s.finish(first);
+    let (first, second) = s.run_two_at_once(&args, &args);
     first.expect_code(0);
     second.expect_code(0);
     let (ran, waited) = if first.stdout.contains("Apply complete") {
@@ -114,19 +121,11 @@ fn a_waiting_apply_then_finds_nothing_to_do(backend: Backend, name: &str) {
     assert_eq!(s.records(), all_records());
 }
 
-#[test]
-fn local_a_waiting_apply_then_finds_nothing_to_do() {
-    a_waiting_apply_then_finds_nothing_to_do(Backend::Local, "");
-}
-
-#[test]
-fn postgres_a_waiting_apply_then_finds_nothing_to_do() {
-    a_waiting_apply_then_finds_nothing_to_do(Backend::Postgres, "waits");
-}
-
-#[test]
-fn s3_a_waiting_apply_then_finds_nothing_to_do() {
-    a_waiting_apply_then_finds_nothing_to_do(Backend::S3, "waits");
+per_backend! {
+    a_waiting_apply_then_finds_nothing_to_do, "waits":
+    local_a_waiting_apply_then_finds_nothing_to_do,
+    postgres_a_waiting_apply_then_finds_nothing_to_do,
+    s3_a_waiting_apply_then_finds_nothing_to_do,
 }
 
 fn disjoint_targets_keep_every_record(backend: Backend, name: &str) {
@@ -145,11 +144,12 @@ fn disjoint_targets_keep_every_record(backend: Backend, name: &str) {
     };
     let a = targets(&NAMES[..3]);
     let b = targets(&NAMES[3..]);
-    let first = s.spawn(&a.iter().map(String::as_str).collect::<Vec<_>>());
-    std::thread::sleep(Duration::from_millis(50));
-    let second = s.spawn(&b.iter().map(String::as_str).collect::<Vec<_>>());
-    s.finish(first).expect_code(0);
-    s.finish(second).expect_code(0);
+    let (first, second) = s.run_two_at_once(
+        &a.iter().map(String::as_str).collect::<Vec<_>>(),
+        &b.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    first.expect_code(0);
+    second.expect_code(0);
     assert_eq!(s.records(), all_records());
     // And in sequence: a later targeted run keeps the records it does not cover.
     s.work
@@ -159,19 +159,11 @@ fn disjoint_targets_keep_every_record(backend: Backend, name: &str) {
     assert_eq!(s.server_names(), all_names());
 }
 
-#[test]
-fn local_disjoint_targets_keep_every_record() {
-    disjoint_targets_keep_every_record(Backend::Local, "");
-}
-
-#[test]
-fn postgres_disjoint_targets_keep_every_record() {
-    disjoint_targets_keep_every_record(Backend::Postgres, "disjoint");
-}
-
-#[test]
-fn s3_disjoint_targets_keep_every_record() {
-    disjoint_targets_keep_every_record(Backend::S3, "disjoint");
+per_backend! {
+    disjoint_targets_keep_every_record, "disjoint":
+    local_disjoint_targets_keep_every_record,
+    postgres_disjoint_targets_keep_every_record,
+    s3_disjoint_targets_keep_every_record,
 }
 
 /// A killed apply: the local and postgres locks die with it, so the next apply goes at once;
@@ -231,19 +223,11 @@ fn a_killed_apply(backend: Backend, name: &str) {
     assert_eq!(s.records(), all_records());
 }
 
-#[test]
-fn local_a_killed_apply_leaves_no_lock() {
-    a_killed_apply(Backend::Local, "");
-}
-
-#[test]
-fn postgres_a_killed_apply_leaves_no_lock() {
-    a_killed_apply(Backend::Postgres, "killed");
-}
-
-#[test]
-fn s3_a_killed_apply_leaves_its_lock_until_force_unlock() {
-    a_killed_apply(Backend::S3, "killed");
+per_backend! {
+    a_killed_apply, "killed":
+    local_a_killed_apply_leaves_no_lock,
+    postgres_a_killed_apply_leaves_no_lock,
+    s3_a_killed_apply_leaves_its_lock_until_force_unlock,
 }
 
 /// The lock id recorded by the run holding (or having held) the lock.
@@ -333,17 +317,9 @@ fn force_unlock(backend: Backend, name: &str) {
     cleared.assert_hides(&[PG_PASSWORD, S3_SECRET_KEY, S3_KEY_ID]);
 }
 
-#[test]
-fn local_force_unlock_clears_a_killed_runs_record_and_refuses_a_live_lock() {
-    force_unlock(Backend::Local, "");
-}
-
-#[test]
-fn postgres_force_unlock_clears_a_killed_runs_record_and_refuses_a_live_lock() {
-    force_unlock(Backend::Postgres, "force_unlock");
-}
-
-#[test]
-fn s3_force_unlock_deletes_a_killed_runs_lock_and_refuses_a_live_one() {
-    force_unlock(Backend::S3, "force_unlock");
+per_backend! {
+    force_unlock, "force_unlock":
+    local_force_unlock_clears_a_killed_runs_record_and_refuses_a_live_lock,
+    postgres_force_unlock_clears_a_killed_runs_record_and_refuses_a_live_lock,
+    s3_force_unlock_deletes_a_killed_runs_lock_and_refuses_a_live_one,
 }

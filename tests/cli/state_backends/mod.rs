@@ -182,6 +182,15 @@ impl Setup {
         Run::new(child.wait_with_output().unwrap(), self.work.path())
     }
 
+    /// Runs `mcpform FIRST` and, 50 ms into it (holding the lock by then), `mcpform SECOND`;
+    /// both runs once they have ended.
+    fn run_two_at_once(&self, first: &[&str], second: &[&str]) -> (Run, Run) {
+        let first = self.spawn(first);
+        std::thread::sleep(Duration::from_millis(50));
+        let second = self.spawn(second);
+        (self.finish(first), self.finish(second))
+    }
+
     /// Waits until a run has sent a request while holding the lock; its lock record.
     fn wait_for_lock_and_traffic(&self) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
